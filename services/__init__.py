@@ -1,0 +1,1 @@
+"""Ladda's services: one package each, sharing nothing but `shared/` and events."""

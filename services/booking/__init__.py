@@ -1,0 +1,1 @@
+"""The booking service: reservations of a connector for a time window, and availability."""

@@ -1,0 +1,23 @@
+"""Composition root of the identity service: `create_app()` for uvicorn (`--factory`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.identity.settings import Settings
+from shared.service import ServiceRuntime, create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = ServiceRuntime(name="identity", settings=settings, migrations=MIGRATIONS)
+    return create_service_app(
+        runtime=runtime,
+        title="Ladda identity",
+        description="Users, roles, credentials, signing keys (JWKS), RFID/app id-tokens and the charging authorisation decision.",
+        routers=[],
+    )

@@ -1,0 +1,1 @@
+"""The operations service: alerts, maintenance plans, inspections with security-equipment checklists, and work orders."""

@@ -1,0 +1,1 @@
+"""Access-token verification shared by every service and the gateway."""

@@ -1,0 +1,62 @@
+"""Events of the identity service (users and id-tokens)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from shared.events.envelope import EventPayload
+from shared.events.topics import IDENTITY_ID_TOKENS, IDENTITY_USERS, Topic
+
+# OCPP's AuthorizationStatus values (1.6 IdTagInfo.status / 2.0.1 IdTokenInfo.status).
+Decision = Literal["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"]
+IdTokenKind = Literal["rfid", "app"]
+
+
+class UserRegistered(EventPayload):
+    event_type: ClassVar[str] = "user.registered"
+    topic: ClassVar[Topic] = IDENTITY_USERS
+
+    user_id: str
+    roles: list[str]
+
+
+class UserDisabled(EventPayload):
+    event_type: ClassVar[str] = "user.disabled"
+    topic: ClassVar[Topic] = IDENTITY_USERS
+
+    user_id: str
+
+
+class UserEnabled(EventPayload):
+    event_type: ClassVar[str] = "user.enabled"
+    topic: ClassVar[Topic] = IDENTITY_USERS
+
+    user_id: str
+
+
+class UserDeleted(EventPayload):
+    """The account is gone and its personal data anonymised; services drop what they hold."""
+
+    event_type: ClassVar[str] = "user.deleted"
+    topic: ClassVar[Topic] = IDENTITY_USERS
+
+    user_id: str
+
+
+class IdTokenDecisionChanged(EventPayload):
+    """The current authorisation decision for one token, keyed by its UID (compacted topic).
+
+    Connectivity keeps the latest per UID and answers Authorize from it while identity is down.
+    `decision` is what a charger is told; ConcurrentTx is decided by connectivity itself.
+    """
+
+    event_type: ClassVar[str] = "id-token.decision-changed"
+    topic: ClassVar[Topic] = IDENTITY_ID_TOKENS
+
+    uid: str
+    kind: IdTokenKind
+    user_id: str | None
+    decision: Decision
+    expires_at: datetime | None = None
+    reason: str | None = None

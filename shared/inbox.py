@@ -1,0 +1,172 @@
+"""Idempotent consumers: each event's effect and its id are committed in one transaction.
+
+Offsets are committed to Kafka only after the effects are durable, so a crash re-delivers and
+the inbox drops what was already applied. Infrastructure outages are retried forever; an event
+whose handler keeps failing goes to `dead_letters` so one bad event cannot stall a partition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+
+from shared.db import Connection
+from shared.events.envelope import Envelope
+from shared.kafka import create_consumer
+from shared.logging import correlation_id
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Connection, Envelope], Awaitable[None]]
+
+# Errors that say "the database is unreachable", not "this event is bad": retry without limit.
+_OUTAGES: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+async def record_processed(conn: Connection, consumer: str, envelope: Envelope) -> bool:
+    """True the first time this consumer sees the event; false for a re-delivery."""
+    inserted = await conn.fetchval(
+        "insert into inbox (consumer, event_id) values ($1, $2) "
+        "on conflict do nothing returning true",
+        consumer,
+        envelope.id,
+    )
+    return bool(inserted)
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        pool: asyncpg.Pool,
+        bootstrap_servers: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        max_attempts: int = 5,
+    ) -> None:
+        self.name = name
+        self._pool = pool
+        self._bootstrap = bootstrap_servers
+        self._topics = list(topics)
+        self._handlers = dict(handlers)
+        self._max_attempts = max_attempts
+        self.applied = 0
+        self.duplicates = 0
+
+    async def run(self) -> None:
+        while True:
+            consumer = create_consumer(
+                self._bootstrap, topics=self._topics, group_id=self.name, client_id=self.name
+            )
+            try:
+                await consumer.start()
+                log.info("consumer.started", consumer=self.name, topics=self._topics)
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except KafkaError as exc:
+                log.warning("consumer.kafka_unavailable", consumer=self.name, error=repr(exc))
+                await asyncio.sleep(2)
+            finally:
+                await consumer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=1000)
+            for tp, records in batch.items():
+                for record in records:
+                    await self.process(record)
+                await self.commit(consumer, {tp: records[-1].offset + 1})
+
+    async def commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Effects are durable before this runs; a failed commit only means a re-delivery."""
+        try:
+            await consumer.commit(offsets)
+        except KafkaError as exc:
+            log.warning("consumer.commit_failed", consumer=self.name, error=repr(exc))
+
+    async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            envelope = Envelope.from_bytes(record.value or b"")
+        except ValidationError as exc:
+            await self._dead_letter(record, None, f"not an event envelope: {exc}")
+            return
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return  # an event type this consumer does not act on
+        token = correlation_id.set(envelope.correlation_id)
+        try:
+            await self._apply(record, envelope, handler)
+        finally:
+            correlation_id.reset(token)
+
+    async def _apply(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, handler: Handler
+    ) -> None:
+        attempt, backoff = 0, 0.2
+        while True:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    if not await record_processed(conn, self.name, envelope):
+                        self.duplicates += 1
+                        log.info("consumer.duplicate_skipped", event_id=str(envelope.id))
+                        return
+                    await handler(conn, envelope)
+                self.applied += 1
+                return
+            except asyncio.CancelledError:
+                raise
+            except _OUTAGES as exc:
+                log.warning("consumer.database_unavailable", consumer=self.name, error=repr(exc))
+            except Exception as exc:
+                attempt += 1
+                log.error(
+                    "consumer.handler_failed",
+                    consumer=self.name,
+                    event_type=envelope.type,
+                    event_id=str(envelope.id),
+                    attempt=attempt,
+                    error=repr(exc),
+                )
+                if attempt >= self._max_attempts:
+                    await self._dead_letter(record, envelope, repr(exc))
+                    return
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope | None, error: str
+    ) -> None:
+        while True:
+            try:
+                async with self._pool.acquire() as conn:
+                    await conn.execute(
+                        """insert into dead_letters
+                               (consumer, topic, partition, "offset", event_id, payload, error)
+                           values ($1, $2, $3, $4, $5, $6, $7)""",
+                        self.name,
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        envelope.id if envelope else None,
+                        record.value or b"",
+                        error,
+                    )
+                log.error("consumer.dead_lettered", consumer=self.name, offset=record.offset)
+                return
+            except _OUTAGES as exc:
+                log.warning("consumer.database_unavailable", consumer=self.name, error=repr(exc))
+                await asyncio.sleep(1)

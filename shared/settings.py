@@ -1,0 +1,34 @@
+"""Settings base: every service reads its own `LADDA_<SERVICE>_*` variables plus the platform's."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _platform(name: str) -> AliasChoices:
+    """Platform-wide values (Kafka, JWT, logging) use one unprefixed-by-service name."""
+    return AliasChoices(f"LADDA_{name}")
+
+
+class ServiceSettings(BaseSettings):
+    """Subclasses set `model_config = SettingsConfigDict(env_prefix="LADDA_<SERVICE>_")`."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: SecretStr
+    db_pool_min_size: int = 1
+    db_pool_max_size: int = 10
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=_platform("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    jwks_url: str = Field(
+        "http://127.0.0.1:8102/.well-known/jwks.json", validation_alias=_platform("JWKS_URL")
+    )
+    jwt_issuer: str = Field("ladda-identity", validation_alias=_platform("JWT_ISSUER"))
+    jwt_audience: str = Field("ladda", validation_alias=_platform("JWT_AUDIENCE"))
+    log_level: str = Field("INFO", validation_alias=_platform("LOG_LEVEL"))
+    log_format: str = Field("json", validation_alias=_platform("LOG_FORMAT"))

@@ -1,0 +1,1 @@
+"""Helpers for tests against the real local stack (PostgreSQL, Kafka, Stripe test server)."""
