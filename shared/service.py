@@ -63,6 +63,10 @@ class ServiceRuntime:
         self.started = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
+    def consumer_name(self, purpose: str) -> str:
+        """Kafka consumer group and inbox name of one of this service's consumers."""
+        return f"{self.name}.{purpose}{self.settings.consumer_group_suffix}"
+
     # -- start and stop ---------------------------------------------------------------------
 
     def start(self) -> None:

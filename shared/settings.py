@@ -32,3 +32,5 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = Field("ladda", validation_alias=_platform("JWT_AUDIENCE"))
     log_level: str = Field("INFO", validation_alias=_platform("LOG_LEVEL"))
     log_format: str = Field("json", validation_alias=_platform("LOG_FORMAT"))
+    # Tests give each run its own Kafka consumer groups (and inbox names) with a suffix.
+    consumer_group_suffix: str = ""
