@@ -10,25 +10,15 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import httpx
 import uvicorn
 from fastapi import FastAPI
 
-ROOT = Path(__file__).resolve().parents[2]
-STACK_ENV = ROOT / ".local" / "stack.env"
+from tools.localstack import ROOT, load_stack_env
 
-
-def load_stack_env() -> dict[str, str]:
-    """Put the stack's resolved variables into os.environ (variables already set win)."""
-    if not STACK_ENV.exists():
-        raise RuntimeError("the local stack is not running: use `make test` (it starts it)")
-    values = dict(line.split("=", 1) for line in STACK_ENV.read_text().splitlines() if "=" in line)
-    for key, value in values.items():
-        os.environ.setdefault(key, value)
-    return values
+__all__ = ["ROOT", "load_stack_env"]
 
 
 def admin_dsn(database: str = "postgres") -> str:

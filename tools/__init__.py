@@ -1,0 +1,1 @@
+"""Developer tools: the charge-point simulator and the benchmarks."""
