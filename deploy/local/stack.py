@@ -373,6 +373,11 @@ def stack_env() -> dict[str, str]:
         "LADDA_GATEWAY_PORT": str(GATEWAY_PORT),
         "LADDA_CONNECTIVITY_OCPP_PORT": str(OCPP_PORT),
         "LADDA_PG_ADMIN_URL": pg_admin_url(),
+        # Local development values only; production takes them from its secret store.
+        "LADDA_IDENTITY_SIGNING_KEY_PASSPHRASE": "ladda-local-dev-signing-key-passphrase",
+        "LADDA_BOOTSTRAP_ADMIN_EMAIL": "admin@ladda.local",
+        "LADDA_BOOTSTRAP_ADMIN_PASSWORD": "ladda-admin-local-dev",
+        "LADDA_CONNECTIVITY_SEED_FILE": str(ROOT / "deploy" / "local" / "chargers.json"),
     }
     for service, port in SERVICE_PORTS.items():
         prefix = f"LADDA_{service.upper()}"
