@@ -36,7 +36,7 @@ _XDG = ROOT / ".local" / "xdg"
 _XDG.mkdir(parents=True, exist_ok=True, mode=0o700)
 os.environ.setdefault("XDG_RUNTIME_DIR", str(_XDG))
 
-from shared.events.topics import ALL_TOPICS  # noqa: E402
+from tools.kafka_topics import ensure_topics  # noqa: E402
 
 LOCAL = ROOT / ".local"
 LOGS = LOCAL / "logs"
@@ -274,37 +274,9 @@ def start_kafka() -> None:
 
 
 async def _ensure_topics() -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-    from aiokafka.errors import KafkaConnectionError
-
-    deadline = time.monotonic() + 90
-    while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}")
-        try:
-            await admin.start()
-            existing = set(await admin.list_topics())
-            break
-        except KafkaConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(1)
-        finally:
-            await admin.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}")
-    await admin.start()
-    try:
-        missing = [
-            NewTopic(
-                t.name, num_partitions=t.partitions, replication_factor=1, topic_configs=t.config()
-            )
-            for t in ALL_TOPICS
-            if t.name not in existing
-        ]
-        if missing:
-            await admin.create_topics(missing)
-            say(f"Kafka: created topics {', '.join(t.name for t in missing)}")
-    finally:
-        await admin.close()
+    created = await ensure_topics(f"127.0.0.1:{KAFKA_PORT}")
+    if created:
+        say(f"Kafka: created topics {', '.join(created)}")
 
 
 # --- Stripe test server ----------------------------------------------------------------------
