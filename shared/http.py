@@ -11,6 +11,7 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logging import CORRELATION_HEADER, correlation_id, new_correlation_id
+from shared.problems import problem
 
 log = structlog.get_logger("http.access")
 
@@ -44,15 +45,26 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_response = message["status"], True
                 message["headers"] = [*message.get("headers", []), (_HEADER, cid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answered here, not by Starlette's outermost handler, so that the problem carries
+            # the correlation id and nothing of the exception reaches the client.
+            log.exception("http.unhandled_error", path=scope["path"])
+            if started_response:
+                raise
+            await problem(500, "An unexpected error occurred; it has been logged.")(
+                scope, receive, send_with_id
+            )
         finally:
             elapsed = time.perf_counter() - started
             route: Any = scope.get("route")

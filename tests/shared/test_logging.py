@@ -1,0 +1,35 @@
+"""Log lines are JSON with the correlation id, and secret-looking fields never appear."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import structlog
+
+from shared.logging import configure_logging, correlation_id
+
+
+def test_secrets_are_redacted_and_correlation_id_is_carried(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("test", fmt="json")
+    token = correlation_id.set("corr-123")
+    try:
+        structlog.get_logger("t").info(
+            "auth.login.failed",
+            email="driver@example.com",
+            password="hunter2-secret",
+            refresh_token="rt-abc",
+            authorization="Bearer eyJ...",
+            card_number="4242424242424242",
+        )
+    finally:
+        correlation_id.reset(token)
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["event"] == "auth.login.failed"
+    assert line["correlation_id"] == "corr-123"
+    assert line["service"] == "test"
+    for key in ("password", "refresh_token", "authorization", "card_number"):
+        assert line[key] == "[redacted]"
+    assert "hunter2" not in json.dumps(line) and "4242" not in json.dumps(line)
