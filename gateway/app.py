@@ -1,53 +1,145 @@
-"""Composition root of the gateway: `create_app()` for uvicorn (`--factory`)."""
+"""Composition root of the gateway: `create_app()` for uvicorn (`--factory`).
+
+Request path, outermost first: access log + correlation id -> security headers -> CORS ->
+(FastAPI's error middleware) -> the proxy for every path in the routing table -> the gateway's
+own routes (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`) and 404 problems.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
-import httpx
-from fastapi import FastAPI, Request
-from starlette.responses import Response
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.middleware.cors import CORSMiddleware
 
-from gateway.proxy import RoutingTable, forward
+from gateway.auth import Authenticator
+from gateway.middleware import AccessLogMiddleware, SecurityHeadersMiddleware
+from gateway.openapi import OpenApiAggregator
+from gateway.proxy import PROXIED_METHODS, GatewayProxy, create_upstreams
+from gateway.ratelimit import RateLimits
+from gateway.routing import AccessPolicy, RoutingTable
 from gateway.settings import GatewaySettings
+from shared.auth.jwt import JwksClient
 from shared.health import router as health_router
-from shared.http import RequestContextMiddleware
-from shared.logging import configure_logging
-from shared.problems import install_problem_handlers, problem
+from shared.logging import CORRELATION_HEADER, configure_logging
+from shared.problems import install_problem_handlers
 
-PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "Accept-Language",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    CORRELATION_HEADER,
+    "traceparent",
+    "tracestate",
+]
 
 
 async def _gateway_ready() -> bool:
+    # Stateless: ready as soon as it serves. Upstream outages are answered per request (503),
+    # not by taking the whole gateway out of the load balancer.
     return True
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     table = RoutingTable(settings.routes)
+    policy = AccessPolicy(settings.public_routes, settings.role_groups)
+    unknown = {s for s in settings.routes.values() if not hasattr(settings, f"upstream_{s}")}
+    if unknown:
+        raise ValueError(f"routes name services without an upstream setting: {sorted(unknown)}")
+    upstreams = create_upstreams(settings)
+    authenticator = Authenticator(
+        jwks=JwksClient(
+            settings.jwks_url, min_refetch_interval=settings.jwks_min_refetch_interval_s
+        ),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        cache_size=settings.token_cache_size,
+    )
+    rate_limits = (
+        RateLimits(
+            per_user=settings.rate_limit_per_user,
+            per_address=settings.rate_limit_per_address,
+            storage_uri=settings.rate_limit_storage_uri,
+        )
+        if settings.rate_limit_enabled
+        else None
+    )
+    openapi = OpenApiAggregator(settings, table=table, policy=policy)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
-        async with httpx.AsyncClient(
-            timeout=settings.upstream_timeout_s,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        ) as client:
-            app.state.http = client
+        # The first merge happens in the background: the gateway serves at once, and a service
+        # that is not up yet is simply missing from the document until it answers.
+        warmup = asyncio.create_task(openapi.refresh())
+        try:
             yield
+        finally:
+            warmup.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await warmup
+            for upstream in upstreams.values():
+                await upstream.transport.aclose()
+            await authenticator.aclose()
+            await openapi.aclose()
 
-    app = FastAPI(title="Ladda API", version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Ladda API",
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.readiness_checks = {"gateway": _gateway_ready}
+    app.state.settings = settings
+    app.state.openapi = openapi
     install_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware, service="gateway")
     app.include_router(health_router)
 
-    @app.api_route("/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
-    async def proxy(request: Request, path: str) -> Response:
-        service = table.service_for(request.url.path)
-        if service is None:
-            return problem(404, "No resource lives at this path.")
-        return await forward(request, request.app.state.http, settings.upstream(service))
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_document() -> JSONResponse:
+        document: dict[str, Any] = await openapi.document()
+        return JSONResponse(document)
 
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Ladda API",
+            swagger_ui_parameters={"persistAuthorization": True},
+        )
+
+    # add_middleware wraps: the last added is the outermost.
+    app.add_middleware(
+        GatewayProxy,
+        settings=settings,
+        table=table,
+        policy=policy,
+        authenticator=authenticator,
+        rate_limits=rate_limits,
+        upstreams=upstreams,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=sorted(PROXIED_METHODS),
+            allow_headers=CORS_HEADERS,
+            expose_headers=[CORRELATION_HEADER, "Retry-After", "Location"],
+            allow_credentials=False,
+            max_age=settings.cors_max_age_s,
+        )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.behind_tls)
+    app.add_middleware(AccessLogMiddleware, service="gateway")
     return app

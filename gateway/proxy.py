@@ -1,70 +1,447 @@
-"""Forward a request to the service that owns its path prefix, streaming both bodies."""
+"""The hot path: check a request against the policy and forward it to the owning service.
+
+Pure ASGI in front of the gateway's own FastAPI routes: a path the routing table knows is
+handled here (address limit, token, role group, user limit, body size, forward, stream back);
+anything else falls through to FastAPI (`/healthz`, `/docs`, `/openapi.json`, 404s).
+
+Both bodies are streamed: the request body goes upstream chunk by chunk while its size is
+counted (so a body without Content-Length cannot exceed the limit either), and the response
+is relayed as the upstream sends it. One pooled HTTP/1.1 transport per upstream.
+"""
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
 import httpx
-from fastapi import Request
-from starlette.background import BackgroundTask
-from starlette.responses import Response, StreamingResponse
+import structlog
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway import metrics
+from gateway.auth import Authenticator
+from gateway.middleware import SCOPE_KEY, RequestInfo
+from gateway.ratelimit import RateLimits
+from gateway.routing import AccessPolicy, Route, RoutingTable
+from gateway.settings import GatewaySettings
 from shared.logging import CORRELATION_HEADER, current_correlation_id
-from shared.problems import problem
+from shared.problems import Unauthenticated, problem
 
-# RFC 9110 §7.6.1 connection-specific headers, never forwarded.
+log = structlog.get_logger(__name__)
+
+PROXIED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
+_ALLOW = ", ".join(sorted(PROXIED_METHODS))
+
+# RFC 9110 §7.6.1 connection-specific headers, never forwarded; plus the ones the gateway
+# sets itself (host, correlation id, trace context, forwarding headers).
 HOP_BY_HOP = frozenset(
     {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
     }
 )
-
+_SET_BY_GATEWAY = frozenset(
+    {
+        b"host",
+        CORRELATION_HEADER.lower().encode(),
+        b"traceparent",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+    }
+)
+REQUEST_SKIPPED = HOP_BY_HOP | _SET_BY_GATEWAY
 # The gateway's own server sets these on the way out.
-RESPONSE_SKIPPED = HOP_BY_HOP | {"date", "server"}
+RESPONSE_SKIPPED = HOP_BY_HOP | {b"date", b"server"}
+
+_CID_HEADER = CORRELATION_HEADER.lower().encode()
 
 
-class RoutingTable:
-    def __init__(self, routes: dict[str, str]) -> None:
-        # Longest prefix first, so /v1/stats/me cannot be shadowed by a shorter prefix.
-        self._routes = sorted(routes.items(), key=lambda item: len(item[0]), reverse=True)
-
-    def service_for(self, path: str) -> str | None:
-        for prefix, service in self._routes:
-            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
-                return service
-        return None
+class BodyTooLarge(Exception):
+    pass
 
 
-async def forward(request: Request, client: httpx.AsyncClient, upstream: str) -> Response:
-    headers = [
-        (name, value) for name, value in request.headers.items() if name.lower() not in HOP_BY_HOP
-    ]
-    headers.append((CORRELATION_HEADER, current_correlation_id()))
-    if request.client is not None:
-        headers.append(("X-Forwarded-For", request.client.host))
-    outgoing = client.build_request(
-        request.method,
-        upstream + request.url.path,
-        params=str(request.query_params),
-        headers=headers,
-        content=request.stream(),
+class ClientGone(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    name: str
+    base_url: str
+    transport: httpx.AsyncHTTPTransport
+    timeout: dict[str, float | None]
+
+
+def create_upstreams(settings: GatewaySettings) -> dict[str, Upstream]:
+    limits = httpx.Limits(
+        max_connections=settings.upstream_max_connections,
+        max_keepalive_connections=settings.upstream_max_keepalive,
     )
-    try:
-        response = await client.send(outgoing, stream=True)
-    except httpx.TimeoutException:
-        return problem(504, "The service did not answer in time.", slug="upstream-timeout")
-    except httpx.TransportError:
-        return problem(503, "The service is unavailable; try again shortly.", slug="upstream-down")
-    return StreamingResponse(
-        response.aiter_raw(),
-        status_code=response.status_code,
-        headers={k: v for k, v in response.headers.items() if k.lower() not in RESPONSE_SKIPPED},
-        background=BackgroundTask(response.aclose),
-    )
+    upstreams = {}
+    for name in settings.services():
+        timeout = httpx.Timeout(
+            settings.timeout_for(name),
+            connect=settings.upstream_connect_timeout_s,
+            pool=settings.upstream_connect_timeout_s,
+        )
+        upstreams[name] = Upstream(
+            name=name,
+            base_url=settings.upstream(name),
+            # The transport without the client around it: no default headers, cookie jar,
+            # redirects or auth flow to pay for on every request.
+            transport=httpx.AsyncHTTPTransport(limits=limits, retries=0, trust_env=False),
+            timeout=timeout.as_dict(),
+        )
+    return upstreams
+
+
+def _traceparent(incoming: bytes | None) -> bytes:
+    """W3C trace context: keep the caller's trace id (and flags), with the gateway as parent."""
+    span = os.urandom(8).hex().encode()
+    if incoming is not None and len(incoming) == 55 and incoming[:3] == b"00-":
+        trace_id, flags = incoming[3:35], incoming[53:55]
+        if trace_id != b"0" * 32:
+            return b"00-" + trace_id + b"-" + span + b"-" + flags
+    return b"00-" + os.urandom(16).hex().encode() + b"-" + span + b"-01"
+
+
+async def _request_body(receive: Receive, limit: int) -> AsyncIterator[bytes]:
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        body: bytes = message.get("body", b"")
+        if body:
+            received += len(body)
+            if received > limit:
+                raise BodyTooLarge
+            yield body
+        if not message.get("more_body", False):
+            return
+
+
+class GatewayProxy:
+    """ASGI middleware: proxies the routing table's paths, passes everything else on."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: GatewaySettings,
+        table: RoutingTable,
+        policy: AccessPolicy,
+        authenticator: Authenticator,
+        rate_limits: RateLimits | None,
+        upstreams: dict[str, Upstream],
+    ) -> None:
+        self.app = app
+        self.table = table
+        self.policy = policy
+        self.authenticator = authenticator
+        self.rate_limits = rate_limits
+        self.upstreams = upstreams
+        self.max_body = settings.max_body_bytes
+        self.proxy_hops = settings.trusted_proxy_hops
+        self.forwarded_proto = b"https" if settings.behind_tls else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            route = self.table.match(scope["path"])
+            if route is not None:
+                await self.forward(route, scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _reject(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        route: Route,
+        reason: str,
+        status: int,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        slug: str | None = None,
+    ) -> None:
+        metrics.rejected(route.prefix, reason)
+        await problem(status, detail, slug=slug, headers=headers)(scope, receive, send)
+
+    async def forward(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
+        info: RequestInfo = scope.get(SCOPE_KEY) or RequestInfo()
+        info.route = route.prefix
+        info.upstream = route.service
+        method: str = scope["method"]
+        if method not in PROXIED_METHODS:
+            await self._reject(
+                scope,
+                receive,
+                send,
+                route,
+                "method",
+                405,
+                "Method not allowed here.",
+                headers={"Allow": _ALLOW},
+            )
+            return
+
+        # One pass over the headers: what is forwarded, and what the gateway needs to know.
+        outgoing: list[tuple[bytes, bytes]] = []
+        authorization: bytes | None = None
+        content_length: bytes | None = None
+        chunked = False
+        forwarded_for: bytes | None = None
+        traceparent: bytes | None = None
+        host: bytes | None = None
+        connection: bytes | None = None
+        for name, value in scope["headers"]:
+            if name in REQUEST_SKIPPED:
+                if name == b"transfer-encoding":
+                    chunked = True
+                elif name == b"x-forwarded-for":
+                    forwarded_for = value if forwarded_for is None else forwarded_for + b"," + value
+                elif name == b"traceparent":
+                    traceparent = value
+                elif name == b"host":
+                    host = value
+                elif name == b"connection":
+                    connection = value
+                continue
+            if name == b"authorization":
+                authorization = value
+            elif name == b"content-length":
+                content_length = value
+            outgoing.append((name, value))
+        if connection is not None:
+            # Headers the client named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+            named = {token.strip().lower() for token in connection.split(b",")}
+            outgoing = [(n, v) for n, v in outgoing if n not in named]
+
+        peer = scope.get("client")
+        peer_host = peer[0] if peer else "unknown"
+        address = peer_host
+        if self.proxy_hops and forwarded_for:
+            hops = [hop.strip() for hop in forwarded_for.decode("latin-1").split(",")]
+            address = hops[-self.proxy_hops] if len(hops) >= self.proxy_hops else hops[0]
+        info.client = address
+
+        limiter = self.rate_limits
+        if limiter is not None:
+            wait = await limiter.address(address)
+            if wait is not None:
+                await self._reject(
+                    scope,
+                    receive,
+                    send,
+                    route,
+                    "rate-limited-address",
+                    429,
+                    "Too many requests from this address; slow down.",
+                    headers={"Retry-After": str(wait)},
+                    slug="rate-limited",
+                )
+                return
+
+        path: str = scope["path"]
+        if not self.policy.is_public(method, path):
+            try:
+                principal = await self.authenticator.principal(authorization)
+            except Unauthenticated as exc:
+                await self._reject(
+                    scope,
+                    receive,
+                    send,
+                    route,
+                    "unauthenticated",
+                    401,
+                    exc.detail,
+                    headers=exc.headers,
+                    slug=exc.slug,
+                )
+                return
+            info.subject = principal.subject
+            roles = self.policy.roles_for(path)
+            if roles is not None and not principal.has_any(roles):
+                await self._reject(
+                    scope,
+                    receive,
+                    send,
+                    route,
+                    "forbidden",
+                    403,
+                    "This area needs one of the roles: " + ", ".join(sorted(roles)) + ".",
+                    slug="forbidden",
+                )
+                return
+            if limiter is not None:
+                wait = await limiter.user(principal.subject)
+                if wait is not None:
+                    await self._reject(
+                        scope,
+                        receive,
+                        send,
+                        route,
+                        "rate-limited-user",
+                        429,
+                        "Too many requests for this account; slow down.",
+                        headers={"Retry-After": str(wait)},
+                        slug="rate-limited",
+                    )
+                    return
+
+        content: AsyncIterator[bytes] | None = None
+        if content_length is not None:
+            try:
+                declared = int(content_length)
+            except ValueError:
+                await self._reject(
+                    scope, receive, send, route, "bad-request", 400, "Invalid Content-Length."
+                )
+                return
+            if declared > self.max_body:
+                await self._reject(
+                    scope,
+                    receive,
+                    send,
+                    route,
+                    "too-large",
+                    413,
+                    f"The request body is larger than {self.max_body} bytes.",
+                    slug="body-too-large",
+                )
+                return
+            if declared > 0:
+                content = _request_body(receive, self.max_body)
+        elif chunked:
+            content = _request_body(receive, self.max_body)
+            outgoing.append((b"transfer-encoding", b"chunked"))
+
+        outgoing.append((_CID_HEADER, current_correlation_id().encode("ascii")))
+        outgoing.append((b"traceparent", _traceparent(traceparent)))
+        peer_bytes = peer_host.encode("latin-1")
+        outgoing.append(
+            (
+                b"x-forwarded-for",
+                peer_bytes if forwarded_for is None else forwarded_for + b", " + peer_bytes,
+            )
+        )
+        outgoing.append((b"x-forwarded-proto", self.forwarded_proto or scope["scheme"].encode()))
+        if host is not None:
+            outgoing.append((b"x-forwarded-host", host))
+
+        upstream = self.upstreams[route.service]
+        raw_path: bytes = scope.get("raw_path") or path.encode()
+        query: bytes = scope["query_string"]
+        target = upstream.base_url + raw_path.decode("latin-1")
+        if query:
+            target += "?" + query.decode("latin-1")
+        await self._exchange(upstream, route, method, target, outgoing, content, scope, send)
+
+    async def _exchange(
+        self,
+        upstream: Upstream,
+        route: Route,
+        method: str,
+        target: str,
+        headers: list[tuple[bytes, bytes]],
+        content: AsyncIterator[bytes] | None,
+        scope: Scope,
+        send: Send,
+    ) -> None:
+        request = httpx.Request(
+            method,
+            target,
+            headers=headers,
+            content=content,
+            extensions={"timeout": upstream.timeout},
+        )
+        timer = metrics.upstream_duration(upstream.name, route.prefix)
+        started = time.perf_counter()
+        try:
+            response = await upstream.transport.handle_async_request(request)
+        except BodyTooLarge:
+            metrics.rejected(route.prefix, "too-large")
+            await _send_problem(
+                send,
+                413,
+                f"The request body is larger than {self.max_body} bytes.",
+                "body-too-large",
+            )
+            return
+        except ClientGone:
+            return
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            await self._upstream_failed(send, upstream, route, "down", exc)
+            return
+        except httpx.TimeoutException as exc:
+            await self._upstream_failed(send, upstream, route, "timeout", exc)
+            return
+        except httpx.TransportError as exc:
+            await self._upstream_failed(send, upstream, route, "broken", exc)
+            return
+        timer.observe(time.perf_counter() - started)
+        status = response.status_code
+        metrics.upstream_requests(upstream.name, route.prefix, method, str(status)).inc()
+        out = [
+            (name.lower(), value)
+            for name, value in response.headers.raw
+            if name.lower() not in RESPONSE_SKIPPED
+        ]
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            async for chunk in response.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except httpx.TransportError as exc:
+            # Headers are out: the only honest signal left is to cut the connection short.
+            metrics.upstream_error(upstream.name, route.prefix, "broken-midstream")
+            log.warning("gateway.upstream_broke_midstream", upstream=upstream.name, error=repr(exc))
+        finally:
+            await response.aclose()
+
+    async def _upstream_failed(
+        self, send: Send, upstream: Upstream, route: Route, kind: str, exc: Exception
+    ) -> None:
+        metrics.upstream_error(upstream.name, route.prefix, kind)
+        log.warning(
+            "gateway.upstream_failed",
+            upstream=upstream.name,
+            route=route.prefix,
+            kind=kind,
+            error=type(exc).__name__,
+        )
+        if kind == "down":
+            await _send_problem(
+                send,
+                503,
+                "The service is unavailable; try again shortly.",
+                "upstream-unavailable",
+                headers={"Retry-After": "1"},
+            )
+        elif kind == "timeout":
+            await _send_problem(
+                send, 504, "The service did not answer in time.", "upstream-timeout"
+            )
+        else:
+            await _send_problem(
+                send, 502, "The service answered with a broken response.", "upstream-broken"
+            )
+
+
+async def _send_problem(
+    send: Send, status: int, detail: str, slug: str, headers: dict[str, str] | None = None
+) -> None:
+    response = problem(status, detail, slug=slug, headers=headers)
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body, "more_body": False})

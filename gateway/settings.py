@@ -1,12 +1,16 @@
-"""Gateway settings (`LADDA_GATEWAY_*`): its port and the routing table."""
+"""Gateway settings (`LADDA_GATEWAY_*`): routing table, access policy, limits, CORS, upstreams.
+
+Everything the gateway decides per request is a table here, not code: which service owns a path
+prefix, which routes are public, which route groups need which roles. Lists and dicts are given
+as JSON in the environment, e.g. `LADDA_GATEWAY_ROUTES='{"/v1/new-thing": "booking"}'`.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Path prefix -> owning service. Longest prefix wins. A table, not code: override with
-# LADDA_GATEWAY_ROUTES='{"/v1/new-thing": "booking", ...}'.
+# Path prefix -> owning service. Longest prefix wins.
 DEFAULT_ROUTES: dict[str, str] = {
     "/v1/charge-points": "connectivity",
     "/v1/sessions": "connectivity",
@@ -32,12 +36,48 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/support": "support",
 }
 
+# "METHOD /exact/path" or "METHOD /prefix/**" (the prefix itself and everything below it).
+# Everything not listed here needs a valid access token.
+DEFAULT_PUBLIC_ROUTES: list[str] = [
+    "POST /v1/auth/register",
+    "POST /v1/auth/login",
+    "POST /v1/auth/refresh",
+    "POST /v1/auth/token",
+    "GET /.well-known/jwks.json",
+    # The public charger map and the public prices, including single entries.
+    "GET /v1/locations/**",
+    "GET /v1/tariffs/**",
+    # Stripe signs its webhooks; the payment service verifies the signature.
+    "POST /v1/stripe/webhook",
+]
+
+# Coarse role requirements per path prefix (longest prefix wins): a token without any of the
+# roles is refused with 403 before the request reaches the service. Services still check
+# ownership and finer rules themselves; the gateway is not the only lock.
+STAFF_OPERATIONS = ["operator", "admin", "service"]
+DEFAULT_ROLE_GROUPS: dict[str, list[str]] = {
+    "/v1/alerts": STAFF_OPERATIONS,
+    "/v1/maintenance-plans": STAFF_OPERATIONS,
+    "/v1/inspections": STAFF_OPERATIONS,
+    "/v1/work-orders": STAFF_OPERATIONS,
+    "/v1/stats/network": STAFF_OPERATIONS,
+    "/v1/stats/charge-points": STAFF_OPERATIONS,
+}
+
+
+def _platform(name: str) -> AliasChoices:
+    return AliasChoices(f"LADDA_{name}")
+
 
 class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LADDA_GATEWAY_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="LADDA_GATEWAY_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     host: str = "127.0.0.1"
     port: int = 8080
+
+    # -- routing and upstreams ---------------------------------------------------------------
     routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
     upstream_connectivity: str = "http://127.0.0.1:8101"
     upstream_identity: str = "http://127.0.0.1:8102"
@@ -46,10 +86,66 @@ class GatewaySettings(BaseSettings):
     upstream_analytics: str = "http://127.0.0.1:8105"
     upstream_operations: str = "http://127.0.0.1:8106"
     upstream_support: str = "http://127.0.0.1:8107"
+    # Time to wait for an upstream's answer (and for each later read) before answering 504;
+    # per-service overrides in `upstream_timeouts`, e.g. '{"analytics": 30}'.
     upstream_timeout_s: float = 10.0
-    log_level: str = Field("INFO", validation_alias="LADDA_LOG_LEVEL")
-    log_format: str = Field("json", validation_alias="LADDA_LOG_FORMAT")
+    upstream_timeouts: dict[str, float] = Field(default_factory=dict)
+    # An upstream that does not accept a connection within this is down: 503.
+    upstream_connect_timeout_s: float = 2.0
+    upstream_max_connections: int = 200
+    upstream_max_keepalive: int = 100
+
+    # -- authentication and authorisation ----------------------------------------------------
+    jwks_url: str = Field(
+        "http://127.0.0.1:8102/.well-known/jwks.json", validation_alias=_platform("JWKS_URL")
+    )
+    jwt_issuer: str = Field("ladda-identity", validation_alias=_platform("JWT_ISSUER"))
+    jwt_audience: str = Field("ladda", validation_alias=_platform("JWT_AUDIENCE"))
+    # A flood of tokens with unknown `kid`s refetches identity's JWKS at most this often.
+    jwks_min_refetch_interval_s: float = 10.0
+    # Verified tokens are remembered until they expire (bounded), so the signature of a token
+    # is checked once, not on every request.
+    token_cache_size: int = 10_000
+    public_routes: list[str] = Field(default_factory=lambda: list(DEFAULT_PUBLIC_ROUTES))
+    role_groups: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_GROUPS.items()}
+    )
+
+    # -- limits ------------------------------------------------------------------------------
+    # `limits` notation; moving window. The address limit applies before the token is looked
+    # at (so bad tokens cannot be tried at full speed), the user limit after.
+    rate_limit_enabled: bool = True
+    rate_limit_per_user: str = "600/minute"
+    rate_limit_per_address: str = "1200/minute"
+    # In-process by default; e.g. "async+redis://redis:6379" to share counters between replicas.
+    rate_limit_storage_uri: str = "async+memory://"
+    max_body_bytes: int = 1_048_576
+
+    # -- client addresses --------------------------------------------------------------------
+    # Number of trusted reverse proxies in front of the gateway: the client address is then
+    # taken that many entries from the right of X-Forwarded-For. 0 trusts no header.
+    trusted_proxy_hops: int = 0
+
+    # -- browser security --------------------------------------------------------------------
+    cors_origins: list[str] = Field(default_factory=list)
+    cors_max_age_s: int = 600
+    # Set when TLS is terminated in front of the gateway: adds Strict-Transport-Security.
+    behind_tls: bool = False
+
+    # -- merged OpenAPI ----------------------------------------------------------------------
+    openapi_cache_s: float = 30.0
+    openapi_fetch_timeout_s: float = 3.0
+
+    log_level: str = Field("INFO", validation_alias=_platform("LOG_LEVEL"))
+    log_format: str = Field("json", validation_alias=_platform("LOG_FORMAT"))
 
     def upstream(self, service: str) -> str:
         url: str = getattr(self, f"upstream_{service}")
         return url.rstrip("/")
+
+    def timeout_for(self, service: str) -> float:
+        return self.upstream_timeouts.get(service, self.upstream_timeout_s)
+
+    def services(self) -> list[str]:
+        """Every service the routing table names, in a stable order."""
+        return sorted(set(self.routes.values()))

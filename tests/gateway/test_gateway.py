@@ -1,0 +1,452 @@
+"""The gateway in front of real upstreams: tokens, roles, limits, failures, headers, streaming.
+
+Real HTTP servers on loopback: the booking and operations services (each with a fresh database),
+a JWKS server holding a real ES256 key, and a small upstream under the test's control in the
+support slot (it can echo, be slow, or stream). The payment slot points at a closed port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import structlog
+from pydantic import SecretStr
+
+from gateway.app import create_app
+from gateway.settings import DEFAULT_PUBLIC_ROUTES, GatewaySettings
+from services.booking.app import create_app as create_booking
+from services.booking.settings import Settings as BookingSettings
+from services.operations.app import create_app as create_operations
+from services.operations.settings import Settings as OperationsSettings
+from tests.gateway.support import (
+    JwksServer,
+    SigningKey,
+    bearer,
+    echo_app,
+    unsigned_token,
+)
+from tests.support.stack import free_port, fresh_database, serve, unique, wait_until_ready
+
+PROBLEM = "application/problem+json"
+
+
+@dataclass
+class Stack:
+    key: SigningKey
+    jwks: JwksServer
+    jwks_url: str
+    echo_url: str
+    booking_url: str
+    operations_url: str
+    dead_url: str
+
+    def settings(self, **overrides: Any) -> GatewaySettings:
+        values: dict[str, Any] = {
+            "jwks_url": self.jwks_url,
+            "upstream_booking": self.booking_url,
+            "upstream_operations": self.operations_url,
+            "upstream_support": self.echo_url,
+            "upstream_payment": self.dead_url,
+            "upstream_connectivity": self.dead_url,
+            "upstream_identity": self.dead_url,
+            "upstream_analytics": self.dead_url,
+            "upstream_timeouts": {"support": 0.5},
+            "rate_limit_per_user": "10000/minute",
+            "rate_limit_per_address": "10000/minute",
+            "cors_origins": ["https://app.ladda.example"],
+            "log_format": "console",
+        }
+        values.update(overrides)
+        return GatewaySettings(**values)
+
+    @contextlib.asynccontextmanager
+    async def gateway(self, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        async with (
+            serve(create_app(self.settings(**overrides))) as url,
+            httpx.AsyncClient(base_url=url, timeout=10) as client,
+        ):
+            yield client
+
+
+@pytest.fixture(scope="module")
+async def stack() -> AsyncIterator[Stack]:
+    key = SigningKey()
+    jwks = JwksServer(key)
+    async with serve(jwks.app) as jwks_base, serve(echo_app()) as echo_url:
+        jwks_url = f"{jwks_base}/.well-known/jwks.json"
+        platform = {"LADDA_JWKS_URL": jwks_url}
+        booking = create_booking(
+            BookingSettings(
+                database_url=SecretStr(await fresh_database("test_gw_booking")),
+                consumer_group_suffix=unique("t"),
+                **platform,
+            )
+        )
+        operations = create_operations(
+            OperationsSettings(
+                database_url=SecretStr(await fresh_database("test_gw_operations")),
+                consumer_group_suffix=unique("t"),
+                **platform,
+            )
+        )
+        async with serve(booking) as booking_url, serve(operations) as operations_url:
+            await wait_until_ready(booking_url)
+            await wait_until_ready(operations_url)
+            yield Stack(
+                key=key,
+                jwks=jwks,
+                jwks_url=jwks_url,
+                echo_url=echo_url,
+                booking_url=booking_url,
+                operations_url=operations_url,
+                dead_url=f"http://127.0.0.1:{free_port()}",
+            )
+
+
+@pytest.fixture(scope="module")
+async def gw(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with stack.gateway() as client:
+        yield client
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://ladda.dev/problems/")
+    assert "Traceback" not in response.text
+    return body
+
+
+# -- authentication ------------------------------------------------------------------------------
+
+
+async def test_authenticated_call_is_forwarded_with_token_request_id_and_trace_context(
+    stack: Stack, gw: httpx.AsyncClient
+) -> None:
+    token = stack.key.token()
+    trace_id = uuid.uuid4().hex
+    response = await gw.get(
+        "/v1/support/echo?page=2&q=x",
+        headers={
+            **bearer(token),
+            "X-Correlation-ID": "req-42",
+            "traceparent": f"00-{trace_id}-{'1' * 16}-01",
+        },
+    )
+    assert response.status_code == 200
+    seen = response.json()
+    assert seen["path"] == "/v1/support/echo"
+    assert seen["query"] == "page=2&q=x"
+    assert seen["headers"]["authorization"] == f"Bearer {token}"
+    assert seen["headers"]["x-correlation-id"] == "req-42"
+    assert response.headers["x-correlation-id"] == "req-42"
+    version, trace, parent, flags = seen["headers"]["traceparent"].split("-")
+    assert (version, trace, flags) == ("00", trace_id, "01")
+    assert parent != "1" * 16  # the gateway is the new parent span
+    assert seen["headers"]["x-forwarded-for"] == "127.0.0.1"
+
+
+async def test_hop_by_hop_headers_are_not_forwarded(stack: Stack, gw: httpx.AsyncClient) -> None:
+    response = await gw.get(
+        "/v1/support/echo",
+        headers={
+            **bearer(stack.key.token()),
+            "Connection": "keep-alive, X-Private-Hop",
+            "X-Private-Hop": "secret",
+            "Proxy-Authorization": "Basic abc",
+            "TE": "trailers",
+        },
+    )
+    headers = response.json()["headers"]
+    assert "x-private-hop" not in headers
+    assert "proxy-authorization" not in headers
+    assert "te" not in headers
+    assert headers.get("connection", "keep-alive") == "keep-alive"
+
+
+async def test_unauthenticated_call_is_refused_before_the_upstream(gw: httpx.AsyncClient) -> None:
+    body = assert_problem(await gw.get("/v1/support/echo"), 401)
+    assert body["type"].endswith("/unauthenticated")
+    response = await gw.get("/v1/reservations", headers={"Authorization": "Basic dXNlcjpwdw=="})
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_public_routes_need_no_token(stack: Stack) -> None:
+    async with stack.gateway(
+        public_routes=[*DEFAULT_PUBLIC_ROUTES, "GET /v1/support/echo"]
+    ) as client:
+        response = await client.get("/v1/support/echo")
+        assert response.status_code == 200
+        assert "authorization" not in response.json()["headers"]
+        # The public charger map is let through without a token: the answer comes from its
+        # upstream (down in this test: 503), not from the gateway's token check (401).
+        assert_problem(await client.get("/v1/locations"), 503)
+        assert_problem(await client.get("/v1/locations/some-site"), 503)
+        # The allow-list is per method: writing to the map is not public.
+        assert_problem(await client.post("/v1/locations", json={}), 401)
+
+
+async def test_expired_token_is_refused(stack: Stack, gw: httpx.AsyncClient) -> None:
+    token = stack.key.token(ttl_s=-30)
+    body = assert_problem(await gw.get("/v1/support/echo", headers=bearer(token)), 401)
+    assert "expired" in body["detail"]
+
+
+async def test_forged_tokens_are_refused(stack: Stack, gw: httpx.AsyncClient) -> None:
+    # Signed by another key that claims the real key's id.
+    impostor = SigningKey(kid=stack.key.kid)
+    assert_problem(await gw.get("/v1/support/echo", headers=bearer(impostor.token())), 401)
+    # alg: none.
+    assert_problem(await gw.get("/v1/support/echo", headers=bearer(unsigned_token())), 401)
+    # The real key, but for another audience or issuer.
+    for token in (
+        stack.key.token(aud="someone-else"),
+        stack.key.token(iss="https://evil.example"),
+    ):
+        assert_problem(await gw.get("/v1/support/echo", headers=bearer(token)), 401)
+    # A real token with one character of its signature changed.
+    token = stack.key.token()
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert_problem(await gw.get("/v1/support/echo", headers=bearer(tampered)), 401)
+    assert_problem(await gw.get("/v1/support/echo", headers=bearer("not.a.jwt")), 401)
+
+
+async def test_a_flood_of_unknown_key_ids_does_not_hammer_the_jwks(stack: Stack) -> None:
+    async with stack.gateway(jwks_min_refetch_interval_s=60) as client:
+        response = await client.get("/v1/support/echo", headers=bearer(stack.key.token()))
+        assert response.status_code == 200
+        fetches = stack.jwks.fetches
+        for _ in range(30):
+            stranger = SigningKey()
+            assert_problem(
+                await client.get("/v1/support/echo", headers=bearer(stranger.token())), 401
+            )
+        assert stack.jwks.fetches - fetches <= 1
+
+
+async def test_a_new_signing_key_is_picked_up_from_the_jwks(stack: Stack) -> None:
+    async with stack.gateway(jwks_min_refetch_interval_s=0) as client:
+        assert (
+            await client.get("/v1/support/echo", headers=bearer(stack.key.token()))
+        ).status_code == 200
+        rotated = SigningKey()
+        stack.jwks.keys.append(rotated)
+        try:
+            response = await client.get("/v1/support/echo", headers=bearer(rotated.token()))
+            assert response.status_code == 200
+        finally:
+            stack.jwks.keys.remove(rotated)
+
+
+# -- authorisation -------------------------------------------------------------------------------
+
+
+async def test_role_gated_route_groups(stack: Stack, gw: httpx.AsyncClient) -> None:
+    driver = stack.key.token(roles=["driver"])
+    operator = stack.key.token(roles=["operator"])
+    body = assert_problem(await gw.get("/v1/alerts", headers=bearer(driver)), 403)
+    assert "operator" in body["detail"]
+    assert_problem(await gw.get("/v1/work-orders/123", headers=bearer(driver)), 403)
+    assert_problem(await gw.get("/v1/stats/network", headers=bearer(driver)), 403)
+    # The operator passes the gateway; the real operations service answers (whatever it says,
+    # it is not the gateway's 403 and it carries the service's own correlation handling).
+    response = await gw.get("/v1/alerts", headers=bearer(operator))
+    assert response.status_code != 403
+    assert response.status_code < 500
+    # The driver's own statistics are not in a staff group.
+    assert (await gw.get("/v1/stats/me", headers=bearer(driver))).status_code == 503
+
+
+async def test_real_service_receives_the_call_and_checks_the_token_itself(
+    stack: Stack, gw: httpx.AsyncClient
+) -> None:
+    token = stack.key.token(roles=["driver"])
+    through_gateway = await gw.get("/v1/reservations", headers=bearer(token))
+    async with httpx.AsyncClient(base_url=stack.booking_url) as direct:
+        straight = await direct.get("/v1/reservations", headers=bearer(token))
+    # The same answer through the gateway as straight from booking.
+    assert through_gateway.status_code == straight.status_code
+    assert through_gateway.status_code < 500
+    assert through_gateway.headers["content-type"] == straight.headers["content-type"]
+    metrics = (await gw.get("/metrics")).text
+    assert 'ladda_gateway_upstream_requests_total{method="GET",route="/v1/reservations"' in metrics
+
+
+# -- upstream failures ---------------------------------------------------------------------------
+
+
+async def test_upstream_down_answers_503_problem(stack: Stack, gw: httpx.AsyncClient) -> None:
+    response = await gw.get("/v1/invoices", headers=bearer(stack.key.token()))
+    body = assert_problem(response, 503)
+    assert body["type"].endswith("/upstream-unavailable")
+    assert response.headers["retry-after"] == "1"
+    metrics = (await gw.get("/metrics")).text
+    assert (
+        'ladda_gateway_upstream_errors_total{kind="down",route="/v1/invoices",upstream="payment"}'
+        in metrics
+    )
+
+
+async def test_slow_upstream_answers_504_problem(stack: Stack, gw: httpx.AsyncClient) -> None:
+    response = await gw.get("/v1/support/slow?seconds=2", headers=bearer(stack.key.token()))
+    body = assert_problem(response, 504)
+    assert body["type"].endswith("/upstream-timeout")
+    # Within the per-upstream timeout the same route answers normally.
+    response = await gw.get("/v1/support/slow?seconds=0.05", headers=bearer(stack.key.token()))
+    assert response.status_code == 200
+
+
+# -- limits --------------------------------------------------------------------------------------
+
+
+async def test_rate_limit_per_user(stack: Stack) -> None:
+    async with stack.gateway(rate_limit_per_user="3/minute") as client:
+        alice = bearer(stack.key.token("alice"))
+        for _ in range(3):
+            assert (await client.get("/v1/support/echo", headers=alice)).status_code == 200
+        response = await client.get("/v1/support/echo", headers=alice)
+        body = assert_problem(response, 429)
+        assert body["type"].endswith("/rate-limited")
+        assert 1 <= int(response.headers["retry-after"]) <= 60
+        # Another user from the same address is not affected.
+        bob = bearer(stack.key.token("bob"))
+        assert (await client.get("/v1/support/echo", headers=bob)).status_code == 200
+
+
+async def test_rate_limit_per_address_applies_before_the_token_is_checked(stack: Stack) -> None:
+    async with stack.gateway(rate_limit_per_address="5/minute") as client:
+        for _ in range(5):
+            assert_problem(await client.get("/v1/support/echo", headers=bearer("x.y.z")), 401)
+        response = await client.get("/v1/support/echo", headers=bearer(stack.key.token()))
+        assert_problem(response, 429)
+        assert int(response.headers["retry-after"]) >= 1
+        # The gateway's own health endpoints are not limited.
+        assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_oversized_body_is_refused_with_413(stack: Stack, gw: httpx.AsyncClient) -> None:
+    async with stack.gateway(max_body_bytes=1024) as client:
+        headers = bearer(stack.key.token())
+        ok = await client.post("/v1/support/echo", headers=headers, content=b"x" * 1024)
+        assert ok.json()["body_bytes"] == 1024
+        # Declared too large: refused before anything is read.
+        body = assert_problem(
+            await client.post("/v1/support/echo", headers=headers, content=b"x" * 1025), 413
+        )
+        assert body["type"].endswith("/body-too-large")
+
+        # No Content-Length (chunked): counted while streaming, refused when it passes the limit.
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(8):
+                yield b"y" * 256
+
+        assert_problem(
+            await client.post("/v1/support/echo", headers=headers, content=chunks()), 413
+        )
+
+        async def small() -> AsyncIterator[bytes]:
+            for _ in range(3):
+                yield b"z" * 100
+
+        response = await client.post("/v1/support/echo", headers=headers, content=small())
+        assert response.status_code == 200
+        assert response.json()["body_bytes"] == 300
+
+
+async def test_large_responses_are_streamed_intact(stack: Stack, gw: httpx.AsyncClient) -> None:
+    response = await gw.get("/v1/support/stream?chunks=256", headers=bearer(stack.key.token()))
+    assert response.status_code == 200
+    assert len(response.content) == 256 * 8 * 1024
+    assert response.content[-8192:] == b"00000255" * 1024
+
+
+# -- browsers ------------------------------------------------------------------------------------
+
+
+async def test_cors_preflight_for_app_origins_only(gw: httpx.AsyncClient) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+    allowed = await gw.options(
+        "/v1/reservations", headers={"Origin": "https://app.ladda.example", **preflight}
+    )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.ladda.example"
+    assert "POST" in allowed.headers["access-control-allow-methods"]
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    refused = await gw.options(
+        "/v1/reservations", headers={"Origin": "https://evil.example", **preflight}
+    )
+    assert refused.status_code == 400
+    assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_security_headers(stack: Stack, gw: httpx.AsyncClient) -> None:
+    for response in (
+        await gw.get("/v1/support/echo", headers=bearer(stack.key.token())),
+        await gw.get("/v1/support/echo"),
+        await gw.get("/healthz"),
+        await gw.get("/nothing-here"),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "strict-transport-security" not in response.headers
+    docs = await gw.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text
+    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+    async with stack.gateway(behind_tls=True) as client:
+        response = await client.get("/healthz")
+        assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_unknown_path_and_method_are_problems(stack: Stack, gw: httpx.AsyncClient) -> None:
+    assert_problem(await gw.get("/v2/anything"), 404)
+    assert_problem(await gw.request("TRACE", "/v1/support/echo"), 405)
+
+
+# -- observability -------------------------------------------------------------------------------
+
+
+async def test_access_log_has_the_caller_but_never_the_token_or_query(
+    stack: Stack, gw: httpx.AsyncClient
+) -> None:
+    token = stack.key.token("carol")
+    with structlog.testing.capture_logs() as logs:
+        await gw.get("/v1/support/echo?api_key=hunter2", headers=bearer(token))
+    lines = [line for line in logs if line.get("event") == "http.request"]
+    assert lines, logs
+    line = lines[-1]
+    assert line["subject"] == "carol"
+    assert line["route"] == "/v1/support"
+    assert line["upstream"] == "support"
+    assert line["status"] == 200
+    text = repr(logs)
+    assert token not in text
+    assert "hunter2" not in text
+
+
+async def test_metrics_per_route_group_and_upstream(stack: Stack, gw: httpx.AsyncClient) -> None:
+    await gw.get("/v1/support/echo", headers=bearer(stack.key.token()))
+    text = (await gw.get("/metrics")).text
+    assert (
+        'ladda_gateway_upstream_requests_total{method="GET",route="/v1/support",status="200",upstream="support"}'
+        in text
+    )
+    assert (
+        'ladda_gateway_upstream_duration_seconds_count{route="/v1/support",upstream="support"}'
+        in text
+    )
+    assert 'ladda_gateway_rejections_total{reason="unauthenticated",route="/v1/support"}' in text
