@@ -1,11 +1,44 @@
 """Settings of the identity service (environment variables `LADDA_IDENTITY_*`)."""
 
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="LADDA_IDENTITY_")
+    model_config = SettingsConfigDict(env_prefix="LADDA_IDENTITY_", populate_by_name=True)
 
     port: int = 8102
+
+    # Encrypts the private halves of the signing keys stored in identity's database.
+    signing_key_passphrase: SecretStr
+    # Access tokens live at most 15 minutes (the platform's contract).
+    access_token_ttl_s: int = Field(900, gt=0, le=900)
+    refresh_token_ttl_s: int = Field(30 * 24 * 3600, gt=0)
+    # A new signing key is made when the active one is this old (0 = only on demand).
+    signing_key_rotation_s: int = Field(30 * 24 * 3600, ge=0)
+    # How often the expiry sweep and scheduled key rotation run.
+    maintenance_interval_s: float = Field(30.0, gt=0)
+
+    # Throttling: this many failures within the window lock the account / address for a while.
+    login_window_s: int = 15 * 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_lockout_s: int = 15 * 60
+    # Behind the gateway the caller's address arrives in X-Forwarded-For (last hop appended).
+    trust_forwarded_for: bool = True
+
+    # Argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+
+    bootstrap_admin_email: str | None = Field(
+        None, validation_alias=AliasChoices("LADDA_BOOTSTRAP_ADMIN_EMAIL")
+    )
+    bootstrap_admin_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LADDA_BOOTSTRAP_ADMIN_PASSWORD")
+    )

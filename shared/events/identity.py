@@ -60,3 +60,13 @@ class IdTokenDecisionChanged(EventPayload):
     decision: Decision
     expires_at: datetime | None = None
     reason: str | None = None
+
+
+class UserRolesChanged(EventPayload):
+    """An admin changed a user's roles; tokens issued from now on carry the new ones."""
+
+    event_type: ClassVar[str] = "user.roles-changed"
+    topic: ClassVar[Topic] = IDENTITY_USERS
+
+    user_id: str
+    roles: list[str]

@@ -1,0 +1,1 @@
+"""Accounts and sessions: registration, login, refresh-token rotation, users and roles."""

@@ -1,0 +1,231 @@
+"""SQL of users, refresh tokens and failed-login throttling."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from asyncpg import Record
+
+from shared.db import Connection
+
+# -- users -------------------------------------------------------------------------------------
+
+
+async def insert_user(
+    conn: Connection,
+    *,
+    user_id: uuid.UUID,
+    email: str,
+    password_hash: str,
+    roles: list[str],
+    display_name: str | None,
+) -> Record | None:
+    """The new user, or None when the email (case-insensitively) is taken."""
+    return await conn.fetchrow(
+        """insert into users (id, email, password_hash, roles, display_name, password_changed_at)
+            values ($1, $2, $3, $4, $5, now())
+            on conflict ((lower(email))) do nothing
+            returning id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at""",
+        user_id,
+        email,
+        password_hash,
+        roles,
+        display_name,
+    )
+
+
+async def user_by_email(conn: Connection, email: str) -> Record | None:
+    return await conn.fetchrow(
+        "select id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at from users where lower(email) = lower($1) and status <> 'deleted'",
+        email,
+    )
+
+
+async def user_by_id(conn: Connection, user_id: uuid.UUID, *, lock: bool = False) -> Record | None:
+    if lock:
+        return await conn.fetchrow(
+            """select id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at
+                 from users where id = $1 for update""",
+            user_id,
+        )
+    return await conn.fetchrow(
+        """select id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at
+             from users where id = $1""",
+        user_id,
+    )
+
+
+async def list_users(
+    conn: Connection,
+    *,
+    role: str | None,
+    status: str | None,
+    email: str | None,
+    limit: int,
+    offset: int,
+) -> list[Record]:
+    return await conn.fetch(
+        """select id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at from users
+             where ($1::text is null or $1 = any(roles))
+               and ($2::text is null or status = $2)
+               and ($3::text is null or lower(email) like '%' || lower($3) || '%')
+             order by created_at, id
+             limit $4 offset $5""",
+        role,
+        status,
+        email,
+        limit,
+        offset,
+    )
+
+
+async def set_status(conn: Connection, user_id: uuid.UUID, status: str) -> None:
+    await conn.execute(
+        "update users set status = $2, updated_at = now() where id = $1", user_id, status
+    )
+
+
+async def set_roles(conn: Connection, user_id: uuid.UUID, roles: list[str]) -> None:
+    await conn.execute(
+        "update users set roles = $2, updated_at = now() where id = $1", user_id, roles
+    )
+
+
+async def set_display_name(conn: Connection, user_id: uuid.UUID, name: str | None) -> Record:
+    row = await conn.fetchrow(
+        "update users set display_name = $2, updated_at = now() where id = $1 "
+        "returning id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at",
+        user_id,
+        name,
+    )
+    assert row is not None  # written by primary key just now
+    return row
+
+
+async def set_password_hash(conn: Connection, user_id: uuid.UUID, password_hash: str) -> None:
+    await conn.execute(
+        "update users set password_hash = $2, password_changed_at = now(), updated_at = now() "
+        "where id = $1",
+        user_id,
+        password_hash,
+    )
+
+
+async def rehash_password(conn: Connection, user_id: uuid.UUID, password_hash: str) -> None:
+    """Same password, stronger parameters: not a password change."""
+    await conn.execute("update users set password_hash = $2 where id = $1", user_id, password_hash)
+
+
+async def anonymise(conn: Connection, user_id: uuid.UUID) -> None:
+    await conn.execute(
+        """update users
+              set email = 'deleted-' || id::text || '@deleted.invalid',
+                  display_name = null, password_hash = null, roles = '{}',
+                  status = 'deleted', deleted_at = now(), updated_at = now()
+            where id = $1""",
+        user_id,
+    )
+
+
+# -- refresh tokens ----------------------------------------------------------------------------
+
+
+async def insert_refresh_token(
+    conn: Connection,
+    *,
+    token_id: uuid.UUID,
+    family_id: uuid.UUID,
+    user_id: uuid.UUID,
+    token_hash: bytes,
+    expires_at: datetime,
+) -> None:
+    await conn.execute(
+        """insert into refresh_tokens (id, family_id, user_id, token_hash, expires_at)
+           values ($1, $2, $3, $4, $5)""",
+        token_id,
+        family_id,
+        user_id,
+        token_hash,
+        expires_at,
+    )
+
+
+async def refresh_token_by_hash(conn: Connection, token_hash: bytes) -> Record | None:
+    # Locked, so two concurrent uses of one token are serialised: the second is a reuse.
+    return await conn.fetchrow(
+        """select id, family_id, user_id, expires_at, used_at, revoked_at
+             from refresh_tokens where token_hash = $1 for update""",
+        token_hash,
+    )
+
+
+async def mark_used(conn: Connection, token_id: uuid.UUID) -> None:
+    await conn.execute("update refresh_tokens set used_at = now() where id = $1", token_id)
+
+
+async def revoke_family(conn: Connection, family_id: uuid.UUID) -> int:
+    result = await conn.execute(
+        "update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null",
+        family_id,
+    )
+    return int(result.split()[-1])
+
+
+async def revoke_all_for_user(conn: Connection, user_id: uuid.UUID) -> int:
+    result = await conn.execute(
+        "update refresh_tokens set revoked_at = now() where user_id = $1 and revoked_at is null",
+        user_id,
+    )
+    return int(result.split()[-1])
+
+
+# -- failed-login throttling -------------------------------------------------------------------
+
+
+async def locked_until(conn: Connection, keys: list[tuple[str, str]]) -> datetime | None:
+    """The latest lock still in force over the given (scope, key) pairs."""
+    if not keys:
+        return None
+    value: datetime | None = await conn.fetchval(
+        """select max(locked_until) from login_throttle
+            where (scope, key) in (select * from unnest($1::text[], $2::text[]))
+              and locked_until > now()""",
+        [scope for scope, _ in keys],
+        [key for _, key in keys],
+    )
+    return value
+
+
+async def count_failure(
+    conn: Connection, scope: str, key: str, *, window_s: int, max_failures: int, lockout_s: int
+) -> bool:
+    """Count one failure; True when it reaches the limit and the key is now locked."""
+    failures: int = await conn.fetchval(
+        """insert into login_throttle (scope, key, failures, window_start) values ($1, $2, 1, now())
+           on conflict (scope, key) do update set
+               failures = case when login_throttle.window_start < now() - make_interval(secs => $3)
+                               then 1 else login_throttle.failures + 1 end,
+               window_start = case when login_throttle.window_start < now() - make_interval(secs => $3)
+                                   then now() else login_throttle.window_start end
+           returning failures""",
+        scope,
+        key,
+        float(window_s),
+    )
+    if failures < max_failures:
+        return False
+    await conn.execute(
+        """update login_throttle
+              set locked_until = now() + make_interval(secs => $3), failures = 0,
+                  window_start = now()
+            where scope = $1 and key = $2""",
+        scope,
+        key,
+        float(lockout_s),
+    )
+    return True
+
+
+async def clear_failures(conn: Connection, scope: str, key: str) -> None:
+    await conn.execute("delete from login_throttle where scope = $1 and key = $2", scope, key)

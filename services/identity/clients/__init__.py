@@ -1,0 +1,1 @@
+"""Service accounts: OAuth2 client credentials for service-to-service calls."""

@@ -1,0 +1,52 @@
+"""SQL of service accounts."""
+
+from __future__ import annotations
+
+import uuid
+
+from asyncpg import Record
+
+from shared.db import Connection
+
+
+async def insert_client(
+    conn: Connection,
+    *,
+    account_id: uuid.UUID,
+    client_id: str,
+    name: str,
+    secret_hash: bytes,
+    created_by: uuid.UUID | None,
+) -> Record:
+    row = await conn.fetchrow(
+        """insert into service_accounts (id, client_id, name, secret_hash, created_by)
+            values ($1, $2, $3, $4, $5) returning id, client_id, name, status, created_at, created_by""",
+        account_id,
+        client_id,
+        name,
+        secret_hash,
+        created_by,
+    )
+    assert row is not None  # written by primary key just now
+    return row
+
+
+async def client_by_client_id(conn: Connection, client_id: str) -> Record | None:
+    return await conn.fetchrow(
+        "select id, client_id, name, status, created_at, created_by, secret_hash from service_accounts where client_id = $1",
+        client_id,
+    )
+
+
+async def list_clients(conn: Connection) -> list[Record]:
+    return await conn.fetch(
+        "select id, client_id, name, status, created_at, created_by from service_accounts order by created_at"
+    )
+
+
+async def set_status(conn: Connection, account_id: uuid.UUID, status: str) -> Record | None:
+    return await conn.fetchrow(
+        "update service_accounts set status = $2 where id = $1 returning id, client_id, name, status, created_at, created_by",
+        account_id,
+        status,
+    )

@@ -1,0 +1,1 @@
+"""RFID cards and app tokens, and the charging authorisation decision published per UID."""

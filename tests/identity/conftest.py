@@ -1,0 +1,121 @@
+"""The identity service on a real port, over its own fresh database, for one test module."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from services.identity.app import create_app
+from services.identity.settings import Settings
+from tests.support.stack import fresh_database, serve, unique, wait_until_ready
+
+ADMIN_EMAIL = "admin@ladda.local"
+ADMIN_PASSWORD = "bootstrap-admin-password-1"
+PASSWORD = "correct horse battery"
+
+
+def identity_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": SecretStr(database_url),
+        "consumer_group_suffix": unique(".t"),
+        "signing_key_passphrase": SecretStr(os.environ["LADDA_IDENTITY_SIGNING_KEY_PASSPHRASE"]),
+        "bootstrap_admin_email": ADMIN_EMAIL,
+        "bootstrap_admin_password": SecretStr(ADMIN_PASSWORD),
+        "maintenance_interval_s": 0.3,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Identity:
+    """A running identity service: its URL, an HTTP client, its app and its database."""
+
+    url: str
+    http: httpx.AsyncClient
+    app: FastAPI
+    db: asyncpg.Pool
+    dsn: str
+    admin_token: str
+
+    def auth(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.auth(self.admin_token)
+
+
+async def login(http: httpx.AsyncClient, email: str, password: str) -> dict[str, Any]:
+    response = await http.post("/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture(scope="module")
+async def identity(request: pytest.FixtureRequest) -> AsyncIterator[Identity]:
+    name = "test_identity_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    dsn = await fresh_database(name)
+    app = create_app(identity_settings(dsn))
+    async with serve(app) as url:
+        await wait_until_ready(url)
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=3)
+        assert pool is not None
+        try:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+                admin = await login(http, ADMIN_EMAIL, ADMIN_PASSWORD)
+                yield Identity(
+                    url=url,
+                    http=http,
+                    app=app,
+                    db=pool,
+                    dsn=dsn,
+                    admin_token=admin["access_token"],
+                )
+        finally:
+            await pool.close()
+
+
+@dataclass
+class Account:
+    id: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+async def create_account(identity: Identity, **overrides: Any) -> Account:
+    """Register (or, with `roles`, have the admin create) an account and log it in."""
+    email = overrides.pop("email", f"{unique('user')}@example.com")
+    password = overrides.pop("password", PASSWORD)
+    roles = overrides.pop("roles", None)
+    body = {"email": email, "password": password, **overrides}
+    if roles is None:
+        response = await identity.http.post("/v1/auth/register", json=body)
+    else:
+        response = await identity.http.post(
+            "/v1/users", json={**body, "roles": roles}, headers=identity.admin
+        )
+    assert response.status_code == 201, response.text
+    tokens = await login(identity.http, email, password)
+    return Account(
+        id=response.json()["id"],
+        email=email,
+        password=password,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+    )
