@@ -1,0 +1,1 @@
+"""The charge point registry: provisioning, credentials, approval, connector status, presence."""

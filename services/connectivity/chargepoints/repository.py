@@ -1,0 +1,316 @@
+"""Every SQL statement of the charge point registry, connector status and presence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from shared.db import Connection
+
+_COLUMNS = """id, ocpp_version, vendor, model, serial_number, firmware_version, connectors,
+              site_name, address, latitude, longitude, approval, online, last_seen_at,
+              last_boot_at, created_at, updated_at"""
+
+
+async def insert(conn: Connection, values: dict[str, Any]) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""insert into charge_points
+               (id, ocpp_version, vendor, model, serial_number, connectors, site_name, address,
+                latitude, longitude, password_hash)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            on conflict (id) do nothing
+            returning {_COLUMNS}""",  # noqa: S608
+        values["id"],
+        values["ocpp_version"],
+        values["vendor"],
+        values["model"],
+        values["serial_number"],
+        values["connectors"],
+        values["site_name"],
+        values["address"],
+        values["latitude"],
+        values["longitude"],
+        values["password_hash"],
+    )
+
+
+async def upsert_seeded(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[asyncpg.Record]:
+    """Batch upsert of seed chargers (approved); one statement for thousands of rows."""
+    return await conn.fetch(
+        f"""insert into charge_points
+               (id, ocpp_version, vendor, model, serial_number, connectors, site_name, address,
+                latitude, longitude, password_hash, approval)
+            select r.id, r.ocpp_version, r.vendor, r.model, r.serial_number, r.connectors,
+                   r.site_name, r.address, r.latitude, r.longitude, r.password_hash, 'approved'
+              from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
+                          $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[])
+                   as r(id, ocpp_version, vendor, model, serial_number, connectors, site_name,
+                        address, latitude, longitude, password_hash)
+            on conflict (id) do update set
+                ocpp_version = excluded.ocpp_version, vendor = excluded.vendor,
+                model = excluded.model, serial_number = excluded.serial_number,
+                connectors = excluded.connectors, site_name = excluded.site_name,
+                address = excluded.address, latitude = excluded.latitude,
+                longitude = excluded.longitude, password_hash = excluded.password_hash,
+                approval = 'approved', updated_at = now()
+            returning {_COLUMNS}""",  # noqa: S608
+        *[list(column) for column in zip(*rows, strict=True)],
+    )
+
+
+async def get(conn: Connection, cp_id: str, *, for_update: bool = False) -> asyncpg.Record | None:
+    lock = " for update" if for_update else ""
+    return await conn.fetchrow(f"select {_COLUMNS} from charge_points where id = $1{lock}", cp_id)  # noqa: S608
+
+
+async def credentials(conn: Connection, cp_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "select password_hash, approval, ocpp_version from charge_points where id = $1", cp_id
+    )
+
+
+async def list_all(
+    conn: Connection, *, approval: str | None, online: bool | None, limit: int, offset: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""select {_COLUMNS} from charge_points
+             where ($1::text is null or approval = $1) and ($2::bool is null or online = $2)
+             order by id limit $3 offset $4""",  # noqa: S608
+        approval,
+        online,
+        limit,
+        offset,
+    )
+
+
+async def update(conn: Connection, cp_id: str, changes: dict[str, Any]) -> asyncpg.Record | None:
+    allowed = {
+        "vendor",
+        "model",
+        "serial_number",
+        "connectors",
+        "site_name",
+        "address",
+        "latitude",
+        "longitude",
+        "ocpp_version",
+        "approval",
+        "password_hash",
+        "firmware_version",
+    }
+    names = [name for name in changes if name in allowed]
+    if not names:
+        return await get(conn, cp_id)
+    assignments = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(names))
+    return await conn.fetchrow(
+        f"update charge_points set {assignments}, updated_at = now() where id = $1 "  # noqa: S608
+        f"returning {_COLUMNS}",
+        cp_id,
+        *[changes[name] for name in names],
+    )
+
+
+async def record_boot(
+    conn: Connection,
+    cp_id: str,
+    *,
+    vendor: str,
+    model: str,
+    serial: str | None,
+    firmware: str | None,
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""update charge_points set vendor = $2, model = $3,
+                   serial_number = coalesce($4, serial_number),
+                   firmware_version = coalesce($5, firmware_version),
+                   last_boot_at = now(), last_seen_at = now(), online = true,
+                   updated_at = case when firmware_version is distinct from coalesce($5, firmware_version)
+                                     then now() else updated_at end
+             where id = $1 returning {_COLUMNS},
+                   (select firmware_version from charge_points where id = $1) as previous_firmware""",  # noqa: S608
+        cp_id,
+        vendor,
+        model,
+        serial,
+        firmware,
+    )
+
+
+async def mark_online(conn: Connection, cp_id: str) -> bool:
+    """Mark the charger online; true when it was offline before."""
+    was = await conn.fetchval("select online from charge_points where id = $1 for update", cp_id)
+    await conn.execute(
+        "update charge_points set online = true, last_seen_at = now() where id = $1", cp_id
+    )
+    return was is False
+
+
+async def mark_offline(conn: Connection, cp_id: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "update charge_points set online = false where id = $1 and online returning true",
+            cp_id,
+        )
+    )
+
+
+async def touch(conn: Connection, cp_ids: Sequence[str]) -> None:
+    await conn.execute(
+        "update charge_points set last_seen_at = now() where id = any($1::text[])", list(cp_ids)
+    )
+
+
+async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
+    rows = await conn.fetch(
+        """update charge_points set online = false
+            where online and last_seen_at < now() - make_interval(secs => $1)
+            returning id""",
+        older_than_s,
+    )
+    return [row["id"] for row in rows]
+
+
+async def upsert_connector_status(
+    conn: Connection,
+    cp_id: str,
+    connector_id: int,
+    evse_id: int | None,
+    status: str,
+    error_code: str | None,
+    info: str | None,
+    at: datetime,
+) -> bool:
+    """Record a status report; true when it changed the connector's current status."""
+    previous = await conn.fetchrow(
+        "select status, error_code from connector_status "
+        "where charge_point_id = $1 and connector_id = $2 for update",
+        cp_id,
+        connector_id,
+    )
+    await conn.execute(
+        """insert into connector_status
+               (charge_point_id, connector_id, evse_id, status, error_code, info, changed_at)
+           values ($1, $2, $3, $4, $5, $6, $7)
+           on conflict (charge_point_id, connector_id) do update set
+               evse_id = excluded.evse_id, status = excluded.status,
+               error_code = excluded.error_code, info = excluded.info,
+               changed_at = excluded.changed_at""",
+        cp_id,
+        connector_id,
+        evse_id,
+        status,
+        error_code,
+        info,
+        at,
+    )
+    await conn.execute(
+        """insert into connector_status_history
+               (charge_point_id, connector_id, status, error_code, info, at)
+           values ($1, $2, $3, $4, $5, $6)""",
+        cp_id,
+        connector_id,
+        status,
+        error_code,
+        info,
+        at,
+    )
+    return previous is None or (previous["status"], previous["error_code"]) != (status, error_code)
+
+
+async def connector_status(conn: Connection, cp_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "select connector_id, evse_id, status, error_code, info, changed_at from connector_status "
+        "where charge_point_id = $1 order by connector_id",
+        cp_id,
+    )
+
+
+async def status_history(conn: Connection, cp_id: str, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "select connector_id, status, error_code, info, at from connector_status_history "
+        "where charge_point_id = $1 order by id desc limit $2",
+        cp_id,
+        limit,
+    )
+
+
+async def insert_security_event(
+    conn: Connection, cp_id: str | None, kind: str, detail: str | None
+) -> None:
+    await conn.execute(
+        "insert into security_events (charge_point_id, kind, detail) values ($1, $2, $3)",
+        cp_id,
+        kind,
+        detail,
+    )
+
+
+async def sites(conn: Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """select cp.site_name, min(cp.address) as address, avg(cp.latitude) as latitude,
+                  avg(cp.longitude) as longitude, count(distinct cp.id) as charge_points,
+                  coalesce(sum(cp.connectors), 0) as connectors_total,
+                  coalesce(sum((select count(*) from connector_status cs
+                                 where cs.charge_point_id = cp.id and cs.connector_id > 0
+                                   and cs.status = 'Available' and cp.online)), 0)
+                      as connectors_available
+             from charge_points cp
+            where cp.approval = 'approved'
+            group by cp.site_name
+            order by cp.site_name nulls last"""
+    )
+
+
+# -- presence of chargers on replicas ----------------------------------------------------------
+
+
+async def heartbeat_replica(conn: Connection, replica_id: str) -> None:
+    await conn.execute(
+        """insert into replicas (replica_id, heartbeat_at) values ($1, now())
+           on conflict (replica_id) do update set heartbeat_at = now()""",
+        replica_id,
+    )
+
+
+async def claim_presence(conn: Connection, cp_id: str, replica_id: str, connection_id: str) -> None:
+    await conn.execute(
+        """insert into charge_point_presence (charge_point_id, replica_id, connection_id)
+           values ($1, $2, $3)
+           on conflict (charge_point_id) do update set replica_id = excluded.replica_id,
+               connection_id = excluded.connection_id, connected_at = now()""",
+        cp_id,
+        replica_id,
+        connection_id,
+    )
+
+
+async def release_presence(conn: Connection, cp_id: str, connection_id: str) -> bool:
+    """Drop the presence row if it still names this connection (not a newer one)."""
+    return bool(
+        await conn.fetchval(
+            "delete from charge_point_presence where charge_point_id = $1 and connection_id = $2 "
+            "returning true",
+            cp_id,
+            connection_id,
+        )
+    )
+
+
+async def holder(conn: Connection, cp_id: str, stale_s: float) -> str | None:
+    """The live replica holding the charger's connection, if any."""
+    value = await conn.fetchval(
+        """select p.replica_id from charge_point_presence p
+             join replicas r on r.replica_id = p.replica_id
+            where p.charge_point_id = $1
+              and r.heartbeat_at > now() - make_interval(secs => $2)""",
+        cp_id,
+        stale_s,
+    )
+    return str(value) if value is not None else None
+
+
+async def drop_replica_presence(conn: Connection, replica_id: str) -> None:
+    await conn.execute("delete from charge_point_presence where replica_id = $1", replica_id)

@@ -1,0 +1,341 @@
+"""Rules of the charge point registry: provisioning, credentials, approval, status, presence."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+
+from services.connectivity.chargepoints import repository
+from services.connectivity.chargepoints.schemas import (
+    ChargePointCreate,
+    ChargePointOut,
+    ChargePointUpdate,
+    Location,
+)
+from services.connectivity.credentials import generate_password, hash_password
+from shared.db import Connection
+from shared.events.chargepoints import (
+    ChargePointBooted,
+    ChargePointConnected,
+    ChargePointDisconnected,
+    ChargePointFault,
+    ChargePointLocation,
+    ChargePointRegistered,
+    ChargePointSecurityEvent,
+    ConnectorStatusChanged,
+)
+from shared.events.envelope import EventPayload
+from shared.outbox import enqueue
+from shared.problems import Conflict, NotFound
+
+log = structlog.get_logger(__name__)
+SOURCE = "connectivity"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def publish(conn: Connection, payload: EventPayload, cp_id: str) -> None:
+    await enqueue(conn, payload, source=SOURCE, subject=cp_id, key=cp_id)
+
+
+def to_out(row: asyncpg.Record) -> ChargePointOut:
+    return ChargePointOut(
+        id=row["id"],
+        ocpp_version=row["ocpp_version"],
+        vendor=row["vendor"],
+        model=row["model"],
+        serial_number=row["serial_number"],
+        firmware_version=row["firmware_version"],
+        connectors=row["connectors"],
+        location=Location(
+            site_name=row["site_name"],
+            address=row["address"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+        ),
+        approval=row["approval"],
+        online=row["online"],
+        last_seen_at=row["last_seen_at"],
+        last_boot_at=row["last_boot_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def publish_registry(conn: Connection, row: asyncpg.Record) -> None:
+    await publish(
+        conn,
+        ChargePointRegistered(
+            charge_point_id=row["id"],
+            ocpp_version=row["ocpp_version"],
+            vendor=row["vendor"],
+            model=row["model"],
+            serial_number=row["serial_number"],
+            firmware_version=row["firmware_version"],
+            connectors=row["connectors"],
+            location=ChargePointLocation(
+                site_name=row["site_name"],
+                address=row["address"],
+                latitude=row["latitude"],
+                longitude=row["longitude"],
+            ),
+            approval=row["approval"],
+        ),
+        row["id"],
+    )
+
+
+# -- registry (operators) -----------------------------------------------------------------------
+
+
+async def provision(conn: Connection, data: ChargePointCreate) -> tuple[ChargePointOut, str]:
+    password = data.password or generate_password()
+    row = await repository.insert(
+        conn,
+        {
+            "id": data.id,
+            "ocpp_version": data.ocpp_version,
+            "vendor": data.vendor,
+            "model": data.model,
+            "serial_number": data.serial_number,
+            "connectors": data.connectors,
+            "site_name": data.location.site_name,
+            "address": data.location.address,
+            "latitude": data.location.latitude,
+            "longitude": data.location.longitude,
+            "password_hash": hash_password(password),
+        },
+    )
+    if row is None:
+        raise Conflict(f"Charge point {data.id} already exists.")
+    await publish_registry(conn, row)
+    log.info("connectivity.charge_point.provisioned", charge_point_id=data.id)
+    return to_out(row), password
+
+
+async def get(conn: Connection, cp_id: str) -> ChargePointOut:
+    row = await repository.get(conn, cp_id)
+    if row is None:
+        raise NotFound(f"No charge point {cp_id}.")
+    return to_out(row)
+
+
+async def list_charge_points(
+    conn: Connection, *, approval: str | None, online: bool | None, limit: int, offset: int
+) -> list[ChargePointOut]:
+    rows = await repository.list_all(
+        conn, approval=approval, online=online, limit=limit, offset=offset
+    )
+    return [to_out(row) for row in rows]
+
+
+async def _change(conn: Connection, cp_id: str, changes: dict[str, Any]) -> asyncpg.Record:
+    current = await repository.get(conn, cp_id, for_update=True)
+    if current is None:
+        raise NotFound(f"No charge point {cp_id}.")
+    if current["approval"] == "retired" and changes.get("approval") != "retired":
+        raise Conflict(f"Charge point {cp_id} is retired.")
+    row = await repository.update(conn, cp_id, changes)
+    assert row is not None
+    return row
+
+
+async def update(conn: Connection, cp_id: str, data: ChargePointUpdate) -> ChargePointOut:
+    changes = data.model_dump(exclude_unset=True, exclude={"location"})
+    if data.location is not None:
+        changes.update(data.location.model_dump())
+    row = await _change(conn, cp_id, changes)
+    await publish_registry(conn, row)
+    return to_out(row)
+
+
+async def approve(conn: Connection, cp_id: str) -> ChargePointOut:
+    row = await _change(conn, cp_id, {"approval": "approved"})
+    await publish_registry(conn, row)
+    log.info("connectivity.charge_point.approved", charge_point_id=cp_id)
+    return to_out(row)
+
+
+async def retire(conn: Connection, cp_id: str) -> ChargePointOut:
+    row = await _change(conn, cp_id, {"approval": "retired"})
+    await publish_registry(conn, row)
+    log.info("connectivity.charge_point.retired", charge_point_id=cp_id)
+    return to_out(row)
+
+
+async def set_password(
+    conn: Connection, cp_id: str, password: str | None
+) -> tuple[ChargePointOut, str]:
+    secret = password or generate_password()
+    row = await _change(conn, cp_id, {"password_hash": hash_password(secret)})
+    log.info("connectivity.charge_point.password_set", charge_point_id=cp_id)
+    return to_out(row), secret
+
+
+async def connectors(conn: Connection, cp_id: str) -> list[asyncpg.Record]:
+    await get(conn, cp_id)
+    return await repository.connector_status(conn, cp_id)
+
+
+async def status_history(conn: Connection, cp_id: str, limit: int) -> list[asyncpg.Record]:
+    await get(conn, cp_id)
+    return await repository.status_history(conn, cp_id, limit)
+
+
+async def seed(conn: Connection, path: Path) -> int:
+    """Upsert every charger of a seed file, approved, with its password (local dev, benchmarks)."""
+    document = json.loads(await asyncio.to_thread(path.read_text))
+    rows = []
+    for entry in document.get("charge_points", []):
+        location = entry.get("location") or {}
+        rows.append(
+            (
+                entry["id"],
+                entry.get("ocpp_version", "1.6"),
+                entry.get("vendor"),
+                entry.get("model"),
+                entry.get("serial_number"),
+                int(entry.get("connectors", 1)),
+                location.get("site_name"),
+                location.get("address"),
+                location.get("latitude"),
+                location.get("longitude"),
+                hash_password(entry["password"]),
+            )
+        )
+    for start in range(0, len(rows), 5000):
+        for row in await repository.upsert_seeded(conn, rows[start : start + 5000]):
+            await publish_registry(conn, row)
+    return len(rows)
+
+
+# -- what chargers do (called from the OCPP handlers) -----------------------------------------
+
+
+async def security_event(
+    conn: Connection, cp_id: str | None, kind: str, detail: str | None
+) -> None:
+    await repository.insert_security_event(conn, cp_id, kind, detail)
+    await publish(
+        conn,
+        ChargePointSecurityEvent(charge_point_id=cp_id or "", kind=kind, detail=detail, at=now()),
+        cp_id or "unknown",
+    )
+
+
+async def fault(
+    conn: Connection, cp_id: str, kind: str, detail: str | None, connector_id: int | None = None
+) -> None:
+    await publish(
+        conn,
+        ChargePointFault(
+            charge_point_id=cp_id, connector_id=connector_id, kind=kind, detail=detail, at=now()
+        ),
+        cp_id,
+    )
+
+
+async def connected(
+    conn: Connection, cp_id: str, version: str, replica_id: str, connection_id: str
+) -> None:
+    await repository.claim_presence(conn, cp_id, replica_id, connection_id)
+    if await repository.mark_online(conn, cp_id):
+        await publish(
+            conn, ChargePointConnected(charge_point_id=cp_id, ocpp_version=version, at=now()), cp_id
+        )
+
+
+async def disconnected(conn: Connection, cp_id: str, connection_id: str) -> None:
+    """The connection closed; offline only if no newer connection of the charger replaced it."""
+    if await repository.release_presence(conn, cp_id, connection_id) and (
+        await repository.mark_offline(conn, cp_id)
+    ):
+        await publish(
+            conn, ChargePointDisconnected(charge_point_id=cp_id, reason="closed", at=now()), cp_id
+        )
+
+
+async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
+    gone = await repository.sweep_offline(conn, older_than_s)
+    for cp_id in gone:
+        await publish(
+            conn,
+            ChargePointDisconnected(charge_point_id=cp_id, reason="heartbeat_missed", at=now()),
+            cp_id,
+        )
+    return gone
+
+
+async def booted(
+    conn: Connection,
+    cp_id: str,
+    *,
+    vendor: str,
+    model: str,
+    serial: str | None,
+    firmware: str | None,
+) -> str:
+    """Record a BootNotification; the registration status the charger is told."""
+    row = await repository.record_boot(
+        conn, cp_id, vendor=vendor, model=model, serial=serial, firmware=firmware
+    )
+    if row is None:
+        return "Rejected"
+    registration = {"approved": "Accepted", "pending": "Pending"}.get(row["approval"], "Rejected")
+    await publish(
+        conn,
+        ChargePointBooted(
+            charge_point_id=cp_id,
+            registration=registration,
+            firmware_version=firmware,
+            at=now(),
+        ),
+        cp_id,
+    )
+    if firmware is not None and row["previous_firmware"] != firmware:
+        await publish_registry(conn, row)
+    return registration
+
+
+async def connector_status_reported(
+    conn: Connection,
+    cp_id: str,
+    *,
+    connector_id: int,
+    evse_id: int | None,
+    status: str,
+    error_code: str | None,
+    info: str | None,
+    at: datetime | None,
+) -> None:
+    when = at or now()
+    if await repository.upsert_connector_status(
+        conn, cp_id, connector_id, evse_id, status, error_code, info, when
+    ):
+        await publish(
+            conn,
+            ConnectorStatusChanged(
+                charge_point_id=cp_id,
+                connector_id=connector_id,
+                evse_id=evse_id,
+                status=status,
+                error_code=error_code,
+                info=info,
+                at=when,
+            ),
+            cp_id,
+        )
+        if error_code not in (None, "NoError") or status == "Faulted":
+            await fault(conn, cp_id, "connector_error", error_code or status, connector_id)
+
+
+async def sites(conn: Connection) -> list[asyncpg.Record]:
+    return await repository.sites(conn)

@@ -1,0 +1,1 @@
+"""The raw OCPP frame log: every frame per charger, secrets redacted, kept for a retention period."""

@@ -1,0 +1,207 @@
+"""What one replica holds: the live charger connections, and the write-behind buffers.
+
+Heartbeats, meter samples and frame-log rows arrive far more often than anything else, so they
+are buffered and written in batches every `flush_interval_s` instead of one transaction per
+frame. Everything a charger must get an answer about (boot, status, start, stop) is written
+before the answer is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Coroutine
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from services.connectivity.chargepoints import repository as cp_repository
+from services.connectivity.chargepoints import service as cp_service
+from services.connectivity.framelog import repository as frame_repository
+from services.connectivity.sessions import service as session_service
+from services.connectivity.sessions.schemas import Sample
+from services.connectivity.settings import Settings
+from shared.db import Connection
+from shared.service import ServiceRuntime
+
+if TYPE_CHECKING:
+    from services.connectivity.ocpp.handlers import CentralSystemConnection
+
+log = structlog.get_logger(__name__)
+
+REDACTED = "***"
+# Frames whose payload can carry a charger secret: redacted before they reach the frame log.
+_SECRET_KEYS = {"AuthorizationKey", "BasicAuthPassword"}
+_FRAME_BUFFER_LIMIT = 200_000
+
+
+def redact(text: str) -> str:
+    """The frame with any charger password replaced; cheap for frames that cannot hold one."""
+    if not any(key in text for key in _SECRET_KEYS):
+        return text
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return REDACTED
+
+    def scrub(node: Any) -> Any:
+        if isinstance(node, dict):
+            secret = node.get("key") in _SECRET_KEYS or (
+                isinstance(node.get("variable"), dict)
+                and node["variable"].get("name") in _SECRET_KEYS
+            )
+            return {
+                k: (REDACTED if secret and k in ("value", "attributeValue") else scrub(v))
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [scrub(v) for v in node]
+        return node
+
+    return json.dumps(scrub(frame), separators=(",", ":"))
+
+
+class Hub:
+    def __init__(self, runtime: ServiceRuntime, settings: Settings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.replica_id = settings.replica_id
+        self.connections: dict[str, CentralSystemConnection] = {}
+        self._touched: set[str] = set()
+        self._samples: list[tuple[str, str, list[Sample]]] = []
+        self._frames: list[tuple[Any, ...]] = []
+        self.frames_dropped = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._flush_lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self.runtime.transaction() as conn:
+            yield conn
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """A task the hub keeps a reference to (the library's `@after` tasks are lost)."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("connectivity.task_failed", error=repr(task.exception()))
+
+    # -- connections -------------------------------------------------------------------------
+
+    def attach(self, conn: CentralSystemConnection) -> CentralSystemConnection | None:
+        previous = self.connections.get(conn.id)
+        self.connections[conn.id] = conn
+        return previous
+
+    def detach(self, conn: CentralSystemConnection) -> bool:
+        """Forget the connection; false when a newer connection of the charger replaced it."""
+        if self.connections.get(conn.id) is conn:
+            del self.connections[conn.id]
+            return True
+        return False
+
+    # -- write-behind ------------------------------------------------------------------------
+
+    def touch(self, cp_id: str) -> None:
+        self._touched.add(cp_id)
+
+    def queue_samples(self, cp_id: str, transaction_id: str, samples: list[Sample]) -> None:
+        if samples:
+            self._samples.append((cp_id, transaction_id, samples))
+
+    def record(
+        self,
+        cp_id: str,
+        direction: str,
+        message_type: int | None,
+        unique_id: str | None,
+        action: str | None,
+        text: str,
+    ) -> None:
+        if not self.settings.frame_log_enabled:
+            return
+        if len(self._frames) >= _FRAME_BUFFER_LIMIT:
+            # The database is far behind; dropping support logs beats running out of memory.
+            self.frames_dropped += 1
+            return
+        self._frames.append(
+            (cp_id, direction, datetime.now(UTC), message_type, unique_id, action, redact(text))
+        )
+
+    async def flush(self) -> None:
+        async with self._flush_lock:
+            touched, self._touched = self._touched, set()
+            samples, self._samples = self._samples, []
+            frames, self._frames = self._frames, []
+            if touched:
+                async with self.transaction() as conn:
+                    await cp_repository.touch(conn, sorted(touched))
+            if samples:
+                async with self.transaction() as conn:
+                    for cp_id, transaction_id, batch in samples:
+                        await session_service.record_transaction_samples(
+                            conn,
+                            cp_id,
+                            transaction_id,
+                            batch,
+                            self.settings.session_update_interval_s,
+                        )
+            if frames:
+                async with self.transaction() as conn:
+                    await frame_repository.insert_many(conn, frames)
+
+    async def run_flusher(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.flush_interval_s)
+            try:
+                await self.flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("connectivity.flush_failed", error=repr(exc))
+
+    async def run_housekeeping(self) -> None:
+        """Replica heartbeat, offline sweep (missed heartbeats) and frame-log retention."""
+        settings = self.settings
+        offline_after = settings.heartbeat_interval_s * settings.offline_after_missed_heartbeats
+        last_sweep = last_purge = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                async with self.transaction() as conn:
+                    await cp_repository.heartbeat_replica(conn, self.replica_id)
+                if loop.time() - last_sweep >= settings.offline_sweep_interval_s:
+                    last_sweep = loop.time()
+                    await self.flush()
+                    async with self.transaction() as conn:
+                        gone = await cp_service.sweep_offline(conn, offline_after)
+                    for cp_id in gone:
+                        log.info(
+                            "connectivity.charge_point.heartbeat_missed", charge_point_id=cp_id
+                        )
+                if loop.time() - last_purge >= settings.frame_log_purge_interval_s:
+                    last_purge = loop.time()
+                    async with self.transaction() as conn:
+                        purged = await frame_repository.purge(
+                            conn, settings.frame_log_retention_days
+                        )
+                    log.info("connectivity.frame_log.purged", rows=purged)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("connectivity.housekeeping_failed", error=repr(exc))
+            await asyncio.sleep(settings.replica_heartbeat_s)
+
+    async def close_all(self) -> None:
+        for conn in list(self.connections.values()):
+            with contextlib.suppress(Exception):
+                await conn.transport.close()
+        with contextlib.suppress(Exception):
+            await self.flush()

@@ -1,0 +1,279 @@
+"""A faster base for the `ocpp` library's ChargePoint: same `@on` routing and payload types.
+
+The library's `route_message` validates with jsonschema in a thread, converts keys with regexes
+and builds a route map per connection. Here routes are built once per class, keys are converted
+through a cache, payloads are checked by compiled validators, and malformed frames get the
+CALLERROR the OCPP-J specification names instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from ocpp.charge_point import camel_to_snake_case, snake_to_camel_case
+from ocpp.exceptions import (
+    FormationViolationError,
+    FormatViolationError,
+    InternalError,
+    NotImplementedError,
+    NotSupportedError,
+    OCPPError,
+    ProtocolError,
+)
+from ocpp.messages import CallError, CallResult
+from ocpp.routing import on as library_on
+
+from services.connectivity.ocpp.validation import has_schema, validate
+
+LOGGER = logging.getLogger("ocpp")
+CALL, CALLRESULT, CALLERROR = 2, 3, 4
+# The unique id OCPP-J uses in a CALLERROR answering a frame whose id could not be read.
+UNKNOWN_ID = "-1"
+
+_snake_keys: dict[str, str] = {}
+_camel_keys: dict[str, str] = {}
+
+
+def snake_key(key: str) -> str:
+    converted = _snake_keys.get(key)
+    if converted is None:
+        converted = next(iter(camel_to_snake_case({key: None})))
+        _snake_keys[key] = converted
+    return converted
+
+
+def camel_key(key: str) -> str:
+    converted = _camel_keys.get(key)
+    if converted is None:
+        converted = next(iter(snake_to_camel_case({key: None})))
+        _camel_keys[key] = converted
+    return converted
+
+
+def to_snake(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {snake_key(k): to_snake(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [to_snake(v) for v in data]
+    return data
+
+
+def to_wire(data: Any) -> Any:
+    """A library payload (dataclass, enums, snake_case) as OCPP JSON (camelCase, no nulls)."""
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        return {
+            camel_key(field.name): to_wire(value)
+            for field in dataclasses.fields(data)
+            if (value := getattr(data, field.name)) is not None
+        }
+    if isinstance(data, dict):
+        return {camel_key(k): to_wire(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [to_wire(v) for v in data if v is not None]
+    if isinstance(data, enum.Enum):
+        return data.value
+    return data
+
+
+def dumps(frame: list[Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"))
+
+
+class FrameSink(Protocol):
+    """Where every frame of a connection is recorded (the raw frame log)."""
+
+    def record(
+        self,
+        cp_id: str,
+        direction: str,
+        message_type: int | None,
+        unique_id: str | None,
+        action: str | None,
+        text: str,
+    ) -> None: ...
+
+
+class Transport(Protocol):
+    async def send(self, message: str) -> None: ...
+
+
+Route = Callable[..., Awaitable[Any]]
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def on(action: Any) -> Callable[[H], H]:
+    """The library's `@on(Action)` with a type mypy can see through."""
+    decorator: Callable[[H], H] = library_on(action)
+    return decorator
+
+
+class FastRouting:
+    """Mixin for `ocpp.v16.ChargePoint` / `ocpp.v201.ChargePoint` subclasses of the central system."""
+
+    _ocpp_version: ClassVar[str]
+    _routes: ClassVar[dict[str, Route]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        routes: dict[str, Route] = {}
+        for name in dir(cls):
+            action = getattr(getattr(cls, name, None), "_on_action", None)
+            if action is not None:
+                routes[str(getattr(action, "value", action))] = getattr(cls, name)
+        cls._routes = routes
+
+    def _init_transport(self, cp_id: str, transport: Transport, frames: FrameSink | None) -> None:
+        # What the library's `call()` needs; its own __init__ would build a route map per charger.
+        self.id = cp_id
+        self._connection = transport
+        self._response_timeout = 30
+        self._call_lock = asyncio.Lock()
+        self._response_queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._unique_id_generator = uuid.uuid4
+        self.logger = LOGGER
+        self._frames = frames
+        self._pending_actions: dict[str, str] = {}
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def _send_frame(self, frame: list[Any], action: str | None) -> None:
+        text = dumps(frame)
+        if self._frames is not None:
+            self._frames.record(self.id, "out", frame[0], str(frame[1]), action, text)
+        await self._connection.send(text)
+
+    async def _send(self, message: str) -> None:
+        """Used by the library's `call()`: record the outgoing CALL in the frame log."""
+        if self._frames is not None:
+            try:
+                frame = json.loads(message)
+                self._frames.record(self.id, "out", frame[0], frame[1], frame[2], message)
+                self._pending_actions[frame[1]] = frame[2]
+            except (ValueError, IndexError, TypeError):
+                self._frames.record(self.id, "out", None, None, None, message)
+        await self._connection.send(message)
+
+    async def send_error(self, unique_id: str, error: OCPPError) -> None:
+        await self._send_frame(
+            [CALLERROR, unique_id, error.code, error.description, error.details or {}], None
+        )
+
+    # -- receiving -------------------------------------------------------------------------
+
+    def _format_error(self, cause: str) -> OCPPError:
+        if self._ocpp_version == "1.6":
+            return FormationViolationError(details={"cause": cause})
+        return FormatViolationError(details={"cause": cause})
+
+    async def route_message(self, raw: str | bytes) -> None:
+        try:
+            frame = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            self._record_in(None, None, None, raw)
+            await self.send_error(UNKNOWN_ID, self._format_error("The frame is not valid JSON."))
+            return
+        if not isinstance(frame, list) or len(frame) < 3 or not isinstance(frame[1], str):
+            self._record_in(None, None, None, raw)
+            unique_id = frame[1] if isinstance(frame, list) and len(frame) > 1 else UNKNOWN_ID
+            await self.send_error(
+                unique_id if isinstance(unique_id, str) else UNKNOWN_ID,
+                self._format_error("An OCPP frame is an array [type, id, ...]."),
+            )
+            return
+        message_type, unique_id = frame[0], frame[1]
+        if message_type == CALL:
+            action = frame[2] if isinstance(frame[2], str) else None
+            self._record_in(CALL, unique_id, action, raw)
+            if len(frame) != 4 or action is None or not isinstance(frame[3], dict):
+                await self.send_error(
+                    unique_id, self._format_error("A CALL is [2, id, action, {payload}].")
+                )
+                return
+            await self._handle(unique_id, action, frame[3])
+        elif message_type == CALLRESULT and len(frame) == 3:
+            self._record_in(CALLRESULT, unique_id, self._pending_actions.pop(unique_id, None), raw)
+            self._response_queue.put_nowait(CallResult(unique_id, frame[2]))
+        elif message_type == CALLERROR and len(frame) == 5:
+            self._record_in(CALLERROR, unique_id, self._pending_actions.pop(unique_id, None), raw)
+            self._response_queue.put_nowait(CallError(unique_id, frame[2], frame[3], frame[4]))
+        else:
+            self._record_in(None, unique_id, None, raw)
+            await self._wrong_message_type(unique_id)
+
+    async def _wrong_message_type(self, unique_id: str) -> None:
+        if self._ocpp_version == "1.6":
+            await self.send_error(
+                unique_id, ProtocolError(details={"cause": "Unknown message type id."})
+            )
+        else:
+            # OCPP 2.0.1 names its own code; the library has no exception class for it.
+            await self._send_frame(
+                [
+                    CALLERROR,
+                    unique_id,
+                    "MessageTypeNotSupported",
+                    "A message with a MessageTypeId that is not supported.",
+                    {},
+                ],
+                None,
+            )
+
+    def _record_in(
+        self, message_type: int | None, unique_id: str | None, action: str | None, raw: str | bytes
+    ) -> None:
+        if self._frames is not None:
+            text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+            self._frames.record(self.id, "in", message_type, unique_id, action, text)
+
+    async def _handle(self, unique_id: str, action: str, payload: dict[str, Any]) -> None:
+        route = self._routes.get(action)
+        try:
+            if route is None:
+                if has_schema(self._ocpp_version, action):
+                    raise NotSupportedError(
+                        details={"cause": f"The central system does not accept {action}."}
+                    )
+                raise NotImplementedError(details={"cause": f"Unknown action {action}."})
+            validate(self._ocpp_version, action, payload)
+            result = await route(self, **to_snake(payload))
+            response = to_wire(result)
+        except OCPPError as error:
+            await self.send_error(unique_id, error)
+            return
+        except Exception:
+            LOGGER.exception("ocpp handler failed for %s", action)
+            await self.send_error(
+                unique_id, InternalError(details={"cause": "The central system failed."})
+            )
+            return
+        await self._send_frame([CALLRESULT, unique_id, response], action)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    async def send_call(self, action: str, payload: dict[str, Any], timeout: float) -> Any:
+        """Send one CALL (camelCase payload, validated already) and return the charger's answer.
+
+        Returns the CALLRESULT payload, or raises the OCPPError of a CALLERROR, or TimeoutError.
+        """
+        unique_id = str(uuid.uuid4())
+        async with self._call_lock:
+            self._pending_actions[unique_id] = action
+            await self._send_frame([CALL, unique_id, action, payload], action)
+            deadline = asyncio.get_running_loop().time() + timeout
+            while True:
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    raise TimeoutError
+                response = await asyncio.wait_for(self._response_queue.get(), left)
+                if response.unique_id != unique_id:
+                    continue  # a late answer to an earlier, timed-out call
+                if isinstance(response, CallError):
+                    raise response.to_exception()
+                return response.payload

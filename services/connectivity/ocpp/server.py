@@ -1,0 +1,184 @@
+"""The OCPP WebSocket endpoint `ws://host:port/ocpp/{chargePointId}`: handshake security, routing.
+
+Handshake (security profiles 1 and 2): the subprotocol must be `ocpp1.6` or `ocpp2.0.1`, and
+HTTP Basic credentials must name this charger with its current password; an unknown, retired
+or wrongly authenticated charger is refused with a bare 401 and a security event is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http
+import ssl
+import uuid
+from collections.abc import Sequence
+from urllib.parse import unquote
+
+import structlog
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed, InvalidHeader
+from websockets.headers import parse_authorization_basic, parse_subprotocol
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from services.connectivity.chargepoints import repository as cp_repository
+from services.connectivity.chargepoints import service as cp_service
+from services.connectivity.credentials import verify_password
+from services.connectivity.ocpp.handlers import CONNECTION_TYPES
+from services.connectivity.ocpp.hub import Hub
+
+log = structlog.get_logger(__name__)
+
+SUBPROTOCOLS = [Subprotocol("ocpp2.0.1"), Subprotocol("ocpp1.6")]
+PATH_PREFIX = "/ocpp/"
+
+
+def offered_subprotocols(headers: Headers) -> list[str]:
+    offered: list[str] = []
+    for value in headers.get_all("Sec-WebSocket-Protocol"):
+        with contextlib.suppress(InvalidHeader):
+            offered += parse_subprotocol(value)
+    return offered
+
+
+def select_subprotocol(_: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+    """The charger's first choice among the versions we speak."""
+    return next((p for p in offered if p in SUBPROTOCOLS), None)
+
+
+class OcppServer:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.settings = hub.settings
+        self.started = asyncio.Event()
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if not (self.settings.ocpp_tls_cert_file and self.settings.ocpp_tls_key_file):
+            return None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.settings.ocpp_tls_cert_file, self.settings.ocpp_tls_key_file)
+        return context
+
+    async def run(self) -> None:
+        settings = self.settings
+        async with serve(
+            self._handle,
+            settings.ocpp_host,
+            settings.ocpp_port,
+            process_request=self._process_request,
+            subprotocols=SUBPROTOCOLS,
+            select_subprotocol=select_subprotocol,
+            max_size=settings.ocpp_max_frame_bytes,
+            compression=None,
+            ssl=self._ssl_context(),
+            # Chargers are many and mostly idle: a small write buffer keeps memory per
+            # connection low.
+            write_limit=16_384,
+            max_queue=4,
+            server_header=None,
+        ) as server:
+            self.started.set()
+            log.info(
+                "connectivity.ocpp.listening", host=settings.ocpp_host, port=settings.ocpp_port
+            )
+            try:
+                await server.serve_forever()
+            finally:
+                await self.hub.close_all()
+
+    # -- handshake -------------------------------------------------------------------------
+
+    def _refuse(
+        self,
+        connection: ServerConnection,
+        status: http.HTTPStatus,
+        cp_id: str | None,
+        kind: str | None,
+    ) -> Response:
+        if kind is not None:
+            self.hub.spawn(self._record_refusal(cp_id, kind))
+        response = connection.respond(status, f"{status.phrase}\n")
+        if status == http.HTTPStatus.UNAUTHORIZED:
+            response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
+        return response
+
+    async def _record_refusal(self, cp_id: str | None, kind: str) -> None:
+        log.warning("connectivity.handshake.refused", charge_point_id=cp_id, reason=kind)
+        async with self.hub.transaction() as conn:
+            await cp_service.security_event(conn, cp_id, kind, "handshake refused")
+
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if not path.startswith(PATH_PREFIX) or "/" in path[len(PATH_PREFIX) :].strip("/"):
+            return self._refuse(connection, http.HTTPStatus.NOT_FOUND, None, None)
+        cp_id = unquote(path[len(PATH_PREFIX) :].strip("/"))
+        if not cp_id:
+            return self._refuse(connection, http.HTTPStatus.NOT_FOUND, None, None)
+        if not any(p in SUBPROTOCOLS for p in offered_subprotocols(request.headers)):
+            return self._refuse(connection, http.HTTPStatus.BAD_REQUEST, cp_id, None)
+        authorization = request.headers.get("Authorization")
+        if authorization is None:
+            return self._refuse(
+                connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "missing_credentials"
+            )
+        try:
+            username, password = parse_authorization_basic(authorization)
+        except InvalidHeader:
+            return self._refuse(connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "bad_credentials")
+        pool = self.hub.runtime.pool
+        if pool is None:
+            return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Starting\n")
+        async with pool.acquire() as conn:
+            record = await cp_repository.credentials(conn, cp_id)
+        if record is None:
+            return self._refuse(
+                connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "unknown_charge_point"
+            )
+        if username != cp_id or not verify_password(password, record["password_hash"]):
+            return self._refuse(connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "wrong_password")
+        if record["approval"] == "retired":
+            return self._refuse(
+                connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "retired_charge_point"
+            )
+        connection.username = cp_id
+        return None
+
+    # -- connection ------------------------------------------------------------------------
+
+    async def _handle(self, websocket: ServerConnection) -> None:
+        cp_id = websocket.username
+        if cp_id is None or websocket.subprotocol is None:
+            await websocket.close(1002, "subprotocol required")
+            return
+        hub = self.hub
+        connection_id = uuid.uuid4().hex
+        conn = CONNECTION_TYPES[websocket.subprotocol](cp_id, websocket, hub, connection_id)
+        async with hub.transaction() as db:
+            await cp_service.connected(db, cp_id, conn.version, hub.replica_id, connection_id)
+        previous = hub.attach(conn)
+        if previous is not None:
+            # A second connection with the same id replaces the first (e.g. after a NAT reset).
+            log.info("connectivity.connection.replaced", charge_point_id=cp_id)
+            hub.spawn(previous.transport.close(1000, "replaced by a new connection"))
+        log.info("connectivity.connection.opened", charge_point_id=cp_id, version=conn.version)
+        try:
+            async for message in websocket:
+                await conn.throttle()
+                hub.touch(cp_id)
+                await conn.route_message(message)
+        except ConnectionClosed:
+            pass
+        finally:
+            replaced = not hub.detach(conn)
+            log.info("connectivity.connection.closed", charge_point_id=cp_id, replaced=replaced)
+            if not replaced:
+                await asyncio.shield(hub.spawn(self._disconnected(cp_id, connection_id)))
+
+    async def _disconnected(self, cp_id: str, connection_id: str) -> None:
+        async with self.hub.transaction() as db:
+            await cp_service.disconnected(db, cp_id, connection_id)

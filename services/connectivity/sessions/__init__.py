@@ -1,0 +1,1 @@
+"""Charging sessions: id-token decisions, transactions of both OCPP versions, meter samples."""

@@ -1,0 +1,48 @@
+"""Response models of charging sessions, and the normalised meter sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One sampled value, normalised: energy in Wh, power in W, SoC in percent."""
+
+    at: datetime
+    measurand: str
+    phase: str
+    value: float
+    unit: str | None
+
+
+class SessionOut(BaseModel):
+    id: str
+    charge_point_id: str
+    connector_id: int
+    evse_id: int | None
+    transaction_id: str
+    id_tag: str | None
+    user_id: str | None
+    authorization: str
+    status: str
+    started_at: datetime
+    stopped_at: datetime | None
+    duration_s: int
+    meter_start_wh: int
+    meter_stop_wh: int | None
+    energy_wh: int
+    power_w: float | None
+    soc_percent: float | None
+    stop_reason: str | None
+
+
+class SampleOut(BaseModel):
+    at: datetime
+    measurand: str
+    phase: str
+    value: float
+    unit: str | None

@@ -1,0 +1,110 @@
+"""Events of the connectivity service about charge points: registry, connectivity, status, security."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.events.envelope import EventPayload
+from shared.events.topics import CHARGEPOINTS_REGISTRY, CHARGEPOINTS_STATUS, Topic
+
+Approval = Literal["pending", "approved", "retired"]
+
+
+class ChargePointLocation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    site_name: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class ChargePointRegistered(EventPayload):
+    """The latest registry entry of a charge point, keyed by its id (compacted topic).
+
+    Published on every change (provisioning, update, approval, retirement, firmware reported at boot).
+    """
+
+    event_type: ClassVar[str] = "charge-point.registry-changed"
+    topic: ClassVar[Topic] = CHARGEPOINTS_REGISTRY
+
+    charge_point_id: str
+    ocpp_version: str
+    vendor: str | None
+    model: str | None
+    serial_number: str | None
+    firmware_version: str | None
+    connectors: int
+    location: ChargePointLocation
+    approval: Approval
+
+
+class ChargePointConnected(EventPayload):
+    event_type: ClassVar[str] = "charge-point.connected"
+    topic: ClassVar[Topic] = CHARGEPOINTS_STATUS
+
+    charge_point_id: str
+    ocpp_version: str
+    at: datetime
+
+
+class ChargePointDisconnected(EventPayload):
+    """The charger went offline: its WebSocket closed, or it missed too many heartbeats."""
+
+    event_type: ClassVar[str] = "charge-point.disconnected"
+    topic: ClassVar[Topic] = CHARGEPOINTS_STATUS
+
+    charge_point_id: str
+    reason: Literal["closed", "heartbeat_missed"]
+    at: datetime
+
+
+class ChargePointBooted(EventPayload):
+    event_type: ClassVar[str] = "charge-point.booted"
+    topic: ClassVar[Topic] = CHARGEPOINTS_STATUS
+
+    charge_point_id: str
+    registration: Literal["Accepted", "Pending", "Rejected"]
+    firmware_version: str | None
+    at: datetime
+
+
+class ConnectorStatusChanged(EventPayload):
+    event_type: ClassVar[str] = "connector.status-changed"
+    topic: ClassVar[Topic] = CHARGEPOINTS_STATUS
+
+    charge_point_id: str
+    connector_id: int
+    evse_id: int | None = None
+    status: str
+    error_code: str | None = None
+    info: str | None = None
+    at: datetime
+
+
+class ChargePointSecurityEvent(EventPayload):
+    """A refused handshake, or a security event the charger reported; operations turns it into an alert."""
+
+    event_type: ClassVar[str] = "charge-point.security-event"
+    topic: ClassVar[Topic] = CHARGEPOINTS_STATUS
+
+    charge_point_id: str
+    kind: str
+    detail: str | None = None
+    at: datetime
+
+
+class ChargePointFault(EventPayload):
+    """A connector reported an error code, or firmware/diagnostics work failed."""
+
+    event_type: ClassVar[str] = "charge-point.fault"
+    topic: ClassVar[Topic] = CHARGEPOINTS_STATUS
+
+    charge_point_id: str
+    connector_id: int | None = None
+    kind: str
+    detail: str | None = None
+    at: datetime
