@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
+from jose import jwt
 from pydantic import SecretStr
 
 from services.identity.app import create_app
 from services.identity.settings import Settings
+from shared.events.envelope import Envelope
+from shared.events.topics import Topic
 from tests.support.stack import fresh_database, serve, unique, wait_until_ready
 
 ADMIN_EMAIL = "admin@ladda.local"
@@ -119,3 +126,63 @@ async def create_account(identity: Identity, **overrides: Any) -> Account:
         access_token=tokens["access_token"],
         refresh_token=tokens["refresh_token"],
     )
+
+
+def from_address() -> dict[str, str]:
+    """A client address of its own (behind the gateway it arrives as X-Forwarded-For)."""
+    raw = uuid.uuid4().bytes
+    return {"X-Forwarded-For": f"10.{raw[0]}.{raw[1]}.{raw[2] or 1}"}
+
+
+async def forge_token(identity: Identity, **claims: Any) -> str:
+    """A token signed with the service's real active key, with the claims given."""
+    row = await identity.db.fetchrow(
+        "select kid, private_pem_encrypted from signing_keys where retired_at is null"
+    )
+    assert row is not None
+    passphrase = os.environ["LADDA_IDENTITY_SIGNING_KEY_PASSPHRASE"].encode()
+    key = serialization.load_pem_private_key(bytes(row["private_pem_encrypted"]), passphrase)
+    token: str = jwt.encode(claims, key, algorithm="ES256", headers={"kid": row["kid"]})
+    return token
+
+
+async def audit_actions(identity: Identity, subject_id: str) -> list[tuple[str, str]]:
+    rows = await identity.db.fetch(
+        "select action, outcome from audit_log where subject_id = $1 order by id", subject_id
+    )
+    return [(row["action"], row["outcome"]) for row in rows]
+
+
+async def records_for_key(topic: Topic, key: str) -> list[Envelope]:
+    """Every event on `topic` under `key`, oldest first, read back from Kafka itself."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"],
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        found: list[Envelope] = []
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            batch = await consumer.getmany(*partitions, timeout_ms=500)
+            for records in batch.values():
+                found += [
+                    Envelope.from_bytes(r.value or b"")
+                    for r in records
+                    if r.key is not None and r.key.decode() == key
+                ]
+        return sorted(found, key=lambda e: e.time)
+    finally:
+        await consumer.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.1)
