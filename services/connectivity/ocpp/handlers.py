@@ -189,6 +189,8 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
     async def on_stop_transaction(
         self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs: Any
     ) -> Any:
+        # Samples still buffered belong before the stop (final energy, power, SoC).
+        await self.hub.flush()
         async with self.hub.transaction() as conn:
             decision = await session_service.stop_transaction(
                 conn,
