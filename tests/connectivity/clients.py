@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 
 from ocpp.routing import on as library_on
 from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from ocpp.v201.enums import Action as Action201
 from websockets.asyncio.client import ClientConnection, connect
@@ -239,6 +241,7 @@ class Charger201(ChargePoint201):  # type: ignore[misc]
 
 
 CHARGER_TYPES: dict[str, type[Any]] = {"1.6": Charger16, "2.0.1": Charger201}
+HEARTBEAT: dict[str, type[Any]] = {"1.6": call16.Heartbeat, "2.0.1": call201.Heartbeat}
 
 
 @contextlib.asynccontextmanager
@@ -256,6 +259,9 @@ async def charger(
         client = CHARGER_TYPES[version](cp_id, ws)
         task = asyncio.create_task(client.start())
         try:
+            # The server registers a connection before it reads its first frame: once a
+            # heartbeat is answered, the charger is online and reachable by commands.
+            await client.call(HEARTBEAT[version]())
             yield client
         finally:
             task.cancel()

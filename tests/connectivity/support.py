@@ -80,6 +80,7 @@ class Service:
     ocpp_url: str
     pool: asyncpg.Pool
     http: httpx.AsyncClient
+    dsn: str
 
 
 def settings_for(dsn: str, **overrides: Any) -> Settings:
@@ -104,7 +105,14 @@ async def running(settings: Settings) -> AsyncIterator[Service]:
         pool = await create_pool(settings.database_url.get_secret_value())
         try:
             async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-                yield Service(app, url, f"ws://127.0.0.1:{settings.ocpp_port}", pool, http)
+                yield Service(
+                    app,
+                    url,
+                    f"ws://127.0.0.1:{settings.ocpp_port}",
+                    pool,
+                    http,
+                    settings.database_url.get_secret_value(),
+                )
         finally:
             await pool.close()
 
