@@ -51,11 +51,12 @@ class CentralSystemConnection(FastRouting):
         self._rate = settings.ocpp_rate_per_s
         self._burst = float(settings.ocpp_rate_burst)
         self._tokens = self._burst
-        self._refilled = asyncio.get_running_loop().time()
+        self._loop = asyncio.get_running_loop()
+        self._refilled = self._loop.time()
 
     async def throttle(self) -> None:
         """Token bucket: a flooding charger is slowed down (its frames wait), others are not."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         now = loop.time()
         self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
         self._refilled = now

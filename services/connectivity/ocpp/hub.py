@@ -39,7 +39,7 @@ _FRAME_BUFFER_LIMIT = 200_000
 
 def redact(text: str) -> str:
     """The frame with any charger password replaced; cheap for frames that cannot hold one."""
-    if not any(key in text for key in _SECRET_KEYS):
+    if "AuthorizationKey" not in text and "BasicAuthPassword" not in text:
         return text
     try:
         frame = json.loads(text)
@@ -145,14 +145,9 @@ class Hub:
                     await cp_repository.touch(conn, sorted(touched))
             if samples:
                 async with self.transaction() as conn:
-                    for cp_id, transaction_id, batch in samples:
-                        await session_service.record_transaction_samples(
-                            conn,
-                            cp_id,
-                            transaction_id,
-                            batch,
-                            self.settings.session_update_interval_s,
-                        )
+                    await session_service.record_transaction_samples(
+                        conn, samples, self.settings.session_update_interval_s
+                    )
             if frames:
                 async with self.transaction() as conn:
                     await frame_repository.insert_many(conn, frames)

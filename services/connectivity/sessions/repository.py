@@ -191,6 +191,20 @@ async def set_auth(
     )
 
 
+async def sessions_by_transactions(
+    conn: Connection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], UUID]:
+    """Session ids of many (charger, transactionId) pairs in one round trip."""
+    rows = await conn.fetch(
+        """select s.id, s.charge_point_id, s.transaction_id from charging_sessions s
+             join unnest($1::text[], $2::text[]) as k(cp, tx)
+               on s.charge_point_id = k.cp and s.transaction_id = k.tx""",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
+    return {(row["charge_point_id"], row["transaction_id"]): row["id"] for row in rows}
+
+
 async def insert_samples(conn: Connection, session_id: UUID, samples: Sequence[Sample]) -> None:
     if not samples:
         return

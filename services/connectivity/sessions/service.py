@@ -164,17 +164,25 @@ async def record_samples(
 
 
 async def record_transaction_samples(
-    conn: Connection, cp_id: str, transaction_id: str, samples: Sequence[Sample], throttle_s: float
+    conn: Connection,
+    batches: Sequence[tuple[str, str, Sequence[Sample]]],
+    throttle_s: float,
 ) -> None:
-    session = await repository.session_by_transaction(conn, cp_id, transaction_id)
-    if session is None:
-        log.info(
-            "charging.samples.unknown_transaction",
-            charge_point_id=cp_id,
-            transaction_id=transaction_id,
-        )
-        return
-    await record_samples(conn, session["id"], samples, throttle_s)
+    """Samples buffered from MeterValues of many chargers: one lookup, one write per session."""
+    merged: dict[tuple[str, str], list[Sample]] = {}
+    for cp_id, transaction_id, samples in batches:
+        merged.setdefault((cp_id, transaction_id), []).extend(samples)
+    sessions = await repository.sessions_by_transactions(conn, list(merged))
+    for key, samples in merged.items():
+        session_id = sessions.get(key)
+        if session_id is None:
+            log.info(
+                "charging.samples.unknown_transaction",
+                charge_point_id=key[0],
+                transaction_id=key[1],
+            )
+            continue
+        await record_samples(conn, session_id, samples, throttle_s)
 
 
 # -- transactions -------------------------------------------------------------------------------
