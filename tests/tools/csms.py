@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from ocpp.routing import on
 from ocpp.v16 import ChargePoint as CentralSystem16
 from ocpp.v16 import call_result as result16
 from ocpp.v201 import ChargePoint as CentralSystem201
 from ocpp.v201 import call_result as result201
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
+
+from tools.simulator._typing import on
 
 
 def _now() -> str:
