@@ -239,11 +239,20 @@ class GatewayProxy:
             outgoing = [(n, v) for n, v in outgoing if n not in named]
 
         peer = scope.get("client")
-        peer_host = peer[0] if peer else "unknown"
-        address = peer_host
+        address = peer[0] if peer else "unknown"
+        # Forwarded downstream so that its last entry is the caller's address as the gateway
+        # resolved it: services that read X-Forwarded-For take the last entry and need no
+        # knowledge of the proxies in front of the gateway.
+        chain: str
         if self.proxy_hops and forwarded_for:
             hops = [hop.strip() for hop in forwarded_for.decode("latin-1").split(",")]
-            address = hops[-self.proxy_hops] if len(hops) >= self.proxy_hops else hops[0]
+            kept = max(1, len(hops) - self.proxy_hops + 1)
+            address = hops[kept - 1]
+            chain = ", ".join(hops[:kept])
+        elif forwarded_for:
+            chain = forwarded_for.decode("latin-1") + ", " + address
+        else:
+            chain = address
         info.client = address
 
         limiter = self.rate_limits
@@ -339,13 +348,7 @@ class GatewayProxy:
 
         outgoing.append((_CID_HEADER, current_correlation_id().encode("ascii")))
         outgoing.append((b"traceparent", _traceparent(traceparent)))
-        peer_bytes = peer_host.encode("latin-1")
-        outgoing.append(
-            (
-                b"x-forwarded-for",
-                peer_bytes if forwarded_for is None else forwarded_for + b", " + peer_bytes,
-            )
-        )
+        outgoing.append((b"x-forwarded-for", chain.encode("latin-1")))
         outgoing.append((b"x-forwarded-proto", self.forwarded_proto or scope["scheme"].encode()))
         if host is not None:
             outgoing.append((b"x-forwarded-host", host))

@@ -450,3 +450,22 @@ async def test_metrics_per_route_group_and_upstream(stack: Stack, gw: httpx.Asyn
         in text
     )
     assert 'ladda_gateway_rejections_total{reason="unauthenticated",route="/v1/support"}' in text
+
+
+async def test_client_address_behind_a_trusted_proxy(stack: Stack) -> None:
+    async with stack.gateway(trusted_proxy_hops=1, rate_limit_per_address="2/minute") as client:
+        token = bearer(stack.key.token())
+        # The proxy in front appended the caller's address; the caller forged the first entry.
+        first = {**token, "X-Forwarded-For": "10.9.9.9, 203.0.113.9"}
+        response = await client.get("/v1/support/echo", headers=first)
+        # Services see the resolved caller last, whatever proxies stood in front of the gateway.
+        assert response.json()["headers"]["x-forwarded-for"] == "10.9.9.9, 203.0.113.9"
+        assert (await client.get("/v1/support/echo", headers=first)).status_code == 200
+        assert_problem(await client.get("/v1/support/echo", headers=first), 429)
+        # Another caller behind the same proxy has its own allowance.
+        other = {**token, "X-Forwarded-For": "10.9.9.9, 198.51.100.7"}
+        assert (await client.get("/v1/support/echo", headers=other)).status_code == 200
+    async with stack.gateway() as client:
+        # Trusting no proxy: the peer's address is what services see last.
+        response = await client.get("/v1/support/echo", headers=bearer(stack.key.token()))
+        assert response.json()["headers"]["x-forwarded-for"] == "127.0.0.1"
