@@ -119,7 +119,6 @@ def echo_app() -> FastAPI:
     """An upstream that shows what it received, and can be slow or stream a large answer."""
     app = FastAPI()
 
-    @app.api_route("/v1/support/echo", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def echo(request: Request) -> JSONResponse:
         body = await request.body()
         return JSONResponse(
@@ -130,6 +129,11 @@ def echo_app() -> FastAPI:
                 "headers": {k: v for k, v in request.headers.items()},
                 "body_bytes": len(body),
             }
+        )
+
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        app.add_api_route(
+            "/v1/support/echo", echo, methods=[method], operation_id=f"echo_{method.lower()}"
         )
 
     @app.get("/v1/support/slow")

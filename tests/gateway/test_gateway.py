@@ -7,6 +7,7 @@ support slot (it can echo, be slow, or stream). The payment slot points at a clo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import structlog
+from fastapi import FastAPI
 from pydantic import SecretStr
 
 from gateway.app import create_app
@@ -469,3 +471,29 @@ async def test_client_address_behind_a_trusted_proxy(stack: Stack) -> None:
         # Trusting no proxy: the peer's address is what services see last.
         response = await client.get("/v1/support/echo", headers=bearer(stack.key.token()))
         assert response.json()["headers"]["x-forwarded-for"] == "127.0.0.1"
+
+
+async def test_merged_openapi_tolerates_a_missing_upstream_until_it_answers(stack: Stack) -> None:
+    late_port = free_port()
+    async with stack.gateway(upstream_payment=f"http://127.0.0.1:{late_port}") as client:
+        document = (await client.get("/openapi.json")).json()
+        # The support slot (the test's upstream) is there; payment is down and named as missing.
+        assert "/v1/support/echo" in document["paths"]
+        assert "/v1/invoices" not in document["paths"]
+        assert "payment" in document["info"]["description"]
+
+        late = FastAPI()
+
+        @late.get("/v1/invoices")
+        async def invoices() -> list[str]:
+            return []
+
+        async with serve(late, port=late_port):
+            deadline = asyncio.get_running_loop().time() + 10
+            while "/v1/invoices" not in (await client.get("/openapi.json")).json()["paths"]:
+                assert asyncio.get_running_loop().time() < deadline, "payment never merged"
+                await asyncio.sleep(0.2)
+        document = (await client.get("/openapi.json")).json()
+        # Once fetched, its last good document is kept through a later outage.
+        assert "/v1/invoices" in document["paths"]
+        assert document["paths"]["/v1/invoices"]["get"]["security"] == [{"bearerAuth": []}]
