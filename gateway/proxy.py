@@ -125,6 +125,10 @@ def _traceparent(incoming: bytes | None) -> bytes:
     return b"00-" + os.urandom(16).hex().encode() + b"-" + span + b"-01"
 
 
+def _has_dot_segment(path: str) -> bool:
+    return any(segment in (".", "..") for segment in path.split("/"))
+
+
 async def _request_body(receive: Receive, limit: int) -> AsyncIterator[bytes]:
     received = 0
     while True:
@@ -205,6 +209,14 @@ class GatewayProxy:
                 headers={"Allow": _ALLOW},
             )
             return
+        path: str = scope["path"]
+        if "/." in path and _has_dot_segment(path):
+            # `/v1/stats/me/../network` would be matched against one route group here and
+            # mean another one upstream: refuse rather than guess how the service resolves it.
+            await self._reject(
+                scope, receive, send, route, "bad-request", 400, "Dot segments are not allowed."
+            )
+            return
 
         # One pass over the headers: what is forwarded, and what the gateway needs to know.
         outgoing: list[tuple[bytes, bytes]] = []
@@ -272,7 +284,6 @@ class GatewayProxy:
                 )
                 return
 
-        path: str = scope["path"]
         if not self.policy.is_public(method, path):
             try:
                 principal = await self.authenticator.principal(authorization)
@@ -320,6 +331,18 @@ class GatewayProxy:
                     return
 
         content: AsyncIterator[bytes] | None = None
+        if content_length is not None and chunked:
+            # Both framings at once is how requests are smuggled past proxies (RFC 9112 §6.3).
+            await self._reject(
+                scope,
+                receive,
+                send,
+                route,
+                "bad-request",
+                400,
+                "Content-Length and Transfer-Encoding together are not allowed.",
+            )
+            return
         if content_length is not None:
             try:
                 declared = int(content_length)

@@ -497,3 +497,43 @@ async def test_merged_openapi_tolerates_a_missing_upstream_until_it_answers(stac
         # Once fetched, its last good document is kept through a later outage.
         assert "/v1/invoices" in document["paths"]
         assert document["paths"]["/v1/invoices"]["get"]["security"] == [{"bearerAuth": []}]
+
+
+async def _raw(base_url: str, request: bytes) -> tuple[int, bytes]:
+    """Send bytes as they are (an HTTP client would normalise them) and read the answer."""
+    host, port = base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        return int(head[9:12]), head
+    finally:
+        writer.close()
+
+
+async def test_dot_segments_cannot_hop_between_route_groups(stack: Stack) -> None:
+    driver = stack.key.token(roles=["driver"])
+    async with stack.gateway() as client:
+        base = str(client.base_url).rstrip("/")
+        status, head = await _raw(
+            base,
+            b"GET /v1/support/echo/../../alerts HTTP/1.1\r\nHost: gw\r\n"
+            b"Authorization: Bearer " + driver.encode() + b"\r\nConnection: close\r\n\r\n",
+        )
+        assert status == 400
+        assert b"application/problem+json" in head
+
+
+async def test_smuggling_framings_are_refused(stack: Stack) -> None:
+    token = stack.key.token()
+    async with stack.gateway() as client:
+        base = str(client.base_url).rstrip("/")
+        status, _ = await _raw(
+            base,
+            b"POST /v1/support/echo HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer "
+            + token.encode()
+            + b"\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            b"0\r\n\r\n",
+        )
+        assert status == 400
