@@ -30,6 +30,7 @@ async def on_payment_account_changed(conn: Connection, envelope: Envelope) -> No
     except ValueError:
         log.warning("identity.payment_account.bad_user_id", event_id=str(envelope.id))
         return
+    await id_tokens.lock_user(conn, user_id)
     stored = await id_tokens.upsert_standing(
         conn,
         user_id=user_id,

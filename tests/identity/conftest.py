@@ -21,7 +21,9 @@ from pydantic import SecretStr
 from services.identity.app import create_app
 from services.identity.settings import Settings
 from shared.events.envelope import Envelope
-from shared.events.topics import Topic
+from shared.events.payment import PaymentAccountChanged
+from shared.events.topics import PAYMENT_ACCOUNTS, Topic
+from shared.kafka import create_producer
 from tests.support.stack import fresh_database, serve, unique, wait_until_ready
 
 ADMIN_EMAIL = "admin@ladda.local"
@@ -175,7 +177,8 @@ async def records_for_key(topic: Topic, key: str) -> list[Envelope]:
                     for r in records
                     if r.key is not None and r.key.decode() == key
                 ]
-        return sorted(found, key=lambda e: e.time)
+        # One key lives in one partition, read in offset order: the order Kafka keeps.
+        return found
     finally:
         await consumer.stop()
 
@@ -184,5 +187,47 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20) 
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
+            raise AssertionError(f"condition not reached in {timeout} s: {check.__code__}")
         await asyncio.sleep(0.1)
+
+
+async def publish_payment_account(
+    user_id: str,
+    *,
+    has_payment_method: bool = True,
+    subscription_active: bool = False,
+    has_overdue_invoice: bool = False,
+    envelope: Envelope | None = None,
+) -> Envelope:
+    """What the payment service publishes on payment.accounts.v1 (or `envelope` again, as is)."""
+    if envelope is None:
+        envelope = Envelope.wrap(
+            PaymentAccountChanged(
+                user_id=user_id,
+                has_payment_method=has_payment_method,
+                subscription_active=subscription_active,
+                has_overdue_invoice=has_overdue_invoice,
+            ),
+            source="payment",
+            subject=user_id,
+            correlation_id=unique("test"),
+        )
+    producer = create_producer(
+        os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"], client_id="test-payment"
+    )
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            PAYMENT_ACCOUNTS.name, envelope.to_bytes(), key=user_id.encode()
+        )
+    finally:
+        await producer.stop()
+    return envelope
+
+
+async def decision_of(identity: Identity, uid: str) -> tuple[str, str | None] | None:
+    """The decision identity last published for a UID (None: never published)."""
+    row = await identity.db.fetchrow(
+        "select decision, reason from id_token_decisions where uid = $1", uid
+    )
+    return (row["decision"], row["reason"]) if row else None

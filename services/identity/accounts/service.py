@@ -336,6 +336,7 @@ async def delete_account(
         )
         return Forbidden("The password is not correct.")
     user_id: uuid.UUID = user["id"]
+    await id_tokens.lock_user(conn, user_id)
     await repository.anonymise(conn, user_id)
     await repository.revoke_all_for_user(conn, user_id)
     # Cards and app tokens go too (their UIDs become free); chargers are told they are Invalid.
@@ -437,6 +438,7 @@ async def set_disabled(
         raise Conflict("You cannot disable or enable your own account.")
     target = "disabled" if disabled else "active"
     if row["status"] != target:
+        await id_tokens.lock_user(conn, user_id)
         await repository.set_status(conn, user_id, target)
         if disabled:
             await repository.revoke_all_for_user(conn, user_id)

@@ -42,6 +42,11 @@ async def token_by_id(conn: Connection, token_id: uuid.UUID) -> Record | None:
     )
 
 
+async def user_status(conn: Connection, user_id: uuid.UUID) -> str | None:
+    status: str | None = await conn.fetchval("select status from users where id = $1", user_id)
+    return status
+
+
 async def count_for_user(conn: Connection, user_id: uuid.UUID) -> int:
     count: int = await conn.fetchval("select count(*) from id_tokens where user_id = $1", user_id)
     return count
@@ -103,6 +108,17 @@ async def delete_tokens_of_user(conn: Connection, user_id: uuid.UUID) -> list[st
 
 
 # -- what a decision is made of ---------------------------------------------------------------
+
+
+async def lock_user(conn: Connection, user_id: uuid.UUID) -> None:
+    """Serialise what changes a user's set of tokens or their standing (registration, payment
+    standing, disabling, deletion): otherwise a token registered while the standing changes is
+    missed by both transactions, each not seeing the other's uncommitted row. Taken before
+    `lock_uid`, always in that order."""
+    await conn.execute(
+        "select pg_advisory_xact_lock(hashtextextended('id-token-user:' || $1::uuid::text, 0))",
+        user_id,
+    )
 
 
 async def lock_uid(conn: Connection, uid: str) -> None:

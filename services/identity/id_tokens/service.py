@@ -53,7 +53,8 @@ async def register(
     if user_id is not None or expires_at is not None:
         caller.require(*MANAGERS)
     owner = user_id or caller.user_id
-    status = await conn.fetchval("select status from users where id = $1", owner)
+    await repository.lock_user(conn, owner)
+    status = await repository.user_status(conn, owner)
     if status is None or status == "deleted":
         raise NotFound("No user with this id.")
     if kind == "rfid":
