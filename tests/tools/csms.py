@@ -43,6 +43,8 @@ class FakeCsms:
     heartbeat_interval: int = 1
     boot_status: str = "Accepted"
     rejected_tags: set[str] = field(default_factory=set)
+    # Actions answered with a CALLERROR (InternalError), as a failing central system would.
+    failing_actions: set[str] = field(default_factory=set)
     messages: list[Recorded] = field(default_factory=list)
     connected: dict[str, Any] = field(default_factory=dict)
     connections: dict[str, ServerConnection] = field(default_factory=dict)
@@ -51,6 +53,8 @@ class FakeCsms:
 
     def record(self, charger_id: str, action: str, **payload: Any) -> None:
         self.messages.append(Recorded(charger_id, action, payload))
+        if action in self.failing_actions:
+            raise RuntimeError(f"{action} fails on purpose")
 
     def of(self, charger_id: str, action: str) -> list[dict[str, Any]]:
         return [

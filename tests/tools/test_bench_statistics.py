@@ -117,6 +117,7 @@ def _fleet(p50: float, p99: float, per_conn: float, boot_p99: float) -> dict[str
         "storm": {
             "seconds": 3.0,
             "connect_errors": 0,
+            "connect_error_kinds": [],
             "boot": {**summary, "p99_ms": boot_p99},
             "status": summary,
             "connect_to_boot": summary,
@@ -125,14 +126,19 @@ def _fleet(p50: float, p99: float, per_conn: float, boot_p99: float) -> dict[str
 
 
 def test_figures_are_ratios_against_the_bare_server_with_the_stated_targets() -> None:
-    tp = {"calls_per_s": 1000.0, "latency": {"errors": 0, "lost": 0, "p99_ms": 5.0}}
-    service_tp = {**tp, "calls_per_s": 600.0}
+    tp = {
+        "calls_per_s": 1000.0,
+        "calls_per_cpu_s": 1100.0,
+        "latency": {"errors": 0, "lost": 0, "p99_ms": 5.0},
+    }
+    service_tp = {**tp, "calls_per_s": 600.0, "calls_per_cpu_s": 550.0}
     result = figures(
         tp, service_tp, _fleet(1.0, 5.0, 16_384, 100.0), _fleet(2.0, 40.0, 40_000, 500.0)
     )
     assert all(isinstance(f, Figure) for f in result)
-    throughput, _, p99, memory, storm = result
+    throughput, per_cpu, _, p99, memory, storm = result
     assert throughput.ratio == pytest.approx(0.6) and throughput.meets_target is True
+    assert per_cpu.ratio == pytest.approx(0.5)
     assert "met" in p99.note and p99.value == 40.0
     # 50 KB against a 16 KiB baseline: the target ratio is 50,000 / 16,384.
     assert memory.target == pytest.approx(50_000 / 16_384) and memory.meets_target is True

@@ -87,8 +87,13 @@ async def test_a_16_session_authorizes_meters_energy_power_and_soc_and_stops() -
         await csms.wait_for("T16-SESSION", "StatusNotification", count=2, status="Available")
     assert csms.of("T16-SESSION", "Authorize")[0]["id_tag"] == options.id_tag
     start = csms.of("T16-SESSION", "StartTransaction")[0]
-    samples = csms.of("T16-SESSION", "MeterValues")
-    assert samples and all(s["transaction_id"] == stop["transaction_id"] for s in samples)
+    assert start["id_tag"] == options.id_tag
+    samples = [
+        s
+        for s in csms.of("T16-SESSION", "MeterValues")
+        if s["transaction_id"] == stop["transaction_id"]
+    ]
+    assert samples
     measurands = {v["measurand"] for s in samples for v in s["meter_value"][0]["sampled_value"]}
     assert measurands == {"Energy.Active.Import.Register", "Power.Active.Import", "SoC"}
     registers = [
@@ -353,6 +358,46 @@ async def test_a_session_survives_a_dropped_connection_and_stops_after_reconnect
     starts = csms.of("T16-KEEP", "StartTransaction")
     assert len(starts) == 1
     assert stop["transaction_id"] == csms.of("T16-KEEP", "MeterValues")[0]["transaction_id"]
+
+
+async def test_callerrors_from_the_csms_neither_stop_the_charger_nor_its_session() -> None:
+    csms = FakeCsms(
+        passwords={}, failing_actions={"Heartbeat", "MeterValues", "StatusNotification"}
+    )
+    options = SimOptions(session_every_s=0, meter_interval_s=0.1, session_max_s=1, time_factor=600)
+    async with fleet(csms, [make_spec("T16-ERRORS", "1.6", connectors=1)], options):
+        await csms.wait_for("T16-ERRORS", "Heartbeat", count=2, timeout=5)
+        started = await csms.connected["T16-ERRORS"].call(
+            call16.RemoteStartTransaction(id_tag="ERR-TAG"), suppress=False
+        )
+        assert started.status == "Accepted"
+        await csms.wait_for("T16-ERRORS", "MeterValues", count=2)
+        await csms.wait_for("T16-ERRORS", "StopTransaction")
+        await csms.wait_for("T16-ERRORS", "Heartbeat", count=4, timeout=5)
+    # One connection throughout: the errors were answers, not reasons to reconnect.
+    assert len(csms.of("T16-ERRORS", "BootNotification")) == 1
+
+
+async def test_stopping_the_fleet_ends_running_sessions_before_disconnecting() -> None:
+    csms = FakeCsms(passwords={})
+    options = SimOptions(session_every_s=0, meter_interval_s=0.1, session_max_s=600, time_factor=1)
+    async with fleet(csms, [make_spec("T16-OFF", "1.6"), make_spec("T201-OFF", "2.0.1")], options):
+        await csms.wait_for("T16-OFF", "Heartbeat")
+        await csms.wait_for("T201-OFF", "Heartbeat")
+        await csms.connected["T16-OFF"].call(
+            call16.RemoteStartTransaction(id_tag="OFF-TAG"), suppress=False
+        )
+        await csms.connected["T201-OFF"].call(
+            call201.RequestStartTransaction(
+                id_token={"id_token": "OFF-TAG", "type": "ISO14443"}, remote_start_id=1
+            ),
+            suppress=False,
+        )
+        await csms.wait_for("T16-OFF", "MeterValues")
+        await csms.wait_for("T201-OFF", "TransactionEvent", event_type="Updated")
+    assert csms.of("T16-OFF", "StopTransaction")[0]["reason"] == "Reboot"
+    ended = csms.of("T201-OFF", "TransactionEvent")[-1]
+    assert (ended["event_type"], ended["transaction_info"]["stopped_reason"]) == ("Ended", "Reboot")
 
 
 async def test_pending_boot_is_retried_until_accepted() -> None:

@@ -92,6 +92,10 @@ async def run_charger(
             if station.booted:
                 # It was up: start again from a short delay rather than the longest one.
                 attempt = 0
+        except Exception as error:
+            # Whatever else went wrong, this charger reconnects: the fleet process must not
+            # die (honcho would stop the whole local platform with it).
+            logger.exception("simulator.charger.failed", error=type(error).__name__)
         station.booted = False
         delay = backoff.delay(attempt, rng)
         attempt += 1

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import structlog
+from ocpp.exceptions import OCPPError
 
 from tools.simulator.model import ChargingSession
 from tools.simulator.seed import ChargerSpec
@@ -33,6 +34,8 @@ UNAVAILABLE = "Unavailable"
 
 # Boot retries while the CSMS answers Pending/Rejected: never faster than this.
 MIN_BOOT_RETRY_S = 1.0
+# A call the CSMS answered with a CALLERROR, or did not answer in time: the charger carries on.
+CALL_FAILED = (OCPPError, TimeoutError)
 
 
 def utc_now() -> str:
@@ -72,6 +75,8 @@ class ActiveSession:
     # 2.0.1 transactions are named by the charger and numbered message by message.
     seq_no: int = 0
     remote_start_id: int | None = None
+    # The CSMS acknowledged the start; until then a reconnect sends it again (a replay).
+    started: bool = False
     stop_reason: str | None = None
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -223,6 +228,7 @@ class SimulatedCharger:
             for task in done:
                 if task is not stop_task:
                     task.result()
+            await self._wind_down()
         finally:
             for task in (read_task, life_task, stop_task, *self._tasks):
                 task.cancel()
@@ -230,10 +236,28 @@ class SimulatedCharger:
                 read_task, life_task, stop_task, *self._tasks, return_exceptions=True
             )
 
+    async def _wind_down(self, timeout_s: float = 5.0) -> None:
+        """On shutdown, end running sessions (as a charger being switched off by its owner
+        would) so the CSMS is not left with sessions nobody will ever stop."""
+        sessions = list(self.station.sessions.values())
+        if not sessions:
+            return
+        for session in sessions:
+            session.request_stop("Reboot")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self.station.sessions and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+
     async def _life(self) -> None:
         await self._boot()
         for connector in self.station.connectors:
-            await self.send_status(connector, self.station.status[connector])
+            try:
+                await self.send_status(connector, self.station.status[connector])
+            except CALL_FAILED as error:
+                self._log.warning(
+                    "simulator.status.failed", connector=connector, error=repr(error)[:200]
+                )
         self.spawn(self._heartbeats())
         # Sessions that outlived the previous connection carry on metering.
         for session in list(self.station.sessions.values()):
@@ -248,7 +272,12 @@ class SimulatedCharger:
 
     async def _boot(self) -> None:
         while True:
-            status, interval = await self.send_boot()
+            try:
+                status, interval = await self.send_boot()
+            except CALL_FAILED as error:
+                self._log.warning("simulator.boot.failed", error=repr(error)[:200])
+                await asyncio.sleep(10.0)
+                continue
             self._log.info("simulator.boot", status=status, interval_s=interval)
             if status == "Accepted":
                 self.station.booted = True
@@ -261,14 +290,24 @@ class SimulatedCharger:
             # Spread chargers that booted together so they do not heartbeat in lockstep.
             interval = self.station.heartbeat_interval_s
             await asyncio.sleep(interval * self.station.rng.uniform(0.9, 1.0))
-            await self.send_heartbeat()
+            try:
+                await self.send_heartbeat()
+            except CALL_FAILED as error:
+                self._log.warning("simulator.heartbeat.failed", error=repr(error)[:200])
+                continue
             self._log.debug("simulator.heartbeat")
 
     async def set_status(self, connector: int, status: str) -> None:
         if self.station.status.get(connector) == status:
             return
         self.station.status[connector] = status
-        await self.send_status(connector, status)
+        try:
+            await self.send_status(connector, status)
+        except CALL_FAILED as error:
+            self._log.warning(
+                "simulator.status.failed", connector=connector, error=repr(error)[:200]
+            )
+            return
         self._log.info("simulator.status", connector=connector, status=status)
 
     def idle_status(self, connector: int) -> str:
@@ -288,9 +327,15 @@ class SimulatedCharger:
     ) -> None:
         """Plug in, (authorise,) start, meter until full or stopped, stop, unplug."""
         station = self.station
-        if authorize and not await self.send_authorize(id_tag):
-            self._log.info("simulator.authorize.rejected", connector=connector)
-            return
+        if authorize:
+            try:
+                accepted = await self.send_authorize(id_tag)
+            except CALL_FAILED as error:
+                self._log.warning("simulator.authorize.failed", error=repr(error)[:200])
+                return
+            if not accepted:
+                self._log.info("simulator.authorize.rejected", connector=connector)
+                return
         if connector in station.sessions:
             return
         physics = ChargingSession.random(
@@ -313,12 +358,22 @@ class SimulatedCharger:
     ) -> None:
         station, options = self.station, self.station.options
         connector = session.connector
-        if session.transaction_id is None:
+        if not session.started:
             # Also after a reconnect if the first attempt got no answer: the CSMS recognises
             # the replay and gives the same transaction.
-            if not await self.send_start(session, reservation_id):
+            try:
+                accepted = await self.send_start(session, reservation_id)
+            except CALL_FAILED as error:
+                self._log.warning("simulator.session.start_failed", error=repr(error)[:200])
+                accepted = False
+                if session.transaction_id is not None and station.spec.ocpp_version == "2.0.1":
+                    # The station named the transaction; without an answer it never began.
+                    session.transaction_id = None
+            if not accepted:
                 session.request_stop("DeAuthorized")
-            else:
+            if session.transaction_id is not None:
+                session.started = True
+            if accepted:
                 self._log.info(
                     "simulator.session.started",
                     connector=connector,
@@ -338,13 +393,20 @@ class SimulatedCharger:
             station.meter_wh[connector] = session.physics.meter_wh
             if session.stop_requested.is_set():
                 break
-            await self.send_meter(session)
+            try:
+                await self.send_meter(session)
+            except CALL_FAILED as error:
+                self._log.warning("simulator.meter.failed", error=repr(error)[:200])
             if session.physics.full:
                 session.request_stop("EVDisconnected")
             elif session.physics.elapsed_s >= options.session_max_s * options.time_factor:
                 session.request_stop("Local")
         if session.transaction_id is not None:
-            await self.send_stop(session)
+            try:
+                await self.send_stop(session)
+            except CALL_FAILED as error:
+                # A real charger would queue it; the simulator logs it and moves on.
+                self._log.warning("simulator.session.stop_failed", error=repr(error)[:200])
             self._log.info(
                 "simulator.session.stopped",
                 connector=connector,

@@ -46,6 +46,8 @@ STOP_REASONS = {
     "SoftReset",
     "DeAuthorized",
     "UnlockCommand",
+    "Reboot",
+    "PowerLoss",
     "Other",
 }
 

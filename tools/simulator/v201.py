@@ -41,6 +41,7 @@ STOPPED_REASONS = {
     "SoftReset": "Reboot",
     "DeAuthorized": "DeAuthorized",
     "UnlockCommand": "Other",
+    "Reboot": "Reboot",
 }
 
 # (component, variable) -> (value, read-only)
