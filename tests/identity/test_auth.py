@@ -186,6 +186,7 @@ async def test_a_successful_login_is_audited_with_the_client_address(identity: I
         "where action = 'login' and subject_id = $1 order by id desc limit 1",
         account.id,
     )
+    assert row is not None
     assert row["outcome"] == "success" and row["client_address"] == "203.0.113.77"
     assert PASSWORD not in row["details"]
 

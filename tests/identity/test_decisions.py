@@ -7,6 +7,8 @@ and reads identity's decisions back from the topic connectivity keeps its copy o
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 from services.identity.context import Caller
@@ -102,16 +104,16 @@ async def test_an_overdue_invoice_blocks_and_paying_it_accepts_again(identity: I
         )
     await publish_payment_account(driver.id, subscription_active=True, has_payment_method=False)
     for uid in uids:
-        await eventually(lambda uid=uid: _equals(latest_on_topic(uid), "Accepted"))
+        await eventually(functools.partial(_latest_is, uid, "Accepted"))
 
     await publish_payment_account(driver.id, subscription_active=True, has_overdue_invoice=True)
     for uid in uids:
-        await eventually(lambda uid=uid: _equals(latest_on_topic(uid), "Blocked"))
+        await eventually(functools.partial(_latest_is, uid, "Blocked"))
         assert (await decisions_on_topic(uid))[-1].reason == "overdue-invoice"
 
     await publish_payment_account(driver.id, subscription_active=True)
     for uid in uids:
-        await eventually(lambda uid=uid: _equals(latest_on_topic(uid), "Accepted"))
+        await eventually(functools.partial(_latest_is, uid, "Accepted"))
 
 
 async def test_an_older_standing_arriving_late_is_ignored(identity: Identity) -> None:
@@ -133,7 +135,8 @@ async def test_an_older_standing_arriving_late_is_ignored(identity: Identity) ->
 async def test_blocking_expiring_and_deleting_reach_the_topic(identity: Identity) -> None:
     driver = await create_account(identity)
     operator = await create_account(identity, roles=["operator"])
-    await publish_payment_account(driver.id, has_payment_method=True)
+    standing = await publish_payment_account(driver.id, has_payment_method=True)
+    await eventually(lambda: _processed(identity, standing.id))  # so the card starts Accepted
     uid = new_uid()
     card = (
         await identity.http.post(
@@ -198,8 +201,12 @@ def test_the_decision_rules_in_order() -> None:
     assert verdict(has_overdue_invoice=True) == ("Blocked", "overdue-invoice")
 
 
-async def _equals(value: object, expected: object) -> bool:
-    return await value == expected  # type: ignore[misc]
+async def _equals(value: Awaitable[object], expected: object) -> bool:
+    return await value == expected
+
+
+async def _latest_is(uid: str, decision: str) -> bool:
+    return await latest_on_topic(uid) == decision
 
 
 async def _true(value: bool) -> bool:

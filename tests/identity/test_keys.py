@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import httpx
 from jose import jwt
 
@@ -20,7 +21,7 @@ from tests.identity.conftest import (
     identity_settings,
     login,
 )
-from tests.support.stack import serve, wait_until_ready
+from tests.support.stack import fresh_database, serve, wait_until_ready
 
 
 def verifier_for(identity: Identity) -> tuple[TokenVerifier, JwksClient]:
@@ -139,3 +140,21 @@ async def test_keys_rotate_on_schedule(identity: Identity) -> None:
 async def _active_kid_differs(identity: Identity, kid: str) -> bool:
     current = await identity.db.fetchval("select kid from signing_keys where retired_at is null")
     return current is not None and current != kid
+
+
+async def test_replicas_starting_together_make_one_key_and_one_admin() -> None:
+    dsn = await fresh_database("test_identity_keys_together")
+    first, second = create_app(identity_settings(dsn)), create_app(identity_settings(dsn))
+    async with serve(first) as url_1, serve(second) as url_2:
+        await asyncio.gather(wait_until_ready(url_1), wait_until_ready(url_2))
+        async with httpx.AsyncClient() as http:
+            jwks = [
+                (await http.get(f"{url}/.well-known/jwks.json")).json() for url in (url_1, url_2)
+            ]
+    assert jwks[0] == jwks[1] and len(jwks[0]["keys"]) == 1
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert await conn.fetchval("select count(*) from users") == 1
+        assert await conn.fetchval("select count(*) from signing_keys") == 1
+    finally:
+        await conn.close()

@@ -130,6 +130,7 @@ async def test_an_admin_changes_roles_and_new_tokens_carry_them(identity: Identi
         "and subject_id = $1",
         account.id,
     )
+    assert row is not None
     assert json.loads(row["details"]) == {"before": ["driver"], "after": ["driver", "operator"]}
     await eventually(lambda: _has_event(account.id, UserRolesChanged.event_type), timeout=20)
 
@@ -184,6 +185,7 @@ async def test_deleting_ones_account_anonymises_it_and_tells_other_services(
         "select email, display_name, password_hash, status from users where id = $1::uuid",
         account.id,
     )
+    assert row is not None
     assert row["status"] == "deleted" and account.email not in row["email"]
     assert row["display_name"] is None and row["password_hash"] is None
     assert (

@@ -470,14 +470,17 @@ async def ensure_bootstrap_admin(conn: Connection, identity: Identity) -> None:
             log.warning("identity.bootstrap_admin.not_admin", user_id=str(existing["id"]))
         return
     # Not validated as a deliverable address: local stacks use reserved names (admin@ladda.local).
-    await register(
-        conn,
-        identity,
-        email=email.strip(),
-        password=password.get_secret_value(),
-        display_name="Administrator",
-        roles=["admin"],
-        actor_id="bootstrap",
-        address=None,
-    )
+    try:
+        await register(
+            conn,
+            identity,
+            email=email.strip(),
+            password=password.get_secret_value(),
+            display_name="Administrator",
+            roles=["admin"],
+            actor_id="bootstrap",
+            address=None,
+        )
+    except Conflict:
+        return  # another replica starting at the same moment created it
     log.info("identity.bootstrap_admin.created")
