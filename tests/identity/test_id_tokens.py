@@ -228,7 +228,8 @@ async def test_disabling_the_user_blocks_their_tokens(identity: Identity) -> Non
 async def test_a_token_expiring_by_time_is_published_as_expired(identity: Identity) -> None:
     driver = await create_account(identity)
     operator = await create_account(identity, roles=["operator"])
-    await publish_payment_account(driver.id, has_payment_method=True)
+    standing = await publish_payment_account(driver.id, has_payment_method=True)
+    await eventually(lambda: _processed(identity, standing.id))
     soon = datetime.now(UTC) + timedelta(seconds=2)
     issued = await identity.http.post(
         "/v1/id-tokens",
@@ -241,9 +242,14 @@ async def test_a_token_expiring_by_time_is_published_as_expired(identity: Identi
         headers=operator.headers,
     )
     uid = issued.json()["uid"]
-    await eventually(lambda: _decision_is(identity, uid, "Accepted"))
+    assert await decision_of(identity, uid) == ("Accepted", None)
     # No request touches the token: the periodic sweep notices the expiry on its own.
     await eventually(lambda: _decision_is(identity, uid, "Expired"), timeout=15)
+
+
+async def _processed(identity: Identity, event_id: object) -> bool:
+    count = await identity.db.fetchval("select count(*) from inbox where event_id = $1", event_id)
+    return bool(count)
 
 
 async def _decision_is(identity: Identity, uid: str, decision: str) -> bool:
