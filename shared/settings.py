@@ -14,7 +14,8 @@ def _platform(name: str) -> AliasChoices:
 class ServiceSettings(BaseSettings):
     """Subclasses set `model_config = SettingsConfigDict(env_prefix="LADDA_<SERVICE>_")`."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # populate_by_name: tests and tools may pass platform-wide values by field name too.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = 8000
