@@ -746,8 +746,9 @@ def figures(
             unit="calls/CPU-s",
             baseline_name="bare websockets server, same rounds",
             note=(
-                "the throughput rounds above counted against the server process's CPU time "
-                "(robust to other load on a shared machine)"
+                "the throughput rounds counted against the server process's own CPU time: robust "
+                "to other load and to a generator that cannot saturate the bare server; "
+                "PostgreSQL's and Kafka's CPU are not in it"
             ),
         ),
         Figure(

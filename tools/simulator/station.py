@@ -145,12 +145,10 @@ class SimulatedCharger:
 
     station: Station
     _tasks: set[asyncio.Task[Any]]
-    _closing: asyncio.Event
 
     def _setup(self, station: Station) -> None:
         self.station = station
         self._tasks = set()
-        self._closing = asyncio.Event()
         self._log = log.bind(
             charge_point_id=station.spec.id, ocpp_version=station.spec.ocpp_version
         )
@@ -210,7 +208,6 @@ class SimulatedCharger:
                 await asyncio.sleep(0.1)
             self.station.booted = False
             self._log.info("simulator.reset")
-            self._closing.set()
             await self.close_connection()
 
         self.spawn(reboot())

@@ -55,6 +55,9 @@ STOP_REASONS = {
 class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
     """An OCPP 1.6J charger of the fleet."""
 
+    # Version of the local authorisation list the CSMS last sent (0: none).
+    _local_list_version = 0
+
     def __init__(self, station: Station, connection: ClientConnection) -> None:
         ChargePoint.__init__(
             self, station.spec.id, connection, response_timeout=station.options.response_timeout_s
@@ -374,8 +377,6 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
     def on_send_local_list(self, list_version: int, **_: Any) -> call_result.SendLocalList:
         self._local_list_version = list_version
         return call_result.SendLocalList(status="Accepted")
-
-    _local_list_version = 0
 
     @on("UpdateFirmware")
     def on_update_firmware(self, location: str, **_: Any) -> call_result.UpdateFirmware:
