@@ -15,11 +15,13 @@ from tools.bench.connectivity import (
     bytes_per_connection,
     charger_id,
     charger_password,
+    error_line_count,
     figures,
     heartbeat_offsets,
     median_round,
     percentile,
     rate,
+    slow_seconds,
     write_seed_file,
 )
 from tools.simulator.seed import load_seed
@@ -72,6 +74,24 @@ def test_heartbeats_spread_evenly_over_the_period() -> None:
     # 10,000 chargers every 60 s: about 167 calls in every second of the period.
     per_second = [sum(1 for o in offsets if s <= o < s + 1) for s in range(60)]
     assert min(per_second) >= 166 and max(per_second) <= 167
+
+
+def test_slow_seconds_name_when_calls_were_over_the_threshold() -> None:
+    sent = [0.2, 1.5, 1.7, 5.9, 6.0]
+    took = [3.0, 150.0, 120.0, 99.0, 101.0]
+    assert slow_seconds(sent, took, threshold_ms=100.0) == [1, 6]
+
+
+def test_error_lines_of_the_server_log_are_counted() -> None:
+    log = "\n".join(
+        [
+            '{"event": "connectivity.boot", "level": "info"}',
+            '{"event": "db.pool.timeout", "level": "error"}',
+            "Traceback (most recent call last):",
+            '{"event": "x", "level": "warning"}',
+        ]
+    )
+    assert error_line_count(log) == 2
 
 
 def test_median_round_keeps_a_whole_round_and_lists_them_all() -> None:

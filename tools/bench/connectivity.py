@@ -104,6 +104,15 @@ def bytes_per_connection(rss_before: int, rss_after: int, connections: int) -> f
     return max(0, rss_after - rss_before) / connections
 
 
+def slow_seconds(
+    sent_at_s: Sequence[float], latencies_ms: Sequence[float], threshold_ms: float
+) -> list[int]:
+    """The whole seconds of the window in which some call took longer than `threshold_ms`."""
+    return sorted(
+        {int(at) for at, ms in zip(sent_at_s, latencies_ms, strict=True) if ms > threshold_ms}
+    )
+
+
 def heartbeat_offsets(count: int, period_s: float) -> list[float]:
     """When each charger first heartbeats so that `count` of them spread evenly over a period."""
     return [i * period_s / count for i in range(count)]
@@ -418,6 +427,8 @@ async def scenario_fleet(url: str, count: int, window_s: float, period_s: float)
     await wait_for_go()
 
     latencies = Latencies()
+    # When each answered heartbeat was sent: shows whether slow answers come in bursts.
+    when: list[float] = []
     loop = asyncio.get_running_loop()
     start = loop.time()
     end = start + window_s
@@ -428,7 +439,11 @@ async def scenario_fleet(url: str, count: int, window_s: float, period_s: float)
         due = start + offset
         while due < end:
             await asyncio.sleep(max(0.0, due - loop.time()))
+            sent = loop.time()
+            answered = len(latencies.samples_ms)
             await charger.timed_call("Heartbeat", {}, latencies)
+            if len(latencies.samples_ms) > answered:
+                when.append(sent - start)
             due += period_s
 
     offsets = heartbeat_offsets(count, period_s)
@@ -437,6 +452,7 @@ async def scenario_fleet(url: str, count: int, window_s: float, period_s: float)
         "heartbeats",
         window_s=window_s,
         calls_per_s=rate(len(latencies.samples_ms), window_s),
+        slow_seconds=slow_seconds(when, latencies.samples_ms, threshold_ms=TARGET_HEARTBEAT_P99_MS),
         **latencies.summary(),
     )
 
@@ -532,6 +548,21 @@ class Server:
     name: str
     pid: int
     ocpp_url: str
+    log: Path | None = None
+
+    def error_lines(self) -> int:
+        """Error-level lines the server logged so far (a pool running dry would show here)."""
+        if self.log is None or not self.log.exists():
+            return 0
+        return error_line_count(self.log.read_text(errors="replace"))
+
+
+def error_line_count(log_text: str) -> int:
+    return sum(
+        1
+        for line in log_text.splitlines()
+        if '"level": "error"' in line or '"level": "critical"' in line or "Traceback" in line
+    )
 
 
 @contextlib.asynccontextmanager
@@ -588,7 +619,12 @@ async def connectivity_service(log_dir: Path, seed_file: Path) -> AsyncIterator[
         try:
             await wait_until_ready(f"http://127.0.0.1:{http_port}", process)
             await wait_for_port(ocpp_port, process, SERVER_START_TIMEOUT_S)
-            yield Server("connectivity", process.pid, f"ws://127.0.0.1:{ocpp_port}/ocpp")
+            yield Server(
+                "connectivity",
+                process.pid,
+                f"ws://127.0.0.1:{ocpp_port}/ocpp",
+                log=log_dir / "connectivity.log",
+            )
         finally:
             await stop_process(process)
 
@@ -684,13 +720,15 @@ async def measure_fleet(server: Server) -> dict[str, Any]:
         print(
             f"[connectivity]   heartbeat p50 {heartbeats['p50_ms']:.1f} ms, "
             f"p99 {heartbeats['p99_ms']:.1f} ms, {heartbeats['calls_per_s']:.0f} calls/s, "
-            f"lost {heartbeats['lost']}; reconnect storm ...",
+            f"lost {heartbeats['lost']}; calls over {TARGET_HEARTBEAT_P99_MS:.0f} ms in seconds "
+            f"{heartbeats['slow_seconds'][:30]} of the window; reconnect storm ...",
             flush=True,
         )
         await generator.next_event("closed")
         await asyncio.sleep(3)  # the server notices every close before the storm starts
         await generator.go()
         storm = await generator.next_event("storm")
+        storm["server_error_lines"] = server.error_lines()
         print(
             f"[connectivity]   storm: Boot p99 {storm['boot']['p99_ms']:.0f} ms, connect errors "
             f"{storm['connect_errors']}, lost {storm['boot']['lost'] + storm['status']['lost']}",
@@ -798,7 +836,8 @@ def figures(
                 f"{_verdict(storm['boot']['p99_ms'], TARGET_BOOT_P99_MS)}; connect errors "
                 f"{storm['connect_errors']} {storm['connect_error_kinds']} (bare "
                 f"{bare_storm['connect_errors']} {bare_storm['connect_error_kinds']}); lost {lost}; "
-                f"CALLERRORs {failed}; connect-to-Boot p99 "
+                f"CALLERRORs {failed}; server error log lines so far {storm.get('server_error_lines', 0)}; "
+                "connect-to-Boot p99 "
                 f"{storm['connect_to_boot']['p99_ms']:.0f} ms "
                 f"(bare {bare_storm['connect_to_boot']['p99_ms']:.0f} ms); "
                 f"storm over in {storm['seconds']:.1f}s"
