@@ -25,6 +25,7 @@ class Settings(ServiceSettings):
     ocpp_tls_key_file: str | None = None
     # Largest accepted WebSocket frame; bigger frames close the connection (1009).
     ocpp_max_frame_bytes: int = 65_536
+    ocpp_listen_backlog: int = 16_384
     # Per-charger flood control: a token bucket of calls per second with a burst allowance.
     ocpp_rate_per_s: float = 20.0
     ocpp_rate_burst: int = 40

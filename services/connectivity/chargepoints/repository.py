@@ -13,6 +13,7 @@ from shared.db import Connection
 _COLUMNS = """id, ocpp_version, vendor, model, serial_number, firmware_version, connectors,
               site_name, address, latitude, longitude, approval, online, last_seen_at,
               last_boot_at, created_at, updated_at"""
+_C_COLUMNS = ", ".join("c." + name.strip() for name in _COLUMNS.split(","))
 
 
 async def insert(conn: Connection, values: dict[str, Any]) -> asyncpg.Record | None:
@@ -66,9 +67,53 @@ async def get(conn: Connection, cp_id: str, *, for_update: bool = False) -> asyn
     return await conn.fetchrow(f"select {_COLUMNS} from charge_points where id = $1{lock}", cp_id)  # noqa: S608
 
 
-async def credentials(conn: Connection, cp_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "select password_hash, approval, ocpp_version from charge_points where id = $1", cp_id
+async def credentials_many(conn: Connection, cp_ids: Sequence[str]) -> dict[str, asyncpg.Record]:
+    rows = await conn.fetch(
+        "select id, password_hash, approval from charge_points where id = any($1::text[])",
+        list(cp_ids),
+    )
+    return {row["id"]: row for row in rows}
+
+
+async def connect_many(
+    conn: Connection, cp_ids: Sequence[str], replica_id: str, connection_ids: Sequence[str]
+) -> list[str]:
+    """Claim presence and mark online; returns the chargers that were offline before."""
+    await conn.execute(
+        """insert into charge_point_presence (charge_point_id, replica_id, connection_id)
+           select cp, $2, cid from unnest($1::text[], $3::text[]) as u(cp, cid)
+           on conflict (charge_point_id) do update set replica_id = excluded.replica_id,
+               connection_id = excluded.connection_id, connected_at = now()""",
+        list(cp_ids),
+        replica_id,
+        list(connection_ids),
+    )
+    rows = await conn.fetch(
+        """with prev as (select id, online from charge_points
+                          where id = any($1::text[]) order by id for update)
+           update charge_points c set online = true, last_seen_at = now()
+             from prev where c.id = prev.id
+           returning c.id, prev.online as was_online""",
+        list(set(cp_ids)),
+    )
+    return [row["id"] for row in rows if not row["was_online"]]
+
+
+async def boot_many(conn: Connection, boots: Sequence[tuple[Any, ...]]) -> list[asyncpg.Record]:
+    """Record BootNotifications (id, vendor, model, serial, firmware), one row per charger."""
+    return await conn.fetch(
+        f"""with u as (select * from unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                                            $5::text[]) as u(id, vendor, model, serial, firmware)),
+                 old as (select c.id, c.firmware_version from charge_points c
+                           join u on u.id = c.id order by c.id for update of c)
+            update charge_points c set vendor = u.vendor, model = u.model,
+                   serial_number = coalesce(u.serial, c.serial_number),
+                   firmware_version = coalesce(u.firmware, c.firmware_version),
+                   last_boot_at = now(), last_seen_at = now(), online = true
+              from u join old on old.id = u.id
+             where c.id = u.id
+         returning {_C_COLUMNS}, old.firmware_version as previous_firmware""",  # noqa: S608
+        *[list(column) for column in zip(*boots, strict=True)],
     )
 
 
@@ -111,41 +156,6 @@ async def update(conn: Connection, cp_id: str, changes: dict[str, Any]) -> async
         cp_id,
         *[changes[name] for name in names],
     )
-
-
-async def record_boot(
-    conn: Connection,
-    cp_id: str,
-    *,
-    vendor: str,
-    model: str,
-    serial: str | None,
-    firmware: str | None,
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"""update charge_points set vendor = $2, model = $3,
-                   serial_number = coalesce($4, serial_number),
-                   firmware_version = coalesce($5, firmware_version),
-                   last_boot_at = now(), last_seen_at = now(), online = true,
-                   updated_at = case when firmware_version is distinct from coalesce($5, firmware_version)
-                                     then now() else updated_at end
-             where id = $1 returning {_COLUMNS},
-                   (select firmware_version from charge_points where id = $1) as previous_firmware""",  # noqa: S608
-        cp_id,
-        vendor,
-        model,
-        serial,
-        firmware,
-    )
-
-
-async def mark_online(conn: Connection, cp_id: str) -> bool:
-    """Mark the charger online; true when it was offline before."""
-    was = await conn.fetchval("select online from charge_points where id = $1 for update", cp_id)
-    await conn.execute(
-        "update charge_points set online = true, last_seen_at = now() where id = $1", cp_id
-    )
-    return was is False
 
 
 async def mark_offline(conn: Connection, cp_id: str) -> bool:
@@ -275,18 +285,6 @@ async def heartbeat_replica(conn: Connection, replica_id: str) -> None:
     )
 
 
-async def claim_presence(conn: Connection, cp_id: str, replica_id: str, connection_id: str) -> None:
-    await conn.execute(
-        """insert into charge_point_presence (charge_point_id, replica_id, connection_id)
-           values ($1, $2, $3)
-           on conflict (charge_point_id) do update set replica_id = excluded.replica_id,
-               connection_id = excluded.connection_id, connected_at = now()""",
-        cp_id,
-        replica_id,
-        connection_id,
-    )
-
-
 async def release_presence(conn: Connection, cp_id: str, connection_id: str) -> bool:
     """Drop the presence row if it still names this connection (not a newer one)."""
     return bool(
@@ -312,5 +310,15 @@ async def holder(conn: Connection, cp_id: str, stale_s: float) -> str | None:
     return str(value) if value is not None else None
 
 
-async def drop_replica_presence(conn: Connection, replica_id: str) -> None:
-    await conn.execute("delete from charge_point_presence where replica_id = $1", replica_id)
+async def drop_replica(conn: Connection, replica_id: str) -> list[str]:
+    """Forget a stopping replica and its connections; the chargers it held, now offline."""
+    await conn.execute("delete from replicas where replica_id = $1", replica_id)
+    rows = await conn.fetch(
+        """with gone as (delete from charge_point_presence where replica_id = $1
+                         returning charge_point_id)
+           update charge_points set online = false
+            where id in (select charge_point_id from gone) and online
+           returning id""",
+        replica_id,
+    )
+    return [row["id"] for row in rows]

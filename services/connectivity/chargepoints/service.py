@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import structlog
@@ -243,14 +244,54 @@ async def fault(
     )
 
 
-async def connected(
-    conn: Connection, cp_id: str, version: str, replica_id: str, connection_id: str
+async def connected_many(
+    conn: Connection, connections: Sequence[tuple[str, str, str]], replica_id: str
 ) -> None:
-    await repository.claim_presence(conn, cp_id, replica_id, connection_id)
-    if await repository.mark_online(conn, cp_id):
+    """Chargers (id, version, connection id) that just connected to this replica."""
+    versions = {cp_id: version for cp_id, version, _ in connections}
+    newly_online = await repository.connect_many(
+        conn, [c[0] for c in connections], replica_id, [c[2] for c in connections]
+    )
+    at = now()
+    for cp_id in newly_online:
         await publish(
-            conn, ChargePointConnected(charge_point_id=cp_id, ocpp_version=version, at=now()), cp_id
+            conn,
+            ChargePointConnected(charge_point_id=cp_id, ocpp_version=versions[cp_id], at=at),
+            cp_id,
         )
+
+
+async def booted_many(
+    conn: Connection, boots: Sequence[tuple[str, str, str, str | None, str | None]]
+) -> list[str]:
+    """BootNotifications (id, vendor, model, serial, firmware); the registration of each."""
+    latest = {boot[0]: boot for boot in boots}  # the same charger twice: its last boot counts
+    rows = {row["id"]: row for row in await repository.boot_many(conn, list(latest.values()))}
+    at = now()
+    for cp_id, row in rows.items():
+        firmware = latest[cp_id][4]
+        await publish(
+            conn,
+            ChargePointBooted(
+                charge_point_id=cp_id,
+                registration=_REGISTRATION.get(row["approval"], "Rejected"),
+                firmware_version=firmware,
+                at=at,
+            ),
+            cp_id,
+        )
+        if firmware is not None and row["previous_firmware"] != firmware:
+            await publish_registry(conn, row)
+    return [
+        _REGISTRATION.get(rows[boot[0]]["approval"], "Rejected") if boot[0] in rows else "Rejected"
+        for boot in boots
+    ]
+
+
+_REGISTRATION: dict[str, Literal["Accepted", "Pending", "Rejected"]] = {
+    "approved": "Accepted",
+    "pending": "Pending",
+}
 
 
 async def disconnected(conn: Connection, cp_id: str, connection_id: str) -> None:
@@ -263,6 +304,14 @@ async def disconnected(conn: Connection, cp_id: str, connection_id: str) -> None
         )
 
 
+async def replica_stopped(conn: Connection, replica_id: str) -> None:
+    at = now()
+    for cp_id in await repository.drop_replica(conn, replica_id):
+        await publish(
+            conn, ChargePointDisconnected(charge_point_id=cp_id, reason="closed", at=at), cp_id
+        )
+
+
 async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
     gone = await repository.sweep_offline(conn, older_than_s)
     for cp_id in gone:
@@ -272,37 +321,6 @@ async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
             cp_id,
         )
     return gone
-
-
-async def booted(
-    conn: Connection,
-    cp_id: str,
-    *,
-    vendor: str,
-    model: str,
-    serial: str | None,
-    firmware: str | None,
-) -> str:
-    """Record a BootNotification; the registration status the charger is told."""
-    row = await repository.record_boot(
-        conn, cp_id, vendor=vendor, model=model, serial=serial, firmware=firmware
-    )
-    if row is None:
-        return "Rejected"
-    registration = {"approved": "Accepted", "pending": "Pending"}.get(row["approval"], "Rejected")
-    await publish(
-        conn,
-        ChargePointBooted(
-            charge_point_id=cp_id,
-            registration=registration,
-            firmware_version=firmware,
-            at=now(),
-        ),
-        cp_id,
-    )
-    if firmware is not None and row["previous_firmware"] != firmware:
-        await publish_registry(conn, row)
-    return registration
 
 
 async def connector_status_reported(

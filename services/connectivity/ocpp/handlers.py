@@ -103,10 +103,7 @@ class CentralSystemConnection(FastRouting):
             )
 
     async def _boot(self, vendor: str, model: str, serial: str | None, firmware: str | None) -> str:
-        async with self.hub.transaction() as conn:
-            return await cp_service.booted(
-                conn, self.id, vendor=vendor, model=model, serial=serial, firmware=firmware
-            )
+        return await self.hub.boots.submit((self.id, vendor, model, serial, firmware))
 
 
 _FAILED_FIRMWARE = {

@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import structlog
 
 from services.connectivity.chargepoints import repository as cp_repository
 from services.connectivity.chargepoints import service as cp_service
 from services.connectivity.framelog import repository as frame_repository
+from services.connectivity.ocpp.batching import Batcher
 from services.connectivity.sessions import service as session_service
 from services.connectivity.sessions.schemas import Sample
 from services.connectivity.settings import Settings
@@ -73,8 +75,36 @@ class Hub:
         self._samples: list[tuple[str, str, list[Sample]]] = []
         self._frames: list[tuple[Any, ...]] = []
         self.frames_dropped = 0
+        self.closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flush_lock = asyncio.Lock()
+        # A reconnect storm's handshakes, connects and boots share round trips and commits.
+        self.credentials: Batcher[str, asyncpg.Record | None] = Batcher(
+            "credentials", self._credentials_batch
+        )
+        self.connects: Batcher[tuple[str, str, str], None] = Batcher("connect", self._connect_batch)
+        self.boots: Batcher[tuple[str, str, str, str | None, str | None], str] = Batcher(
+            "boot", self._boot_batch
+        )
+
+    async def _credentials_batch(self, cp_ids: Sequence[str]) -> list[asyncpg.Record | None]:
+        pool = self.runtime.pool
+        if pool is None:
+            raise ConnectionError("the database is not connected yet")
+        async with pool.acquire() as conn:
+            found = await cp_repository.credentials_many(conn, sorted(set(cp_ids)))
+        return [found.get(cp_id) for cp_id in cp_ids]
+
+    async def _connect_batch(self, connections: Sequence[tuple[str, str, str]]) -> list[None]:
+        async with self.transaction() as conn:
+            await cp_service.connected_many(conn, connections, self.replica_id)
+        return [None] * len(connections)
+
+    async def _boot_batch(
+        self, boots: Sequence[tuple[str, str, str, str | None, str | None]]
+    ) -> list[str]:
+        async with self.transaction() as conn:
+            return await cp_service.booted_many(conn, boots)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -195,8 +225,17 @@ class Hub:
             await asyncio.sleep(settings.replica_heartbeat_s)
 
     async def close_all(self) -> None:
-        for conn in list(self.connections.values()):
-            with contextlib.suppress(Exception):
-                await conn.transport.close()
-        with contextlib.suppress(Exception):
+        """Shutdown: close every connection, then mark this replica's chargers offline at once."""
+        self.closing = True
+        connections = list(self.connections.values())
+        self.connections.clear()
+        await asyncio.gather(
+            *(c.transport.close(1001, "server shutting down") for c in connections),
+            return_exceptions=True,
+        )
+        try:
             await self.flush()
+            async with self.transaction() as conn:
+                await cp_service.replica_stopped(conn, self.replica_id)
+        except Exception as exc:
+            log.warning("connectivity.shutdown_incomplete", error=repr(exc))

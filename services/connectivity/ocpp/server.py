@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http
+import logging
 import ssl
 import uuid
 from collections.abc import Sequence
 from urllib.parse import unquote
 
+import asyncpg
 import structlog
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
@@ -23,13 +25,16 @@ from websockets.headers import parse_authorization_basic, parse_subprotocol
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from services.connectivity.chargepoints import repository as cp_repository
 from services.connectivity.chargepoints import service as cp_service
 from services.connectivity.credentials import verify_password
 from services.connectivity.ocpp.handlers import CONNECTION_TYPES
 from services.connectivity.ocpp.hub import Hub
 
 log = structlog.get_logger(__name__)
+# websockets logs every opened and closed connection at INFO; with 10,000 chargers that is
+# noise (and CPU). Connection events are logged by this module at DEBUG instead.
+_WEBSOCKETS_LOG = logging.getLogger("services.connectivity.ocpp.websockets")
+_WEBSOCKETS_LOG.setLevel(logging.WARNING)
 
 SUBPROTOCOLS = [Subprotocol("ocpp2.0.1"), Subprotocol("ocpp1.6")]
 PATH_PREFIX = "/ocpp/"
@@ -79,6 +84,11 @@ class OcppServer:
             write_limit=16_384,
             max_queue=4,
             server_header=None,
+            # A reconnect storm: thousands of SYNs at once must not overflow the accept queue
+            # (the kernel caps this at net.core.somaxconn).
+            backlog=settings.ocpp_listen_backlog,
+            close_timeout=2,
+            logger=_WEBSOCKETS_LOG,
         ) as server:
             self.started.set()
             log.info(
@@ -130,11 +140,10 @@ class OcppServer:
             username, password = parse_authorization_basic(authorization)
         except InvalidHeader:
             return self._refuse(connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "bad_credentials")
-        pool = self.hub.runtime.pool
-        if pool is None:
-            return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Starting\n")
-        async with pool.acquire() as conn:
-            record = await cp_repository.credentials(conn, cp_id)
+        try:
+            record = await self.hub.credentials.submit(cp_id)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError):
+            return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Unavailable\n")
         if record is None:
             return self._refuse(
                 connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "unknown_charge_point"
@@ -158,14 +167,13 @@ class OcppServer:
         hub = self.hub
         connection_id = uuid.uuid4().hex
         conn = CONNECTION_TYPES[websocket.subprotocol](cp_id, websocket, hub, connection_id)
-        async with hub.transaction() as db:
-            await cp_service.connected(db, cp_id, conn.version, hub.replica_id, connection_id)
+        await hub.connects.submit((cp_id, conn.version, connection_id))
         previous = hub.attach(conn)
         if previous is not None:
             # A second connection with the same id replaces the first (e.g. after a NAT reset).
-            log.info("connectivity.connection.replaced", charge_point_id=cp_id)
+            log.debug("connectivity.connection.replaced", charge_point_id=cp_id)
             hub.spawn(previous.transport.close(1000, "replaced by a new connection"))
-        log.info("connectivity.connection.opened", charge_point_id=cp_id, version=conn.version)
+        log.debug("connectivity.connection.opened", charge_point_id=cp_id, version=conn.version)
         try:
             async for message in websocket:
                 await conn.throttle()
@@ -174,9 +182,10 @@ class OcppServer:
         except ConnectionClosed:
             pass
         finally:
+            # At shutdown, close_all marks every charger of this replica offline at once.
             replaced = not hub.detach(conn)
-            log.info("connectivity.connection.closed", charge_point_id=cp_id, replaced=replaced)
-            if not replaced:
+            log.debug("connectivity.connection.closed", charge_point_id=cp_id, replaced=replaced)
+            if not replaced and not hub.closing:
                 await asyncio.shield(hub.spawn(self._disconnected(cp_id, connection_id)))
 
     async def _disconnected(self, cp_id: str, connection_id: str) -> None:
