@@ -336,3 +336,31 @@ async def test_seed_file_provisions_approved_chargers(service: Service, tmp_path
     assert asyncio.get_running_loop().time() - started < 10
     async with charger(service.ocpp_url, "SEED-1999", "seed-password-001999"):
         pass
+
+
+async def test_retiring_a_connected_charger_disconnects_it(service: Service) -> None:
+    cp_id, password = await new_charge_point(service)
+    async with charger(service.ocpp_url, cp_id, password) as cp:
+        retired = await service.http.post(f"/v1/charge-points/{cp_id}/retire", headers=OPERATOR)
+        assert retired.json()["approval"] == "retired"
+        await eventually(lambda: _closed(cp))
+    assert cp._connection.close_code == 1008
+
+
+async def test_stopping_a_replica_marks_its_chargers_offline(service: Service) -> None:
+    from tests.connectivity.support import running, settings_for
+
+    cp_id, password = await new_charge_point(service)
+    async with (
+        running(settings_for(service.dsn)) as replica,
+        charger(replica.ocpp_url, cp_id, password),
+    ):
+        assert (await service.http.get(f"/v1/charge-points/{cp_id}", headers=OPERATOR)).json()[
+            "online"
+        ]
+    read = await service.http.get(f"/v1/charge-points/{cp_id}", headers=OPERATOR)
+    assert read.json()["online"] is False
+    presence = await service.pool.fetchval(
+        "select count(*) from charge_point_presence where charge_point_id = $1", cp_id
+    )
+    assert presence == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from services.connectivity.chargepoints import service
 from services.connectivity.chargepoints.schemas import (
@@ -17,6 +17,7 @@ from services.connectivity.chargepoints.schemas import (
     SiteOut,
     StatusHistoryOut,
 )
+from services.connectivity.ocpp.hub import Hub
 from shared.auth.deps import StaffPrincipal
 from shared.service import DbConn
 
@@ -64,8 +65,14 @@ async def approve(cp_id: str, conn: DbConn, _: StaffPrincipal) -> ChargePointOut
 
 
 @router.post("/{cp_id}/retire")
-async def retire(cp_id: str, conn: DbConn, _: StaffPrincipal) -> ChargePointOut:
-    return await service.retire(conn, cp_id)
+async def retire(cp_id: str, conn: DbConn, _: StaffPrincipal, request: Request) -> ChargePointOut:
+    retired = await service.retire(conn, cp_id)
+    # A retired charger may not stay connected; its next handshake is refused (401).
+    hub: Hub = request.app.state.hub
+    live = hub.connections.get(cp_id)
+    if live is not None:
+        hub.spawn(live.transport.close(1008, "retired"))
+    return retired
 
 
 @router.post("/{cp_id}/password")
