@@ -10,6 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
+from services.identity.accounts import repository as accounts_repository
+from services.identity.clients import repository as clients_repository
 from services.identity.keys.service import SigningKeys
 from services.identity.passwords import Passwords
 from services.identity.settings import Settings
@@ -84,18 +86,15 @@ class Caller:
 async def load_caller(conn: Connection, subject: str, token_roles: frozenset[str]) -> Caller:
     # Roles and status come from the database, not the token: in identity a disabled account
     # or a removed role takes effect at once, not when the access token expires.
-    if "service" in token_roles:
-        status = await conn.fetchval(
-            "select status from service_accounts where id::text = $1", subject
-        )
-        if status != "active":
-            raise Unauthenticated("The service account is disabled or no longer exists.")
-        return Caller(subject=subject, roles=frozenset({"service"}))
     try:
-        user_id = uuid.UUID(subject)
+        account_id = uuid.UUID(subject)
     except ValueError:
         raise Unauthenticated("The access token is not valid.") from None
-    row = await conn.fetchrow("select roles, status from users where id = $1", user_id)
+    if "service" in token_roles:
+        if await clients_repository.client_status(conn, account_id) != "active":
+            raise Unauthenticated("The service account is disabled or no longer exists.")
+        return Caller(subject=subject, roles=frozenset({"service"}))
+    row = await accounts_repository.account_state(conn, account_id)
     if row is None or row["status"] != "active":
         raise Unauthenticated("The account is disabled or no longer exists.")
     return Caller(subject=subject, roles=frozenset(row["roles"]))

@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 
+from services.identity.accounts import repository as accounts
 from services.identity.context import Identity
 from services.identity.id_tokens import decisions
 from services.identity.id_tokens import repository as id_tokens
@@ -60,7 +61,8 @@ def consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
 
 
 async def maintenance(runtime: ServiceRuntime, identity: Identity) -> None:
-    """Forever: publish Expired for tokens whose expiry passed; rotate the key when it is due."""
+    """Forever: publish Expired for tokens whose expiry passed; rotate the key when it is due;
+    drop expired refresh tokens and finished throttle counters."""
     interval = identity.settings.maintenance_interval_s
     while True:
         try:
@@ -70,6 +72,8 @@ async def maintenance(runtime: ServiceRuntime, identity: Identity) -> None:
                 log.info("identity.id_tokens.expired_published", count=expired)
             async with runtime.transaction() as conn:
                 await identity.keys.rotate_if_due(conn, identity.settings.signing_key_rotation_s)
+            async with runtime.transaction() as conn:
+                await accounts.purge_stale(conn, window_s=identity.settings.login_window_s)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -14,6 +14,7 @@ from tests.identity.conftest import (
     Identity,
     audit_actions,
     create_account,
+    eventually,
     forge_token,
     from_address,
 )
@@ -378,3 +379,35 @@ async def test_changing_the_password_ends_other_sessions(identity: Identity) -> 
     assert refresh.status_code == 401
     assert ("password.change", "failure") in await audit_actions(identity, account.id)
     assert ("password.change", "success") in await audit_actions(identity, account.id)
+
+
+async def test_housekeeping_drops_expired_refresh_tokens_and_finished_counters(
+    identity: Identity,
+) -> None:
+    account = await create_account(identity)
+    await identity.db.execute(
+        "update refresh_tokens set expires_at = now() - interval '1 minute' "
+        "where user_id = $1::uuid",
+        account.id,
+    )
+    stale_key = unique("stale")
+    await identity.db.execute(
+        "insert into login_throttle (scope, key, failures, window_start) "
+        "values ('account', $1, 3, now() - interval '1 day')",
+        stale_key,
+    )
+    # The maintenance loop runs every 0.3 s in these tests.
+    await eventually(
+        lambda: _count(
+            identity, "select count(*) from refresh_tokens where user_id = $1::uuid", account.id
+        )
+    )
+    await eventually(
+        lambda: _count(identity, "select count(*) from login_throttle where key = $1", stale_key)
+    )
+
+
+async def _count(identity: Identity, sql: str, arg: str) -> bool:
+    """True once the query counts nothing."""
+    count: int = await identity.db.fetchval(sql, arg)
+    return count == 0

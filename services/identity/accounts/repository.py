@@ -26,7 +26,8 @@ async def insert_user(
         """insert into users (id, email, password_hash, roles, display_name, password_changed_at)
             values ($1, $2, $3, $4, $5, now())
             on conflict ((lower(email))) do nothing
-            returning id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at""",
+            returning id, email, display_name, password_hash, roles, status,
+                   created_at, updated_at, password_changed_at, deleted_at""",
         user_id,
         email,
         password_hash,
@@ -37,7 +38,9 @@ async def insert_user(
 
 async def user_by_email(conn: Connection, email: str) -> Record | None:
     return await conn.fetchrow(
-        "select id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at from users where lower(email) = lower($1) and status <> 'deleted'",
+        """select id, email, display_name, password_hash, roles, status,
+                   created_at, updated_at, password_changed_at, deleted_at
+             from users where lower(email) = lower($1) and status <> 'deleted'""",
         email,
     )
 
@@ -45,12 +48,14 @@ async def user_by_email(conn: Connection, email: str) -> Record | None:
 async def user_by_id(conn: Connection, user_id: uuid.UUID, *, lock: bool = False) -> Record | None:
     if lock:
         return await conn.fetchrow(
-            """select id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at
+            """select id, email, display_name, password_hash, roles, status,
+                   created_at, updated_at, password_changed_at, deleted_at
                  from users where id = $1 for update""",
             user_id,
         )
     return await conn.fetchrow(
-        """select id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at
+        """select id, email, display_name, password_hash, roles, status,
+                   created_at, updated_at, password_changed_at, deleted_at
              from users where id = $1""",
         user_id,
     )
@@ -66,7 +71,8 @@ async def list_users(
     offset: int,
 ) -> list[Record]:
     return await conn.fetch(
-        """select id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at from users
+        """select id, email, display_name, password_hash, roles, status,
+                   created_at, updated_at, password_changed_at, deleted_at from users
              where ($1::text is null or $1 = any(roles))
                and ($2::text is null or status = $2)
                and ($3::text is null or lower(email) like '%' || lower($3) || '%')
@@ -94,8 +100,9 @@ async def set_roles(conn: Connection, user_id: uuid.UUID, roles: list[str]) -> N
 
 async def set_display_name(conn: Connection, user_id: uuid.UUID, name: str | None) -> Record:
     row = await conn.fetchrow(
-        "update users set display_name = $2, updated_at = now() where id = $1 "
-        "returning id, email, display_name, password_hash, roles, status, created_at, updated_at, password_changed_at, deleted_at",
+        """update users set display_name = $2, updated_at = now() where id = $1
+           returning id, email, display_name, password_hash, roles, status,
+                   created_at, updated_at, password_changed_at, deleted_at""",
         user_id,
         name,
     )
@@ -229,3 +236,23 @@ async def count_failure(
 
 async def clear_failures(conn: Connection, scope: str, key: str) -> None:
     await conn.execute("delete from login_throttle where scope = $1 and key = $2", scope, key)
+
+
+async def account_state(conn: Connection, user_id: uuid.UUID) -> Record | None:
+    return await conn.fetchrow("select roles, status from users where id = $1", user_id)
+
+
+# -- housekeeping ------------------------------------------------------------------------------
+
+
+async def purge_stale(conn: Connection, *, window_s: int) -> tuple[int, int]:
+    """Drop expired refresh tokens (spent ones are kept until then, for reuse detection) and
+    throttle counters whose window and lock are over. Returns (tokens, counters) deleted."""
+    tokens = await conn.execute("delete from refresh_tokens where expires_at < now()")
+    counters = await conn.execute(
+        """delete from login_throttle
+            where window_start < now() - make_interval(secs => $1)
+              and (locked_until is null or locked_until < now())""",
+        float(window_s),
+    )
+    return int(tokens.split()[-1]), int(counters.split()[-1])

@@ -50,3 +50,10 @@ async def set_status(conn: Connection, account_id: uuid.UUID, status: str) -> Re
         account_id,
         status,
     )
+
+
+async def client_status(conn: Connection, account_id: uuid.UUID) -> str | None:
+    status: str | None = await conn.fetchval(
+        "select status from service_accounts where id = $1", account_id
+    )
+    return status

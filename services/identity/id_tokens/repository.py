@@ -25,7 +25,8 @@ async def insert_token(
         """insert into id_tokens (id, uid, kind, user_id, label, expires_at)
             values ($1, $2, $3, $4, $5, $6)
             on conflict (uid) do nothing
-            returning id, uid, kind, user_id, label, status, expires_at, created_at, updated_at""",
+            returning id, uid, kind, user_id, label, status, expires_at,
+                   created_at, updated_at""",
         token_id,
         uid,
         kind,
@@ -37,7 +38,9 @@ async def insert_token(
 
 async def token_by_id(conn: Connection, token_id: uuid.UUID) -> Record | None:
     return await conn.fetchrow(
-        "select id, uid, kind, user_id, label, status, expires_at, created_at, updated_at from id_tokens where id = $1 for update",
+        """select id, uid, kind, user_id, label, status, expires_at,
+                   created_at, updated_at
+             from id_tokens where id = $1 for update""",
         token_id,
     )
 
@@ -61,7 +64,8 @@ async def list_tokens(
     offset: int,
 ) -> list[Record]:
     return await conn.fetch(
-        """select id, uid, kind, user_id, label, status, expires_at, created_at, updated_at from id_tokens
+        """select id, uid, kind, user_id, label, status, expires_at,
+                   created_at, updated_at from id_tokens
              where ($1::uuid is null or user_id = $1)
                and ($2::text is null or status = $2)
              order by created_at, id
@@ -88,7 +92,8 @@ async def update_token(
 ) -> Record:
     row = await conn.fetchrow(
         """update id_tokens set status = $2, expires_at = $3, label = $4, updated_at = now()
-             where id = $1 returning id, uid, kind, user_id, label, status, expires_at, created_at, updated_at""",
+             where id = $1 returning id, uid, kind, user_id, label, status, expires_at,
+                   created_at, updated_at""",
         token_id,
         status,
         expires_at,
