@@ -22,7 +22,7 @@ from ocpp.v201.datatypes import IdTokenInfoType
 from ocpp.v201.enums import Action as Action201
 
 from services.connectivity.chargepoints import service as cp_service
-from services.connectivity.ocpp.hub import Hub
+from services.connectivity.ocpp.hub import Hub, StatusReport
 from services.connectivity.ocpp.protocol import FastRouting, on
 from services.connectivity.sessions import service as session_service
 from services.connectivity.sessions.service import Decision, normalise_samples
@@ -90,10 +90,9 @@ class CentralSystemConnection(FastRouting):
         info: str | None,
         timestamp: str | None,
     ) -> None:
-        async with self.hub.transaction() as conn:
-            await cp_service.connector_status_reported(
-                conn,
-                self.id,
+        await self.hub.statuses.submit(
+            StatusReport(
+                cp_id=self.id,
                 connector_id=connector_id,
                 evse_id=evse_id,
                 status=status,
@@ -101,6 +100,7 @@ class CentralSystemConnection(FastRouting):
                 info=info,
                 at=session_service.parse_time(timestamp) if timestamp else None,
             )
+        )
 
     async def _boot(self, vendor: str, model: str, serial: str | None, firmware: str | None) -> str:
         return await self.hub.boots.submit((self.id, vendor, model, serial, firmware))

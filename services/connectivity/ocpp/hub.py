@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,17 @@ def redact(text: str) -> str:
     return json.dumps(scrub(frame), separators=(",", ":"))
 
 
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    cp_id: str
+    connector_id: int
+    evse_id: int | None
+    status: str
+    error_code: str | None
+    info: str | None
+    at: datetime | None
+
+
 class Hub:
     def __init__(self, runtime: ServiceRuntime, settings: Settings) -> None:
         self.runtime = runtime
@@ -83,6 +95,7 @@ class Hub:
             "credentials", self._credentials_batch
         )
         self.connects: Batcher[tuple[str, str, str], None] = Batcher("connect", self._connect_batch)
+        self.statuses: Batcher[StatusReport, None] = Batcher("status", self._status_batch)
         self.boots: Batcher[tuple[str, str, str, str | None, str | None], str] = Batcher(
             "boot", self._boot_batch
         )
@@ -99,6 +112,25 @@ class Hub:
         async with self.transaction() as conn:
             await cp_service.connected_many(conn, connections, self.replica_id)
         return [None] * len(connections)
+
+    async def _status_batch(self, reports: Sequence[StatusReport]) -> list[None]:
+        # One commit for many chargers' reports; each keeps its own history row and event.
+        # A stable sort gives concurrent batches one lock order and keeps each connector's
+        # reports in arrival order.
+        ordered = sorted(reports, key=lambda r: (r.cp_id, r.connector_id))
+        async with self.transaction() as conn:
+            for report in ordered:
+                await cp_service.connector_status_reported(
+                    conn,
+                    report.cp_id,
+                    connector_id=report.connector_id,
+                    evse_id=report.evse_id,
+                    status=report.status,
+                    error_code=report.error_code,
+                    info=report.info,
+                    at=report.at,
+                )
+        return [None] * len(reports)
 
     async def _boot_batch(
         self, boots: Sequence[tuple[str, str, str, str | None, str | None]]
