@@ -20,6 +20,7 @@ from services.connectivity.chargepoints.schemas import (
     Location,
 )
 from services.connectivity.credentials import generate_password, hash_password
+from services.connectivity.outbox import enqueue_many
 from shared.db import Connection
 from shared.events.chargepoints import (
     ChargePointBooted,
@@ -71,27 +72,27 @@ def to_out(row: asyncpg.Record) -> ChargePointOut:
     )
 
 
-async def publish_registry(conn: Connection, row: asyncpg.Record) -> None:
-    await publish(
-        conn,
-        ChargePointRegistered(
-            charge_point_id=row["id"],
-            ocpp_version=row["ocpp_version"],
-            vendor=row["vendor"],
-            model=row["model"],
-            serial_number=row["serial_number"],
-            firmware_version=row["firmware_version"],
-            connectors=row["connectors"],
-            location=ChargePointLocation(
-                site_name=row["site_name"],
-                address=row["address"],
-                latitude=row["latitude"],
-                longitude=row["longitude"],
-            ),
-            approval=row["approval"],
+def registry_event(row: asyncpg.Record) -> ChargePointRegistered:
+    return ChargePointRegistered(
+        charge_point_id=row["id"],
+        ocpp_version=row["ocpp_version"],
+        vendor=row["vendor"],
+        model=row["model"],
+        serial_number=row["serial_number"],
+        firmware_version=row["firmware_version"],
+        connectors=row["connectors"],
+        location=ChargePointLocation(
+            site_name=row["site_name"],
+            address=row["address"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
         ),
-        row["id"],
+        approval=row["approval"],
     )
+
+
+async def publish_registry(conn: Connection, row: asyncpg.Record) -> None:
+    await publish(conn, registry_event(row), row["id"])
 
 
 # -- registry (operators) -----------------------------------------------------------------------
@@ -213,8 +214,10 @@ async def seed(conn: Connection, path: Path) -> int:
             )
         )
     for start in range(0, len(rows), 5000):
-        for row in await repository.upsert_seeded(conn, rows[start : start + 5000]):
-            await publish_registry(conn, row)
+        seeded = await repository.upsert_seeded(conn, rows[start : start + 5000])
+        await enqueue_many(
+            conn, [(registry_event(row), row["id"]) for row in seeded], source=SOURCE
+        )
     return len(rows)
 
 
@@ -253,12 +256,17 @@ async def connected_many(
         conn, [c[0] for c in connections], replica_id, [c[2] for c in connections]
     )
     at = now()
-    for cp_id in newly_online:
-        await publish(
-            conn,
-            ChargePointConnected(charge_point_id=cp_id, ocpp_version=versions[cp_id], at=at),
-            cp_id,
-        )
+    await enqueue_many(
+        conn,
+        [
+            (
+                ChargePointConnected(charge_point_id=cp_id, ocpp_version=versions[cp_id], at=at),
+                cp_id,
+            )
+            for cp_id in newly_online
+        ],
+        source=SOURCE,
+    )
 
 
 async def booted_many(
@@ -268,20 +276,24 @@ async def booted_many(
     latest = {boot[0]: boot for boot in boots}  # the same charger twice: its last boot counts
     rows = {row["id"]: row for row in await repository.boot_many(conn, list(latest.values()))}
     at = now()
+    events: list[tuple[EventPayload, str]] = []
     for cp_id, row in rows.items():
         firmware = latest[cp_id][4]
-        await publish(
-            conn,
-            ChargePointBooted(
-                charge_point_id=cp_id,
-                registration=_REGISTRATION.get(row["approval"], "Rejected"),
-                firmware_version=firmware,
-                at=at,
-            ),
-            cp_id,
+        registration = _REGISTRATION.get(row["approval"], "Rejected")
+        events.append(
+            (
+                ChargePointBooted(
+                    charge_point_id=cp_id,
+                    registration=registration,
+                    firmware_version=firmware,
+                    at=at,
+                ),
+                cp_id,
+            )
         )
         if firmware is not None and row["previous_firmware"] != firmware:
-            await publish_registry(conn, row)
+            events.append((registry_event(row), cp_id))
+    await enqueue_many(conn, events, source=SOURCE)
     return [
         _REGISTRATION.get(rows[boot[0]]["approval"], "Rejected") if boot[0] in rows else "Rejected"
         for boot in boots

@@ -71,11 +71,11 @@ class Batcher(Generic[T, R]):
         started = asyncio.get_running_loop().time()
         try:
             results = await self._handle([item for item, _ in batch])
-            log.warning(
-                "batch.done",
+            log.debug(
+                "connectivity.batch_done",
                 batch=self._name,
                 size=len(batch),
-                took=round(asyncio.get_running_loop().time() - started, 3),
+                took_s=round(asyncio.get_running_loop().time() - started, 3),
             )
         except Exception as exc:
             log.warning(
