@@ -42,6 +42,8 @@ DEFAULT_PUBLIC_ROUTES: list[str] = [
     "POST /v1/auth/register",
     "POST /v1/auth/login",
     "POST /v1/auth/refresh",
+    # Logout needs only the refresh token: a client whose access token expired can still log out.
+    "POST /v1/auth/logout",
     "POST /v1/auth/token",
     "GET /.well-known/jwks.json",
     # The public charger map and the public prices, including single entries.

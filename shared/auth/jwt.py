@@ -117,7 +117,14 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require_exp": True, "require_sub": True, "require_iat": True},
+                # python-jose skips the audience check when the claim is absent: require it.
+                options={
+                    "require_exp": True,
+                    "require_sub": True,
+                    "require_iat": True,
+                    "require_aud": True,
+                    "require_iss": True,
+                },
             )
         except ExpiredSignatureError:
             raise Unauthenticated("The access token has expired.") from None

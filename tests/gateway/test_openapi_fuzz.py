@@ -143,6 +143,7 @@ async def test_merged_openapi_contains_every_services_paths(full_stack: FullStac
                     ("POST", "/v1/auth/register"),
                     ("POST", "/v1/auth/login"),
                     ("POST", "/v1/auth/refresh"),
+                    ("POST", "/v1/auth/logout"),
                     ("POST", "/v1/auth/token"),
                     ("GET", "/.well-known/jwks.json"),
                     ("POST", "/v1/stripe/webhook"),

@@ -39,7 +39,8 @@ def test_public_allow_list_is_exact_per_method() -> None:
     assert policy.is_public("POST", "/v1/auth/login")
     assert policy.is_public("POST", "/v1/auth/token")
     assert not policy.is_public("GET", "/v1/auth/login")
-    assert not policy.is_public("POST", "/v1/auth/logout")
+    assert policy.is_public("POST", "/v1/auth/logout")  # the refresh token is enough
+    assert not policy.is_public("POST", "/v1/auth/password")
     assert not policy.is_public("POST", "/v1/auth/login/extra")
     assert policy.is_public("GET", "/v1/locations")
     assert policy.is_public("HEAD", "/v1/locations/abc")

@@ -125,6 +125,12 @@ async def test_wrong_audience_is_refused(
     assert await refused(verifier, sign(signing_key, jwk["kid"], aud="another-platform"))
 
 
+async def test_missing_audience_is_refused(
+    verifier: TokenVerifier, signing_key: ec.EllipticCurvePrivateKey, jwk: dict[str, Any]
+) -> None:
+    assert await refused(verifier, sign(signing_key, jwk["kid"], aud=None))
+
+
 async def test_wrong_issuer_is_refused(
     verifier: TokenVerifier, signing_key: ec.EllipticCurvePrivateKey, jwk: dict[str, Any]
 ) -> None:
