@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -183,51 +182,49 @@ async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
     return [row["id"] for row in rows]
 
 
-async def upsert_connector_status(
-    conn: Connection,
-    cp_id: str,
-    connector_id: int,
-    evse_id: int | None,
-    status: str,
-    error_code: str | None,
-    info: str | None,
-    at: datetime,
-) -> bool:
-    """Record a status report; true when it changed the connector's current status."""
-    previous = await conn.fetchrow(
-        "select status, error_code from connector_status "
-        "where charge_point_id = $1 and connector_id = $2 for update",
-        cp_id,
-        connector_id,
+async def current_statuses(
+    conn: Connection, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[str, str | None]]:
+    rows = await conn.fetch(
+        """select s.charge_point_id, s.connector_id, s.status, s.error_code
+             from connector_status s
+             join unnest($1::text[], $2::int[]) as k(cp, connector)
+               on s.charge_point_id = k.cp and s.connector_id = k.connector
+            order by s.charge_point_id, s.connector_id
+              for update of s""",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
     )
+    return {
+        (row["charge_point_id"], row["connector_id"]): (row["status"], row["error_code"])
+        for row in rows
+    }
+
+
+async def record_statuses(conn: Connection, reports: Sequence[tuple[Any, ...]]) -> None:
+    """Reports (cp, connector, evse, status, error, info, at) in arrival order: history rows for
+    all, the current status from the last of each connector."""
+    columns = [list(column) for column in zip(*reports, strict=True)]
+    await conn.execute(
+        """insert into connector_status_history
+               (charge_point_id, connector_id, status, error_code, info, at)
+           select cp, connector, status, err, info, at
+             from unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[],
+                         $7::timestamptz[]) as u(cp, connector, evse, status, err, info, at)""",
+        *columns,
+    )
+    latest = list({(r[0], r[1]): r for r in reports}.values())
     await conn.execute(
         """insert into connector_status
                (charge_point_id, connector_id, evse_id, status, error_code, info, changed_at)
-           values ($1, $2, $3, $4, $5, $6, $7)
+           select * from unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[],
+                                $6::text[], $7::timestamptz[])
            on conflict (charge_point_id, connector_id) do update set
                evse_id = excluded.evse_id, status = excluded.status,
                error_code = excluded.error_code, info = excluded.info,
                changed_at = excluded.changed_at""",
-        cp_id,
-        connector_id,
-        evse_id,
-        status,
-        error_code,
-        info,
-        at,
+        *[list(column) for column in zip(*latest, strict=True)],
     )
-    await conn.execute(
-        """insert into connector_status_history
-               (charge_point_id, connector_id, status, error_code, info, at)
-           values ($1, $2, $3, $4, $5, $6)""",
-        cp_id,
-        connector_id,
-        status,
-        error_code,
-        info,
-        at,
-    )
-    return previous is None or (previous["status"], previous["error_code"]) != (status, error_code)
 
 
 async def connector_status(conn: Connection, cp_id: str) -> list[asyncpg.Record]:

@@ -335,36 +335,48 @@ async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
     return gone
 
 
-async def connector_status_reported(
+async def connector_statuses_reported(
     conn: Connection,
-    cp_id: str,
-    *,
-    connector_id: int,
-    evse_id: int | None,
-    status: str,
-    error_code: str | None,
-    info: str | None,
-    at: datetime | None,
+    reports: Sequence[tuple[str, int, int | None, str, str | None, str | None, datetime]],
 ) -> None:
-    when = at or now()
-    if await repository.upsert_connector_status(
-        conn, cp_id, connector_id, evse_id, status, error_code, info, when
-    ):
-        await publish(
-            conn,
-            ConnectorStatusChanged(
-                charge_point_id=cp_id,
-                connector_id=connector_id,
-                evse_id=evse_id,
-                status=status,
-                error_code=error_code,
-                info=info,
-                at=when,
-            ),
-            cp_id,
+    """StatusNotifications of many chargers (cp, connector, evse, status, error, info, at), in
+    arrival order: four round trips whatever their number."""
+    current = await repository.current_statuses(conn, sorted({(r[0], r[1]) for r in reports}))
+    events: list[tuple[EventPayload, str]] = []
+    for cp_id, connector_id, evse_id, status, error_code, info, at in reports:
+        key = (cp_id, connector_id)
+        if current.get(key) == (status, error_code):
+            continue
+        current[key] = (status, error_code)
+        events.append(
+            (
+                ConnectorStatusChanged(
+                    charge_point_id=cp_id,
+                    connector_id=connector_id,
+                    evse_id=evse_id,
+                    status=status,
+                    error_code=error_code,
+                    info=info,
+                    at=at,
+                ),
+                cp_id,
+            )
         )
         if error_code not in (None, "NoError") or status == "Faulted":
-            await fault(conn, cp_id, "connector_error", error_code or status, connector_id)
+            events.append(
+                (
+                    ChargePointFault(
+                        charge_point_id=cp_id,
+                        connector_id=connector_id,
+                        kind="connector_error",
+                        detail=error_code or status,
+                        at=now(),
+                    ),
+                    cp_id,
+                )
+            )
+    await repository.record_statuses(conn, reports)
+    await enqueue_many(conn, events, source=SOURCE)
 
 
 async def sites(conn: Connection) -> list[asyncpg.Record]:

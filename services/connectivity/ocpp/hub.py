@@ -114,22 +114,16 @@ class Hub:
         return [None] * len(connections)
 
     async def _status_batch(self, reports: Sequence[StatusReport]) -> list[None]:
-        # One commit for many chargers' reports; each keeps its own history row and event.
-        # A stable sort gives concurrent batches one lock order and keeps each connector's
-        # reports in arrival order.
-        ordered = sorted(reports, key=lambda r: (r.cp_id, r.connector_id))
+        # One commit and four round trips for many chargers' reports.
+        at = datetime.now(UTC)
         async with self.transaction() as conn:
-            for report in ordered:
-                await cp_service.connector_status_reported(
-                    conn,
-                    report.cp_id,
-                    connector_id=report.connector_id,
-                    evse_id=report.evse_id,
-                    status=report.status,
-                    error_code=report.error_code,
-                    info=report.info,
-                    at=report.at,
-                )
+            await cp_service.connector_statuses_reported(
+                conn,
+                [
+                    (r.cp_id, r.connector_id, r.evse_id, r.status, r.error_code, r.info, r.at or at)
+                    for r in reports
+                ],
+            )
         return [None] * len(reports)
 
     async def _boot_batch(
