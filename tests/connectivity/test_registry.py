@@ -252,13 +252,18 @@ async def test_silent_charger_goes_offline_after_missed_heartbeats(service: Serv
     cp_id, password = await new_charge_point(service)
     async with (
         EventWatcher(CHARGEPOINTS_STATUS.name) as events,
-        charger(service.ocpp_url, cp_id, password),
+        charger(service.ocpp_url, cp_id, password) as cp,
     ):
         # Connected but silent: after 2 intervals of 1 s it counts as offline.
         gone = await events.wait_for("charge-point.disconnected", cp_id, timeout=15)
         assert gone[0].data["reason"] == "heartbeat_missed"
         read = await service.http.get(f"/v1/charge-points/{cp_id}", headers=OPERATOR)
         assert read.json()["online"] is False
+        # It speaks again: back online.
+        await cp.call(call.Heartbeat())
+        await events.wait_for("charge-point.connected", cp_id, count=2)
+        read = await service.http.get(f"/v1/charge-points/{cp_id}", headers=OPERATOR)
+        assert read.json()["online"] is True
 
 
 async def test_second_connection_replaces_the_first(service: Service) -> None:

@@ -166,10 +166,17 @@ async def mark_offline(conn: Connection, cp_id: str) -> bool:
     )
 
 
-async def touch(conn: Connection, cp_ids: Sequence[str]) -> None:
-    await conn.execute(
-        "update charge_points set last_seen_at = now() where id = any($1::text[])", list(cp_ids)
+async def touch(conn: Connection, cp_ids: Sequence[str]) -> list[str]:
+    """Record that these chargers were heard from; returns those that had been marked offline."""
+    rows = await conn.fetch(
+        """with prev as (select id, online from charge_points
+                          where id = any($1::text[]) order by id for update)
+           update charge_points c set last_seen_at = now(), online = true
+             from prev where c.id = prev.id
+           returning c.id, prev.online as was_online""",
+        list(cp_ids),
     )
+    return [row["id"] for row in rows if not row["was_online"]]
 
 
 async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:

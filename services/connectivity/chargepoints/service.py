@@ -316,6 +316,23 @@ async def disconnected(conn: Connection, cp_id: str, connection_id: str) -> None
         )
 
 
+async def heard_from(conn: Connection, chargers: dict[str, str]) -> None:
+    """Chargers (id → version) that sent something; back online if they had gone silent."""
+    back = await repository.touch(conn, sorted(chargers))
+    at = now()
+    await enqueue_many(
+        conn,
+        [
+            (
+                ChargePointConnected(charge_point_id=cp_id, ocpp_version=chargers[cp_id], at=at),
+                cp_id,
+            )
+            for cp_id in back
+        ],
+        source=SOURCE,
+    )
+
+
 async def replica_stopped(conn: Connection, replica_id: str) -> None:
     at = now()
     for cp_id in await repository.drop_replica(conn, replica_id):

@@ -197,8 +197,13 @@ class Hub:
             samples, self._samples = self._samples, []
             frames, self._frames = self._frames, []
             if touched:
+                live = {
+                    cp_id: self.connections[cp_id].version
+                    for cp_id in touched
+                    if cp_id in self.connections
+                }
                 async with self.transaction() as conn:
-                    await cp_repository.touch(conn, sorted(touched))
+                    await cp_service.heard_from(conn, live)
             if samples:
                 async with self.transaction() as conn:
                     await session_service.record_transaction_samples(
