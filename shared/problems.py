@@ -5,6 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -96,6 +97,20 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, "The request is not valid.", slug="validation", errors=errors)
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL refused a value taken from the request (NUL byte, number beyond its type).
+
+    Endpoints validate what they can; this is the net under them, so such input is the
+    client's 422 and never a 500.
+    """
+    log.info("http.unstorable_value", path=request.url.path, error=type(exc).__name__)
+    return problem(
+        422,
+        "A value in the request is out of range or contains characters that cannot be stored.",
+        slug="validation",
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("http.unhandled_error", path=request.url.path, error=type(exc).__name__)
     return problem(500, "An unexpected error occurred; it has been logged.")
@@ -105,4 +120,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(asyncpg.DataError, _unstorable_value)
     app.add_exception_handler(Exception, _unhandled)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 
 from shared.http import RequestContextMiddleware
 from shared.problems import Conflict, NotFound, install_problem_handlers
+from tests.support.stack import admin_dsn
 
 
 class Body(BaseModel):
@@ -33,6 +35,16 @@ def _app() -> FastAPI:
     @app.post("/validated")
     async def validated(body: Body) -> dict[str, int]:
         return {"amount": body.amount}
+
+    @app.get("/echo")
+    async def echo(text: str, number: int) -> dict[str, object]:
+        conn = await asyncpg.connect(admin_dsn())
+        try:
+            return dict(
+                await conn.fetchrow("select $1::text as text, $2::bigint as n", text, number)
+            )
+        finally:
+            await conn.close()
 
     @app.get("/boom")
     async def boom() -> None:
@@ -72,6 +84,12 @@ async def test_validation_errors_are_422_with_the_failing_fields(client: httpx.A
 async def test_unknown_routes_and_methods_are_problems(client: httpx.AsyncClient) -> None:
     _is_problem(await client.get("/nowhere"), 404)
     _is_problem(await client.delete("/missing"), 405)
+
+
+async def test_values_postgres_cannot_store_are_422_not_500(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/echo", params={"text": "ok", "number": 1})).status_code == 200
+    _is_problem(await client.get("/echo", params={"text": "a\x00b", "number": 1}), 422)
+    _is_problem(await client.get("/echo", params={"text": "ok", "number": 2**70}), 422)
 
 
 async def test_unexpected_errors_are_500_without_internals(client: httpx.AsyncClient) -> None:
