@@ -146,11 +146,22 @@ async def new_charge_point(service: Service, **overrides: Any) -> tuple[str, str
 
 
 async def publish_id_token(
-    service: Service, uid: str, *, user_id: str | None, decision: str = "Accepted"
+    service: Service,
+    uid: str,
+    *,
+    user_id: str | None,
+    decision: str = "Accepted",
+    expires_at: str | None = None,
 ) -> None:
     """Identity's decision for a token, through the real topic; waits until the local copy has it."""
     payload = IdTokenDecisionChanged.model_validate(
-        {"uid": uid, "kind": "rfid", "user_id": user_id, "decision": decision}
+        {
+            "uid": uid,
+            "kind": "rfid",
+            "user_id": user_id,
+            "decision": decision,
+            "expires_at": expires_at,
+        }
     )
     envelope = Envelope.wrap(payload, source="identity", subject=uid, correlation_id=None)
     producer = create_producer(BOOTSTRAP, client_id="test-identity")

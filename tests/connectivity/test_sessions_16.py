@@ -221,3 +221,24 @@ async def test_unknown_token_start_is_answered_and_not_published(service: Servic
         "select auth_status from charging_sessions where charge_point_id = $1", cp_id
     )
     assert auth_status == "Invalid"
+
+
+async def test_expired_token_is_answered_expired(service: Service) -> None:
+    cp_id, password = await new_charge_point(service)
+    tag = unique("TAG")
+    await publish_id_token(
+        service, tag, user_id=unique("driver"), expires_at="2020-01-01T00:00:00Z"
+    )
+    async with charger(service.ocpp_url, cp_id, password) as cp:
+        answer = await cp.call(call.Authorize(id_tag=tag))
+    assert answer.id_tag_info["status"] == "Expired"
+
+
+async def test_a_changed_identity_decision_replaces_the_local_copy(service: Service) -> None:
+    cp_id, password = await new_charge_point(service)
+    tag = unique("TAG")
+    await publish_id_token(service, tag, user_id=unique("driver"))
+    await publish_id_token(service, tag, user_id=unique("driver"), decision="Blocked")
+    async with charger(service.ocpp_url, cp_id, password) as cp:
+        answer = await cp.call(call.Authorize(id_tag=tag))
+    assert answer.id_tag_info["status"] == "Blocked"
