@@ -10,6 +10,7 @@ from ocpp.v16 import call
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from services.connectivity.framelog import repository
 from tests.connectivity.clients import charger, raw
 from tests.connectivity.support import OPERATOR, Service, eventually, new_charge_point
 
@@ -147,8 +148,6 @@ async def test_frames_are_logged_with_secrets_redacted(service: Service) -> None
 
 
 async def test_frame_log_retention_purges_old_rows(service: Service) -> None:
-    from services.connectivity.framelog import repository
-
     await service.pool.execute(
         "insert into ocpp_frames (charge_point_id, direction, at, payload) "
         "values ('OLD', 'in', now() - interval '40 days', '[]'), ('OLD', 'in', now(), '[]')"

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from ocpp.v16 import call
 
+from shared.events.commands import CommandRequested
+from shared.events.envelope import Envelope
 from shared.events.topics import CONNECTIVITY_COMMAND_RESULTS
+from shared.kafka import create_producer
 from tests.connectivity.clients import charger, raw
 from tests.connectivity.support import (
+    BOOTSTRAP,
     OPERATOR,
     EventWatcher,
     Service,
@@ -241,3 +246,36 @@ async def test_reserved_connector_accepts_only_the_reserving_token(service: Serv
             )
         )
         assert accepted.id_tag_info["status"] == "Accepted"
+
+
+async def test_a_command_published_by_another_service_is_executed_and_answered(
+    service: Service,
+) -> None:
+    cp_id, password = await new_charge_point(service)
+    command_id = str(uuid.uuid4())
+    payload = CommandRequested(
+        command_id=command_id,
+        charge_point_id=cp_id,
+        action="RemoteStartTransaction",
+        payload={"idTag": "BOOKED-1", "connectorId": 2},
+        timeout_s=20,
+        requested_by="booking",
+    )
+    envelope = Envelope.wrap(payload, source="booking", subject=command_id, correlation_id=None)
+    async with (
+        EventWatcher(CONNECTIVITY_COMMAND_RESULTS.name) as results,
+        charger(service.ocpp_url, cp_id, password) as cp,
+    ):
+        producer = create_producer(BOOTSTRAP, client_id="test-booking")
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                payload.topic.name, envelope.to_bytes(), key=cp_id.encode()
+            )
+        finally:
+            await producer.stop()
+        done = await results.wait_for("command.completed", cp_id)
+        assert cp.received[-1][0] == "RemoteStartTransaction"
+    assert done[0].data["command_id"] == command_id
+    assert done[0].data["outcome"] == "Answered"
+    assert done[0].data["response"] == {"status": "Accepted"}

@@ -25,6 +25,8 @@ from tests.connectivity.support import (
     auth,
     eventually,
     new_charge_point,
+    running,
+    settings_for,
 )
 from tests.support.stack import unique
 
@@ -353,8 +355,6 @@ async def test_retiring_a_connected_charger_disconnects_it(service: Service) -> 
 
 
 async def test_stopping_a_replica_marks_its_chargers_offline(service: Service) -> None:
-    from tests.connectivity.support import running, settings_for
-
     cp_id, password = await new_charge_point(service)
     async with (
         running(settings_for(service.dsn)) as replica,
