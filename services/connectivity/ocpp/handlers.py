@@ -54,19 +54,18 @@ class CentralSystemConnection(FastRouting):
         self._loop = asyncio.get_running_loop()
         self._refilled = self._loop.time()
 
-    async def throttle(self) -> None:
-        """Token bucket: a flooding charger is slowed down (its frames wait), others are not."""
-        loop = self._loop
-        now = loop.time()
-        self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
+    def throttle_delay(self) -> float:
+        """Token bucket: seconds a flooding charger's next frame must wait (others never wait)."""
+        now = self._loop.time()
+        tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
         self._refilled = now
-        if self._tokens < 1:
-            wait = (1 - self._tokens) / self._rate
-            await asyncio.sleep(wait)
-            self._tokens = 0.0
-            self._refilled = loop.time()
-        else:
-            self._tokens -= 1
+        if tokens >= 1:
+            self._tokens = tokens - 1
+            return 0.0
+        self._tokens = 0.0
+        # The refill during the wait pays for this frame.
+        self._refilled = now + (1 - tokens) / self._rate
+        return (1 - tokens) / self._rate
 
     @property
     def version(self) -> str:

@@ -82,8 +82,12 @@ def to_wire(data: Any) -> Any:
     return data
 
 
+# json.dumps builds a new encoder on every call when separators are given; one is enough.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def dumps(frame: list[Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"))
+    return _ENCODER.encode(frame)
 
 
 class FrameSink(Protocol):

@@ -176,7 +176,9 @@ class OcppServer:
         log.debug("connectivity.connection.opened", charge_point_id=cp_id, version=conn.version)
         try:
             async for message in websocket:
-                await conn.throttle()
+                delay = conn.throttle_delay()
+                if delay:
+                    await asyncio.sleep(delay)
                 hub.touch(cp_id)
                 await conn.route_message(message)
         except ConnectionClosed:
