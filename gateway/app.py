@@ -81,6 +81,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
         # The first merge happens in the background: the gateway serves at once, and a service
         # that is not up yet is simply missing from the document until it answers.
+        for upstream in upstreams.values():
+            upstream.open()
         warmup = asyncio.create_task(openapi.refresh())
         try:
             yield
@@ -89,7 +91,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await warmup
             for upstream in upstreams.values():
-                await upstream.transport.aclose()
+                await upstream.close()
             await authenticator.aclose()
             await openapi.aclose()
 

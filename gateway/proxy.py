@@ -6,7 +6,11 @@ anything else falls through to FastAPI (`/healthz`, `/docs`, `/openapi.json`, 40
 
 Both bodies are streamed: the request body goes upstream chunk by chunk while its size is
 counted (so a body without Content-Length cannot exceed the limit either), and the response
-is relayed as the upstream sends it. One pooled HTTP/1.1 transport per upstream.
+is relayed as the upstream sends it. One pooled HTTP/1.1 client session per upstream.
+
+The upstream client is aiohttp's (its HTTP parser is compiled): with httpx's pure-Python
+transport the client alone cost ~0.6 ms of CPU per proxied request on this machine, more than
+the rest of the gateway together (see README, "Measured").
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 import structlog
+from multidict import CIMultiDict
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import metrics
@@ -74,35 +79,60 @@ class ClientGone(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Upstream:
     name: str
     base_url: str
-    transport: httpx.AsyncHTTPTransport
-    timeout: dict[str, float | None]
+    timeout: aiohttp.ClientTimeout
+    max_connections: int
+    keepalive_s: float
+    session: aiohttp.ClientSession | None = None
+
+    def open(self) -> None:
+        """Create the pooled session; inside the running event loop (the gateway's lifespan)."""
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self.max_connections, keepalive_timeout=self.keepalive_s
+            ),
+            timeout=self.timeout,
+            # A proxy adds nothing of its own: no default headers, no decompression, no cookies.
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        )
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
 
 
 def create_upstreams(settings: GatewaySettings) -> dict[str, Upstream]:
-    limits = httpx.Limits(
-        max_connections=settings.upstream_max_connections,
-        max_keepalive_connections=settings.upstream_max_keepalive,
-    )
-    upstreams = {}
-    for name in settings.services():
-        timeout = httpx.Timeout(
-            settings.timeout_for(name),
-            connect=settings.upstream_connect_timeout_s,
-            pool=settings.upstream_connect_timeout_s,
-        )
-        upstreams[name] = Upstream(
+    return {
+        name: Upstream(
             name=name,
             base_url=settings.upstream(name),
-            # The transport without the client around it: no default headers, cookie jar,
-            # redirects or auth flow to pay for on every request.
-            transport=httpx.AsyncHTTPTransport(limits=limits, retries=0, trust_env=False),
-            timeout=timeout.as_dict(),
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                # Waiting for a pooled connection counts as connecting: both mean "down".
+                connect=settings.upstream_connect_timeout_s,
+                sock_read=settings.timeout_for(name),
+            ),
+            max_connections=settings.upstream_max_connections,
+            keepalive_s=15.0,
         )
-    return upstreams
+        for name in settings.services()
+    }
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """aiohttp wraps what the request-body generator raised; look through the chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _traceparent(incoming: bytes | None) -> bytes:
@@ -356,8 +386,8 @@ class GatewayProxy:
             if declared > 0:
                 content = _request_body(receive, self.max_body)
         elif chunked:
+            # No Content-Length: the upstream request is sent chunked as well.
             content = _request_body(receive, self.max_body)
-            outgoing.append((b"transfer-encoding", b"chunked"))
 
         outgoing.append((_CID_HEADER, current_correlation_id().encode("ascii")))
         outgoing.append((b"traceparent", _traceparent(traceparent)))
@@ -385,56 +415,57 @@ class GatewayProxy:
         scope: Scope,
         send: Send,
     ) -> None:
-        request = httpx.Request(
-            method,
-            target,
-            headers=headers,
-            content=content,
-            extensions={"timeout": upstream.timeout},
+        session = upstream.session
+        assert session is not None, "upstreams are opened in the gateway's lifespan"
+        outgoing = CIMultiDict(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in headers
         )
         timer = metrics.upstream_duration(upstream.name, route.prefix)
         started = time.perf_counter()
         try:
-            response = await upstream.transport.handle_async_request(request)
-        except BodyTooLarge:
-            metrics.rejected(route.prefix, "too-large")
-            await _send_problem(
-                send,
-                413,
-                f"The request body is larger than {self.max_body} bytes.",
-                "body-too-large",
+            response = await session.request(
+                method, target, headers=outgoing, data=content, allow_redirects=False
             )
+        except aiohttp.ClientError as exc:
+            if _caused_by(exc, BodyTooLarge):
+                metrics.rejected(route.prefix, "too-large")
+                await _send_problem(
+                    send,
+                    413,
+                    f"The request body is larger than {self.max_body} bytes.",
+                    "body-too-large",
+                )
+            elif _caused_by(exc, ClientGone):
+                return
+            elif isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+                await self._upstream_failed(send, upstream, route, "down", exc)
+            elif isinstance(exc, aiohttp.ServerTimeoutError):
+                await self._upstream_failed(send, upstream, route, "timeout", exc)
+            else:
+                await self._upstream_failed(send, upstream, route, "broken", exc)
             return
-        except ClientGone:
-            return
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            await self._upstream_failed(send, upstream, route, "down", exc)
-            return
-        except httpx.TimeoutException as exc:
+        except TimeoutError as exc:
             await self._upstream_failed(send, upstream, route, "timeout", exc)
             return
-        except httpx.TransportError as exc:
-            await self._upstream_failed(send, upstream, route, "broken", exc)
-            return
         timer.observe(time.perf_counter() - started)
-        status = response.status_code
+        status = response.status
         metrics.upstream_requests(upstream.name, route.prefix, method, str(status)).inc()
         out = [
             (name.lower(), value)
-            for name, value in response.headers.raw
+            for name, value in response.raw_headers
             if name.lower() not in RESPONSE_SKIPPED
         ]
         try:
             await send({"type": "http.response.start", "status": status, "headers": out})
-            async for chunk in response.aiter_raw():
+            async for chunk in response.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except httpx.TransportError as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             # Headers are out: the only honest signal left is to cut the connection short.
             metrics.upstream_error(upstream.name, route.prefix, "broken-midstream")
             log.warning("gateway.upstream_broke_midstream", upstream=upstream.name, error=repr(exc))
         finally:
-            await response.aclose()
+            response.release()
 
     async def _upstream_failed(
         self, send: Send, upstream: Upstream, route: Route, kind: str, exc: Exception
