@@ -20,7 +20,6 @@ from services.connectivity.chargepoints.schemas import (
     Location,
 )
 from services.connectivity.credentials import generate_password, hash_password
-from services.connectivity.outbox import enqueue_many
 from shared.db import Connection
 from shared.events.chargepoints import (
     ChargePointBooted,
@@ -33,7 +32,7 @@ from shared.events.chargepoints import (
     ConnectorStatusChanged,
 )
 from shared.events.envelope import EventPayload
-from shared.outbox import enqueue
+from shared.outbox import enqueue, enqueue_many
 from shared.problems import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
