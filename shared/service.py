@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from shared.auth.jwt import JwksClient, KeySource, TokenVerifier
 from shared.db import Connection, create_pool, migrate
 from shared.health import router as health_router
+from shared.health import watch_gc_pauses
 from shared.http import RequestContextMiddleware
 from shared.inbox import EventConsumer
 from shared.kafka import create_producer
@@ -194,6 +195,7 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(runtime.name, level=settings.log_level, fmt=settings.log_format)
+        watch_gc_pauses()
         runtime.start()
         try:
             yield

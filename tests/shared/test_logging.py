@@ -33,3 +33,16 @@ def test_secrets_are_redacted_and_correlation_id_is_carried(
     for key in ("password", "refresh_token", "authorization", "card_number"):
         assert line[key] == "[redacted]"
     assert "hunter2" not in json.dumps(line) and "4242" not in json.dumps(line)
+
+
+def test_garbage_collection_pauses_are_measured() -> None:
+    import gc
+
+    from shared.health import GC_PAUSE, watch_gc_pauses
+
+    watch_gc_pauses()
+    watch_gc_pauses()  # idempotent: one callback however many apps start in a process
+    before = GC_PAUSE.labels("2")._sum.get()
+    gc.collect(2)
+    assert sum(1 for callback in gc.callbacks if callback.__name__ == "_gc_timer") == 1
+    assert GC_PAUSE.labels("2")._sum.get() > before
