@@ -6,6 +6,7 @@ endpoint; the hub's flusher and housekeeping run next to them.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,20 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = structlog.get_logger(__name__)
 
 
+def tune_gc(settings: Settings) -> None:
+    """Keep full garbage collections from stalling every connected charger at once.
+
+    With 10,000 connections a generation-2 collection scans ~1M objects and stopped the event
+    loop for 0.3-0.9 s (measured: `runtime.gc.pause`), delaying every charger's answers. Objects
+    alive after start-up (modules, compiled schemas, routes) are frozen out of every scan, and
+    young collections run less often so fewer objects are promoted to be scanned again.
+    """
+    if settings.gc_freeze_after_start:
+        gc.collect()
+        gc.freeze()
+    gc.set_threshold(*settings.gc_thresholds)
+
+
 def create_app(settings: Settings | None = None, *, key_source: KeySource | None = None) -> FastAPI:
     settings = settings or Settings()
     hub: Hub
@@ -40,6 +55,7 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
             async with runtime.transaction() as conn:
                 count = await cp_service.seed(conn, Path(settings.seed_file))
             log.info("connectivity.seeded", charge_points=count, file=settings.seed_file)
+        tune_gc(settings)
 
     def consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
         return build_consumers(runtime, hub)

@@ -49,5 +49,10 @@ class Settings(ServiceSettings):
     frame_log_retention_days: int = 14
     frame_log_purge_interval_s: float = 3600.0
 
+    # Garbage collection (see app.tune_gc): freeze start-up objects; CPython's default
+    # thresholds are (700, 10, 10).
+    gc_freeze_after_start: bool = True
+    gc_thresholds: tuple[int, int, int] = (50_000, 20, 20)
+
     # Local development and benchmarks: chargers provisioned (approved) at start.
     seed_file: str | None = None
