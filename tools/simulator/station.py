@@ -307,6 +307,16 @@ class SimulatedCharger:
             return
         self._log.info("simulator.status", connector=connector, status=status)
 
+    async def expire_reservation(
+        self, connector: int, reservation_id: int, expires: datetime
+    ) -> None:
+        """Free a reserved connector when its reservation runs out (both OCPP versions)."""
+        await asyncio.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()))
+        reservation = self.station.reservations.get(connector)
+        if reservation is not None and reservation.reservation_id == reservation_id:
+            del self.station.reservations[connector]
+            await self.set_status(connector, self.idle_status(connector))
+
     def idle_status(self, connector: int) -> str:
         if not self.station.operative[connector]:
             return UNAVAILABLE

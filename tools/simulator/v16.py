@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ocpp.v16 import ChargePoint, call, call_result
@@ -335,17 +335,8 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
         expires = datetime.fromisoformat(expiry_date.replace("Z", "+00:00"))
         station.reservations[connector_id] = Reservation(reservation_id, id_tag, expires)
         self.spawn(self.set_status(connector_id, "Reserved"))
-        self.spawn(self._expire_reservation(connector_id, reservation_id, expires))
+        self.spawn(self.expire_reservation(connector_id, reservation_id, expires))
         return call_result.ReserveNow(status="Accepted")
-
-    async def _expire_reservation(
-        self, connector: int, reservation_id: int, expires: datetime
-    ) -> None:
-        await asyncio.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()))
-        reservation = self.station.reservations.get(connector)
-        if reservation is not None and reservation.reservation_id == reservation_id:
-            del self.station.reservations[connector]
-            await self.set_status(connector, self.idle_status(connector))
 
     @on("CancelReservation")
     def on_cancel_reservation(self, reservation_id: int, **_: Any) -> call_result.CancelReservation:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ocpp.v201 import ChargePoint, call, call_result
@@ -430,20 +430,11 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
             expires = datetime.fromisoformat(expiry_date_time.replace("Z", "+00:00"))
             station.reservations[connector] = Reservation(id, tag, expires)
             self.spawn(self.set_status(connector, RESERVED))
-            self.spawn(self._expire_reservation(connector, id, expires))
+            self.spawn(self.expire_reservation(connector, id, expires))
             return call_result.ReserveNow(status="Accepted")
         if all(not station.operative[c] for c in candidates):
             return call_result.ReserveNow(status="Unavailable")
         return call_result.ReserveNow(status="Occupied")
-
-    async def _expire_reservation(
-        self, connector: int, reservation_id: int, expires: datetime
-    ) -> None:
-        await asyncio.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()))
-        reservation = self.station.reservations.get(connector)
-        if reservation is not None and reservation.reservation_id == reservation_id:
-            del self.station.reservations[connector]
-            await self.set_status(connector, self.idle_status(connector))
 
     @on("CancelReservation")
     def on_cancel_reservation(self, reservation_id: int, **_: Any) -> call_result.CancelReservation:
