@@ -38,8 +38,12 @@ status: setup
 infra: setup
 	$(STACK) infra
 
+# Independent test modules run on two workers (a database per worker and module); the tests
+# that restart PostgreSQL or Kafka run afterwards, alone.
+PYTEST_WORKERS ?= 2
 test: infra
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not disruptive"
+	$(BIN)/pytest -m disruptive
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,10 +1,10 @@
-"""Every test runs against the local stack that `make test` started (see tests/support)."""
+"""Every test runs against the local stack that `make test` started (see tests/helpers)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support.stack import load_stack_env
+from tests.helpers.stack import load_stack_env
 
 load_stack_env()
 

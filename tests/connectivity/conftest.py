@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.connectivity.support import Service, running, settings_for
-from tests.support.stack import fresh_database
+from tests.helpers.stack import fresh_database
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import contextlib
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,8 @@ from shared.db import Connection, create_pool
 from shared.events.envelope import Envelope
 from shared.events.identity import IdTokenDecisionChanged
 from shared.kafka import create_producer
-from tests.support.stack import free_port, serve, unique, wait_until_ready
+from tests.helpers.polling import eventually
+from tests.helpers.stack import free_port, serve, unique, wait_until_ready
 
 BOOTSTRAP = os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"]
 KID = "test-key"
@@ -176,16 +177,6 @@ async def publish_id_token(
         return row is not None and row["decision"] == decision
 
     await eventually(arrived, timeout=60)
-
-
-async def eventually(
-    predicate: Callable[[], Awaitable[bool]], timeout: float = 20, interval: float = 0.05
-) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(interval)
 
 
 class EventWatcher:

@@ -12,7 +12,8 @@ from websockets.exceptions import ConnectionClosed
 
 from services.connectivity.framelog import repository
 from tests.connectivity.clients import charger, raw
-from tests.connectivity.support import OPERATOR, Service, eventually, new_charge_point
+from tests.connectivity.support import OPERATOR, Service, new_charge_point
+from tests.helpers.polling import eventually
 
 SETTINGS = {"ocpp_max_frame_bytes": 4096, "ocpp_rate_per_s": 20.0, "ocpp_rate_burst": 5}
 

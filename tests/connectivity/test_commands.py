@@ -26,7 +26,7 @@ from tests.connectivity.support import (
     running,
     settings_for,
 )
-from tests.support.stack import unique
+from tests.helpers.stack import unique
 
 SETTINGS = {"replica_heartbeat_s": 0.2}
 

@@ -15,7 +15,7 @@ from tests.connectivity.support import (
     new_charge_point,
     publish_id_token,
 )
-from tests.support.stack import unique
+from tests.helpers.stack import unique
 
 
 def meter(timestamp: str, wh: float, power_w: float | None = None) -> dict[str, object]:

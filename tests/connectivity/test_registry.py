@@ -23,12 +23,12 @@ from tests.connectivity.support import (
     EventWatcher,
     Service,
     auth,
-    eventually,
     new_charge_point,
     running,
     settings_for,
 )
-from tests.support.stack import unique
+from tests.helpers.polling import eventually
+from tests.helpers.stack import unique
 
 # Short intervals so "offline after missed heartbeats" is observable in a test.
 SETTINGS = {

@@ -11,11 +11,11 @@ from tests.connectivity.support import (
     EventWatcher,
     Service,
     auth,
-    eventually,
     new_charge_point,
     publish_id_token,
 )
-from tests.support.stack import unique
+from tests.helpers.polling import eventually
+from tests.helpers.stack import unique
 
 
 def energy_sample(

@@ -19,7 +19,7 @@ from websockets.typing import Subprotocol
 
 from tests.connectivity.clients import basic
 from tests.connectivity.support import Service, new_charge_point, running, settings_for
-from tests.support.stack import fresh_database
+from tests.helpers.stack import fresh_database
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:

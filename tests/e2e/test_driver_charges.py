@@ -32,7 +32,7 @@ from shared.events.envelope import Envelope
 from shared.events.payment import PaymentAccountChanged
 from shared.kafka import create_producer
 from tests.connectivity.clients import charger, now
-from tests.support.stack import free_port, fresh_database, serve, unique, wait_until_ready
+from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
 
 ADMIN = {"email": "e2e-admin@ladda.local", "password": "e2e-admin-password-1"}
 

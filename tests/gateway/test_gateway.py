@@ -33,7 +33,7 @@ from tests.gateway.support import (
     echo_app,
     unsigned_token,
 )
-from tests.support.stack import free_port, fresh_database, serve, unique, wait_until_ready
+from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
 
 PROBLEM = "application/problem+json"
 

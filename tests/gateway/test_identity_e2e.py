@@ -16,7 +16,7 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from services.identity.app import create_app as create_identity
 from services.identity.settings import Settings as IdentitySettings
-from tests.support.stack import free_port, fresh_database, serve, unique, wait_until_ready
+from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
 
 
 @pytest.fixture(scope="module")

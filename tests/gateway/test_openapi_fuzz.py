@@ -37,8 +37,8 @@ from services.payment.settings import Settings as PaymentSettings
 from services.support.app import create_app as create_support
 from services.support.settings import Settings as SupportSettings
 from tests.gateway.support import JwksServer, SigningKey
-from tests.support.fuzz import fuzz
-from tests.support.stack import free_port, fresh_database, serve, unique, wait_until_ready
+from tests.helpers.fuzz import fuzz
+from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
 
 # Bounded: a handful of examples per operation and mode keeps the run well under two minutes.
 POSITIVE_EXAMPLES = 4

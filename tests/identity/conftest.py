@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,7 @@ from shared.events.envelope import Envelope
 from shared.events.payment import PaymentAccountChanged
 from shared.events.topics import PAYMENT_ACCOUNTS, Topic
 from shared.kafka import create_producer
-from tests.support.stack import fresh_database, serve, unique, wait_until_ready
+from tests.helpers.stack import fresh_database, serve, unique, wait_until_ready
 
 ADMIN_EMAIL = "admin@ladda.local"
 ADMIN_PASSWORD = "bootstrap-admin-password-1"
@@ -181,14 +180,6 @@ async def records_for_key(topic: Topic, key: str) -> list[Envelope]:
         return found
     finally:
         await consumer.stop()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not reached in {timeout} s: {check.__code__}")
-        await asyncio.sleep(0.1)
 
 
 async def publish_payment_account(

@@ -9,16 +9,16 @@ import time
 import httpx
 
 from shared.auth.jwt import JwksClient, TokenVerifier
+from tests.helpers.polling import eventually
+from tests.helpers.stack import unique
 from tests.identity.conftest import (
     PASSWORD,
     Identity,
     audit_actions,
     create_account,
-    eventually,
     forge_token,
     from_address,
 )
-from tests.support.stack import unique
 
 
 async def test_registration_creates_a_driver_and_reveals_no_secret(identity: Identity) -> None:

@@ -20,15 +20,15 @@ from shared.events.identity import IdTokenDecisionChanged
 from shared.events.payment import PaymentAccountChanged
 from shared.events.topics import IDENTITY_ID_TOKENS
 from shared.inbox import EventConsumer
+from tests.helpers.polling import eventually
+from tests.helpers.stack import unique
 from tests.identity.conftest import (
     Identity,
     create_account,
     decision_of,
-    eventually,
     publish_payment_account,
     records_for_key,
 )
-from tests.support.stack import unique
 
 
 def new_uid() -> str:

@@ -10,8 +10,8 @@ import asyncio
 
 import pytest
 
+from tests.helpers.fuzz import fuzz
 from tests.identity.conftest import Identity
-from tests.support.fuzz import fuzz
 
 
 async def test_every_operation_answers_without_5xx_and_with_problem_json(

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.helpers.polling import eventually
+from tests.helpers.stack import unique
 from tests.identity.conftest import (
     Account,
     Identity,
     audit_actions,
     create_account,
     decision_of,
-    eventually,
     publish_payment_account,
 )
-from tests.support.stack import unique
 
 
 def new_uid() -> str:

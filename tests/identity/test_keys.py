@@ -12,16 +12,16 @@ from jose import jwt
 from services.identity.app import create_app
 from shared.auth.jwt import JwksClient, TokenVerifier
 from shared.problems import Unauthenticated
+from tests.helpers.polling import eventually
+from tests.helpers.stack import fresh_database, serve, wait_until_ready
 from tests.identity.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     Identity,
     create_account,
-    eventually,
     identity_settings,
     login,
 )
-from tests.support.stack import fresh_database, serve, wait_until_ready
 
 
 def verifier_for(identity: Identity) -> tuple[TokenVerifier, JwksClient]:

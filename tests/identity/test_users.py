@@ -6,16 +6,16 @@ import json
 
 from shared.events.identity import UserDeleted, UserDisabled, UserRegistered, UserRolesChanged
 from shared.events.topics import IDENTITY_USERS
+from tests.helpers.polling import eventually
+from tests.helpers.stack import unique
 from tests.identity.conftest import (
     PASSWORD,
     Identity,
     audit_actions,
     create_account,
-    eventually,
     login,
     records_for_key,
 )
-from tests.support.stack import unique
 
 
 async def test_a_user_reads_and_updates_their_own_profile(identity: Identity) -> None:

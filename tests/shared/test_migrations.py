@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shared.db import create_pool, migrate
-from tests.support.stack import fresh_database
+from tests.helpers.stack import fresh_database
 
 
 async def test_applied_once_in_order_and_edits_are_refused(tmp_path: Path) -> None:

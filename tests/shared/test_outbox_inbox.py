@@ -19,7 +19,8 @@ from shared.events.topics import Topic
 from shared.inbox import EventConsumer
 from shared.kafka import create_producer
 from shared.outbox import OutboxRelay, enqueue
-from tests.support.stack import fresh_database, unique
+from tests.helpers.polling import eventually
+from tests.helpers.stack import fresh_database, unique
 
 BOOTSTRAP = os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"]
 NO_MIGRATIONS = Path(__file__).parent / "no-migrations"
@@ -117,14 +118,6 @@ async def record_probe(pool: asyncpg.Pool, probe_id: str, amount: int) -> Envelo
         return await enqueue(
             conn, ProbeRecorded(probe_id=probe_id, amount=amount), source="test", subject=probe_id
         )
-
-
-async def eventually(predicate_coro: object, timeout: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate_coro():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 async def total(pool: asyncpg.Pool, probe_id: str) -> int | None:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from shared.http import RequestContextMiddleware
 from shared.problems import Conflict, NotFound, install_problem_handlers
-from tests.support.stack import admin_dsn
+from tests.helpers.stack import admin_dsn
 
 
 class Body(BaseModel):

@@ -22,7 +22,7 @@ from shared.events.envelope import Envelope, EventPayload
 from shared.events.topics import Topic
 from shared.outbox import enqueue
 from shared.service import ServiceRuntime
-from tests.support.stack import fresh_database, serve, stack_command, unique, wait_until_ready
+from tests.helpers.stack import fresh_database, serve, stack_command, unique, wait_until_ready
 
 pytestmark = pytest.mark.disruptive
 

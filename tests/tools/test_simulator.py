@@ -14,7 +14,7 @@ from pathlib import Path
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from tests.support.stack import ROOT
+from tests.helpers.stack import ROOT
 from tests.tools.csms import FakeCsms
 from tools.simulator.fleet import Backoff, run_charger, run_fleet
 from tools.simulator.seed import ChargerSpec, load_seed

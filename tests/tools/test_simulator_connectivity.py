@@ -16,15 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.connectivity.support import (
-    OPERATOR,
-    Service,
-    eventually,
-    publish_id_token,
-    running,
-    settings_for,
-)
-from tests.support.stack import fresh_database, unique
+from tests.connectivity.support import OPERATOR, Service, publish_id_token, running, settings_for
+from tests.helpers.polling import eventually
+from tests.helpers.stack import fresh_database, unique
 from tools.simulator.fleet import Backoff, run_fleet
 from tools.simulator.seed import ChargerSpec, load_seed
 from tools.simulator.station import SimOptions

@@ -26,8 +26,22 @@ def admin_dsn(database: str = "postgres") -> str:
     return f"{base}/{database}"
 
 
+def database_name(name: str) -> str:
+    """A test database's name, made distinct per pytest-xdist worker and per checkout.
+
+    `LADDA_TEST_DB_SUFFIX` separates test runs of several checkouts sharing one stack.
+    """
+    parts = [
+        name,
+        os.environ.get("PYTEST_XDIST_WORKER", ""),
+        os.environ.get("LADDA_TEST_DB_SUFFIX", ""),
+    ]
+    return "_".join(part for part in parts if part)
+
+
 async def fresh_database(name: str) -> str:
     """Drop and create a database for one test module; returns its DSN."""
+    name = database_name(name)
     conn = await asyncpg.connect(admin_dsn())
     try:
         await conn.execute(f'drop database if exists "{name}" with (force)')
