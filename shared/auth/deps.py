@@ -36,6 +36,17 @@ def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
+def require_scope(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """For service accounts: the token must carry this explicit scope (e.g. `commands:reserve`)."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has_scope(scope):
+            raise Forbidden(f"This action needs the scope {scope}.")
+        return principal
+
+    return check
+
+
 StaffPrincipal = Annotated[
     Principal, Depends(require_roles("operator", "support", "admin", "service"))
 ]

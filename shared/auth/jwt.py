@@ -33,9 +33,14 @@ class Principal:
     subject: str
     roles: frozenset[str]
     token_id: str | None = None
+    # Explicit permissions of a service account (RFC 9068 `scope` claim), e.g. `commands:reserve`.
+    scopes: frozenset[str] = frozenset()
 
     def has_any(self, roles: Iterable[str]) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
     @property
     def is_staff(self) -> bool:
@@ -133,6 +138,12 @@ class TokenVerifier:
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthenticated("The access token is not valid.")
+        scope = claims.get("scope", "")
+        if not isinstance(scope, str):
+            raise Unauthenticated("The access token is not valid.")
         return Principal(
-            subject=str(claims["sub"]), roles=frozenset(roles), token_id=claims.get("jti")
+            subject=str(claims["sub"]),
+            roles=frozenset(roles),
+            token_id=claims.get("jti"),
+            scopes=frozenset(scope.split()),
         )
