@@ -318,6 +318,12 @@ def _spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = N
     (RUN / f"{name}.pid").write_text(str(proc.pid))
 
 
+def _reap(pid: int) -> None:
+    """Collect an exited child of this process: a zombie still answers killpg(pid, 0)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
 def _stop(name: str, timeout: float = 30) -> None:
     pidfile = RUN / f"{name}.pid"
     if not pidfile.exists():
@@ -327,6 +333,7 @@ def _stop(name: str, timeout: float = 30) -> None:
         os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            _reap(pid)
             os.killpg(pid, 0)
             time.sleep(0.2)
         os.killpg(pid, signal.SIGKILL)
