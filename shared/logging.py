@@ -91,5 +91,6 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
-    for noisy in ("aiokafka", "uvicorn.access"):
+    # The ocpp library logs every frame at INFO; connectivity's frame log keeps them instead.
+    for noisy in ("aiokafka", "uvicorn.access", "ocpp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
