@@ -38,6 +38,8 @@ def identity_settings(database_url: str, **overrides: Any) -> Settings:
         "bootstrap_admin_email": ADMIN_EMAIL,
         "bootstrap_admin_password": SecretStr(ADMIN_PASSWORD),
         "maintenance_interval_s": 0.3,
+        # Tests register many accounts from one address; test_throttling tests the limit.
+        "register_max_per_address": 10_000,
     }
     values.update(overrides)
     return Settings(**values)
@@ -73,7 +75,8 @@ async def login(http: httpx.AsyncClient, email: str, password: str) -> dict[str,
 async def identity(request: pytest.FixtureRequest) -> AsyncIterator[Identity]:
     name = "test_identity_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     dsn = await fresh_database(name)
-    app = create_app(identity_settings(dsn))
+    # A test module may set IDENTITY_SETTINGS = {...} to run its identity differently.
+    app = create_app(identity_settings(dsn, **getattr(request.module, "IDENTITY_SETTINGS", {})))
     async with serve(app) as url:
         await wait_until_ready(url)
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=3)
