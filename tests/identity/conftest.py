@@ -116,7 +116,8 @@ async def create_account(identity: Identity, **overrides: Any) -> Account:
     roles = overrides.pop("roles", None)
     body = {"email": email, "password": password, **overrides}
     if roles is None:
-        response = await identity.http.post("/v1/auth/register", json=body)
+        # Each from an address of its own: registrations are throttled per address.
+        response = await identity.http.post("/v1/auth/register", json=body, headers=from_address())
     else:
         response = await identity.http.post(
             "/v1/users", json={**body, "roles": roles}, headers=identity.admin
