@@ -2,7 +2,8 @@
 
 Request path, outermost first: access log + correlation id -> security headers -> CORS ->
 (FastAPI's error middleware) -> the proxy for every path in the routing table -> the gateway's
-own routes (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`) and 404 problems.
+own routes (`/healthz`, `/readyz`, `/metrics` for admins, `/openapi.json`, `/docs`) and 404
+problems. `/metrics` and the detailed `/readyz` are also on the internal listener.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import Authenticator
-from gateway.middleware import AccessLogMiddleware, SecurityHeadersMiddleware
+from gateway.middleware import SecurityHeadersMiddleware
 from gateway.openapi import OpenApiAggregator
+from gateway.operations import internal_app, internal_listener, public_router
 from gateway.proxy import PROXIED_METHODS, GatewayProxy, create_upstreams
 from gateway.ratelimit import RateLimits
 from gateway.routing import AccessPolicy, RoutingTable
 from gateway.settings import GatewaySettings
 from shared.auth.jwt import JwksClient
-from shared.health import router as health_router
+from shared.auth.revocations import RevocationFeed, Revocations
+from shared.http import RequestContextMiddleware
 from shared.logging import CORRELATION_HEADER, configure_logging
 from shared.problems import install_problem_handlers
 
@@ -43,12 +46,6 @@ CORS_HEADERS = [
 ]
 
 
-async def _gateway_ready() -> bool:
-    # Stateless: ready as soon as it serves. Upstream outages are answered per request (503),
-    # not by taking the whole gateway out of the load balancer.
-    return True
-
-
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     table = RoutingTable(settings.routes)
@@ -57,13 +54,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     if unknown:
         raise ValueError(f"routes name services without an upstream setting: {sorted(unknown)}")
     upstreams = create_upstreams(settings)
+    revocations = RevocationFeed(
+        Revocations(), bootstrap_servers=settings.kafka_bootstrap_servers, client_id="gateway"
+    )
     authenticator = Authenticator(
         jwks=JwksClient(
-            settings.jwks_url, min_refetch_interval=settings.jwks_min_refetch_interval_s
+            settings.jwks_url,
+            min_refetch_interval=settings.jwks_min_refetch_interval_s,
+            ttl=settings.jwks_ttl_s,
         ),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         cache_size=settings.token_cache_size,
+        leeway_s=settings.jwt_leeway_s,
+        revocations=revocations.revocations,
     )
     rate_limits = (
         RateLimits(
@@ -75,6 +79,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         else None
     )
     openapi = OpenApiAggregator(settings, table=table, policy=policy)
+    # Upstream outages are answered per request (503), not by taking the whole gateway out of
+    # the load balancer. But a gateway is ready only once it follows identity's revocations
+    # and its OpenAPI document holds every upstream (a client reading it right after ready
+    # must see the whole API); once complete, the last good documents are kept.
+    readiness_checks = {"revocations": revocations.ready, "openapi": openapi.complete}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,13 +92,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # that is not up yet is simply missing from the document until it answers.
         for upstream in upstreams.values():
             upstream.open()
-        warmup = asyncio.create_task(openapi.refresh())
+        background = [
+            asyncio.create_task(openapi.refresh()),
+            asyncio.create_task(revocations.run()),
+        ]
         try:
-            yield
+            async with internal_listener(
+                internal_app(readiness_checks), settings.internal_host, settings.internal_port
+            ):
+                yield
         finally:
-            warmup.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await warmup
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
             for upstream in upstreams.values():
                 await upstream.close()
             await authenticator.aclose()
@@ -103,11 +119,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.readiness_checks = {"gateway": _gateway_ready}
+    app.state.readiness_checks = readiness_checks
     app.state.settings = settings
     app.state.openapi = openapi
+    app.state.authenticator = authenticator
     install_problem_handlers(app)
-    app.include_router(health_router)
+    app.include_router(public_router())
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi_document() -> JSONResponse:
@@ -143,5 +160,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_age=settings.cors_max_age_s,
         )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.behind_tls)
-    app.add_middleware(AccessLogMiddleware, service="gateway")
+    app.add_middleware(RequestContextMiddleware, service="gateway")
     return app

@@ -2,8 +2,10 @@
 
 A token's signature is verified once; the resulting principal is remembered until the token
 expires (tokens are immutable and live at most 15 minutes), so the hot path is a dict lookup.
-Only successful verifications are remembered: a flood of forged tokens is slowed by the per-address
-rate limit in front of this, and unknown `kid`s refetch the JWKS at most once per interval.
+A remembered token is still refused at once when its signing key leaves the JWKS or its
+subject's access is revoked (both are dict lookups too). Only successful verifications are
+remembered: a flood of forged tokens is slowed by the per-address rate limit in front of this,
+and unknown `kid`s refetch the JWKS at most once per interval.
 """
 
 from __future__ import annotations
@@ -12,28 +14,49 @@ import base64
 import binascii
 import json
 import time
+from dataclasses import dataclass
 
-from shared.auth.jwt import JwksClient, Principal, TokenVerifier
+from shared.auth.jwt import JwksClient, Principal, RevocationCheck, TokenVerifier
 from shared.problems import Unauthenticated
 
 
-def _expiry(token: str) -> float:
-    """The `exp` claim of a token whose signature was already verified."""
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    principal: Principal
+    expires_at: float
+    kid: str
+
+
+def _segment(token: str, index: int, name: str) -> object:
+    """One member of a verified token's header (0) or claims (1)."""
     try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return float(claims["exp"])
+        part = token.split(".")[index]
+        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))[name]
     except (IndexError, ValueError, KeyError, TypeError, binascii.Error):
-        return 0.0
+        return None
+
+
+def _expiry(token: str) -> float:
+    exp = _segment(token, 1, "exp")
+    return float(exp) if isinstance(exp, int | float) else 0.0
 
 
 class Authenticator:
     def __init__(
-        self, *, jwks: JwksClient, issuer: str, audience: str, cache_size: int = 10_000
+        self,
+        *,
+        jwks: JwksClient,
+        issuer: str,
+        audience: str,
+        cache_size: int = 10_000,
+        leeway_s: int = 30,
+        revocations: RevocationCheck | None = None,
     ) -> None:
         self.jwks = jwks
-        self._verifier = TokenVerifier(jwks, issuer=issuer, audience=audience)
-        self._cache: dict[str, tuple[Principal, float]] = {}
+        self._verifier = TokenVerifier(
+            jwks, issuer=issuer, audience=audience, leeway_s=leeway_s, revocations=revocations
+        )
+        self._cache: dict[str, _Verified] = {}
         self._cache_size = cache_size
 
     async def principal(self, authorization: bytes | None) -> Principal:
@@ -47,19 +70,25 @@ class Authenticator:
         cached = self._cache.get(token)
         now = time.time()
         if cached is not None:
-            if cached[1] > now:
-                return cached[0]
-            del self._cache[token]
-            raise Unauthenticated("The access token has expired.")
+            if cached.expires_at <= now:
+                del self._cache[token]
+                raise Unauthenticated("The access token has expired.")
+            if await self.jwks.key_for(cached.kid) is None:
+                del self._cache[token]
+                raise Unauthenticated("The access token was signed with an unknown key.")
+            self._verifier.check_revoked(cached.principal)
+            return cached.principal
         principal = await self._verifier.verify(token)
         if self._cache_size > 0:
             if len(self._cache) >= self._cache_size:
                 self._evict(now)
-            self._cache[token] = (principal, _expiry(token))
+            self._cache[token] = _Verified(
+                principal, _expiry(token), str(_segment(token, 0, "kid"))
+            )
         return principal
 
     def _evict(self, now: float) -> None:
-        expired = [token for token, (_, exp) in self._cache.items() if exp <= now]
+        expired = [token for token, entry in self._cache.items() if entry.expires_at <= now]
         for token in expired:
             del self._cache[token]
         # Still full: drop the oldest tenth (dicts keep insertion order).

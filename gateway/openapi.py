@@ -185,10 +185,19 @@ class OpenApiAggregator:
         assert self._merged is not None
         return self._merged
 
+    async def complete(self) -> bool:
+        """Whether the merged document holds every upstream (a readiness check)."""
+        if self._missing():
+            await self.document()  # looks again at most every 2 s while one is missing
+        return not self._missing()
+
+    def _missing(self) -> set[str]:
+        return set(self._settings.services()) - set(self._documents)
+
     @property
     def _ttl(self) -> float:
         # While a service is missing, look again sooner.
-        missing = set(self._settings.services()) - set(self._documents)
+        missing = self._missing()
         return (
             min(self._settings.openapi_cache_s, 2.0) if missing else self._settings.openapi_cache_s
         )

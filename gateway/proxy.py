@@ -27,10 +27,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import metrics
 from gateway.auth import Authenticator
-from gateway.middleware import SCOPE_KEY, RequestInfo
 from gateway.ratelimit import RateLimits
-from gateway.routing import AccessPolicy, Route, RoutingTable
+from gateway.routing import AccessPolicy, Route, RouteTimeouts, RoutingTable
 from gateway.settings import GatewaySettings
+from shared.http import log_fields
 from shared.logging import CORRELATION_HEADER, current_correlation_id
 from shared.problems import Unauthenticated, problem
 
@@ -185,6 +185,8 @@ class GatewayProxy:
         self.authenticator = authenticator
         self.rate_limits = rate_limits
         self.upstreams = upstreams
+        self.route_timeouts = RouteTimeouts(settings.route_timeouts)
+        self.connect_timeout = settings.upstream_connect_timeout_s
         self.max_body = settings.max_body_bytes
         self.proxy_hops = settings.trusted_proxy_hops
         self.forwarded_proto = b"https" if settings.behind_tls else None
@@ -213,9 +215,10 @@ class GatewayProxy:
         await problem(status, detail, slug=slug, headers=headers)(scope, receive, send)
 
     async def forward(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
-        info: RequestInfo = scope.get(SCOPE_KEY) or RequestInfo()
-        info.route = route.prefix
-        info.upstream = route.service
+        # For the access-log line and the metrics' route label: never the raw path.
+        info = log_fields(scope)
+        info["route"] = route.prefix
+        info["upstream"] = route.service
         method: str = scope["method"]
         if method not in PROXIED_METHODS:
             await self._reject(
@@ -285,7 +288,7 @@ class GatewayProxy:
             chain = forwarded_for.decode("latin-1") + ", " + address
         else:
             chain = address
-        info.client = address
+        info["client"] = address
 
         limiter = self.rate_limits
         if limiter is not None:
@@ -320,7 +323,7 @@ class GatewayProxy:
                     slug=exc.slug,
                 )
                 return
-            info.subject = principal.subject
+            info["subject"] = principal.subject
             roles = self.policy.roles_for(path)
             if roles is not None and not principal.has_any(roles):
                 await self._reject(
@@ -402,7 +405,15 @@ class GatewayProxy:
         target = upstream.base_url + raw_path.decode("latin-1")
         if query:
             target += "?" + query.decode("latin-1")
-        await self._exchange(upstream, route, method, target, outgoing, content, scope, send)
+        timeout = None
+        seconds = self.route_timeouts.for_request(method, path)
+        if seconds is not None:
+            timeout = aiohttp.ClientTimeout(
+                total=None, connect=self.connect_timeout, sock_read=seconds
+            )
+        await self._exchange(
+            upstream, route, method, target, outgoing, content, scope, send, timeout
+        )
 
     async def _exchange(
         self,
@@ -414,6 +425,7 @@ class GatewayProxy:
         content: AsyncIterator[bytes] | None,
         scope: Scope,
         send: Send,
+        timeout: aiohttp.ClientTimeout | None = None,
     ) -> None:
         session = upstream.session
         assert session is not None, "upstreams are opened in the gateway's lifespan"
@@ -424,7 +436,12 @@ class GatewayProxy:
         started = time.perf_counter()
         try:
             response = await session.request(
-                method, target, headers=outgoing, data=content, allow_redirects=False
+                method,
+                target,
+                headers=outgoing,
+                data=content,
+                allow_redirects=False,
+                timeout=timeout or upstream.timeout,
             )
         except aiohttp.ClientError as exc:
             if _caused_by(exc, BodyTooLarge):

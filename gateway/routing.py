@@ -85,3 +85,27 @@ class AccessPolicy:
             if roles is not None:
                 return roles
         return None
+
+
+class RouteTimeouts:
+    """Upstream timeouts for single operations ("METHOD /v1/x/*/y", `*` matches one segment)."""
+
+    def __init__(self, timeouts: Mapping[str, float]) -> None:
+        self._rules: list[tuple[str, tuple[str, ...], float]] = []
+        for entry, seconds in timeouts.items():
+            method, _, pattern = entry.strip().partition(" ")
+            if not pattern.strip().startswith("/"):
+                raise ValueError(f"route timeout {entry!r} is not 'METHOD /path'")
+            segments = tuple(_normalise(pattern.strip()).split("/"))
+            self._rules.append((method.upper(), segments, seconds))
+
+    def for_request(self, method: str, path: str) -> float | None:
+        if not self._rules:
+            return None
+        segments = _normalise(path).split("/")
+        for rule_method, pattern, seconds in self._rules:
+            if rule_method == method and len(pattern) == len(segments):
+                pairs = zip(pattern[1:], segments[1:], strict=True)
+                if all(seg and rule in ("*", seg) for rule, seg in pairs):
+                    return seconds
+        return None

@@ -92,6 +92,13 @@ class GatewaySettings(BaseSettings):
     # per-service overrides in `upstream_timeouts`, e.g. '{"analytics": 30}'.
     upstream_timeout_s: float = 10.0
     upstream_timeouts: dict[str, float] = Field(default_factory=dict)
+    # Operations that wait on purpose get their own timeout ("METHOD /path", `*` = one segment).
+    # A command waits for the charger's answer up to its own timeout (connectivity: 30 s by
+    # default, `timeout_s` at most 300): the gateway waits longer, so it never answers 504 while
+    # the command may still succeed (operators retried such 504s and duplicated RemoteStart).
+    route_timeouts: dict[str, float] = Field(
+        default_factory=lambda: {"POST /v1/charge-points/*/commands": 310.0}
+    )
     # An upstream that does not accept a connection within this is down: 503.
     upstream_connect_timeout_s: float = 2.0
     upstream_max_connections: int = 200
@@ -103,6 +110,13 @@ class GatewaySettings(BaseSettings):
     )
     jwt_issuer: str = Field("ladda-identity", validation_alias=_platform("JWT_ISSUER"))
     jwt_audience: str = Field("ladda", validation_alias=_platform("JWT_AUDIENCE"))
+    jwt_leeway_s: int = Field(30, ge=0, le=300, validation_alias=_platform("JWT_LEEWAY_S"))
+    # The JWKS is refetched when this old: a key identity stopped publishing is dropped.
+    jwks_ttl_s: float = Field(300.0, gt=0, validation_alias=_platform("JWKS_TTL_S"))
+    # identity's access revocations (`identity.users.v1`) are followed from here.
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=_platform("KAFKA_BOOTSTRAP_SERVERS")
+    )
     # A flood of tokens with unknown `kid`s refetches identity's JWKS at most this often.
     jwks_min_refetch_interval_s: float = 10.0
     # Verified tokens are remembered until they expire (bounded), so the signature of a token
@@ -137,6 +151,12 @@ class GatewaySettings(BaseSettings):
     # -- merged OpenAPI ----------------------------------------------------------------------
     openapi_cache_s: float = 30.0
     openapi_fetch_timeout_s: float = 3.0
+
+    # -- operations ----------------------------------------------------------------------------
+    # `/metrics` and the detailed `/readyz` for Prometheus and probes, without a token, on this
+    # address only (keep it off the public network). The public port shows them to admins only.
+    internal_host: str = "127.0.0.1"
+    internal_port: int | None = None
 
     log_level: str = Field("INFO", validation_alias=_platform("LOG_LEVEL"))
     log_format: str = Field("json", validation_alias=_platform("LOG_FORMAT"))

@@ -1,4 +1,10 @@
-"""ASGI middleware for every HTTP app: correlation id in and out, access log, request metrics."""
+"""ASGI middleware for every HTTP app: correlation id in and out, access log, request metrics.
+
+Pure ASGI (no `BaseHTTPMiddleware`): no extra task or body copy per request, streaming bodies
+pass straight through. Inner layers may add fields to the request's access-log line through
+`log_fields(scope)` (the gateway adds route group, upstream, subject and client address); a
+`route` field there is also the metrics' route label.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +34,13 @@ HTTP_ERRORS = Counter(
 _HEADER = CORRELATION_HEADER.lower().encode()
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+LOG_FIELDS = "ladda.log_fields"
+
+
+def log_fields(scope: Scope) -> dict[str, Any]:
+    """Extra fields for this request's access-log line (never a token or a query string)."""
+    fields: dict[str, Any] = scope.setdefault(LOG_FIELDS, {})
+    return fields
 
 
 class RequestContextMiddleware:
@@ -42,6 +55,7 @@ class RequestContextMiddleware:
         incoming = dict(scope["headers"]).get(_HEADER, b"").decode("latin-1")
         cid = incoming if _VALID_ID.match(incoming) else new_correlation_id()
         token = correlation_id.set(cid)
+        fields = log_fields(scope)
         started = time.perf_counter()
         status = 500
 
@@ -67,8 +81,10 @@ class RequestContextMiddleware:
             )
         finally:
             elapsed = time.perf_counter() - started
-            route: Any = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            template = fields.pop("route", None)
+            if template is None:
+                route: Any = scope.get("route")
+                template = getattr(route, "path", "unmatched")
             HTTP_DURATION.labels(self.service, scope["method"], template, str(status)).observe(
                 elapsed
             )
@@ -81,5 +97,7 @@ class RequestContextMiddleware:
                     path=scope["path"],
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
+                    route=template,
+                    **fields,
                 )
             correlation_id.reset(token)

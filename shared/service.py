@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from shared.auth.jwt import JwksClient, KeySource, TokenVerifier
+from shared.auth.revocations import RevocationFeed, Revocations
 from shared.db import Connection, create_pool, migrate
 from shared.health import router as health_router
 from shared.health import watch_gc_pauses
@@ -197,23 +198,37 @@ def create_service_app(
         configure_logging(runtime.name, level=settings.log_level, fmt=settings.log_format)
         watch_gc_pauses()
         runtime.start()
+        following = asyncio.create_task(feed.run(), name=f"{runtime.name}:revocations")
         try:
             yield
         finally:
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await following
             await runtime.stop()
             if isinstance(keys, JwksClient):
                 await keys.aclose()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
-    keys = key_source or JwksClient(settings.jwks_url)
+    keys = key_source or JwksClient(settings.jwks_url, ttl=settings.jwks_ttl_s)
+    feed = RevocationFeed(
+        Revocations(),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=f"{runtime.name}-revocations",
+    )
     app.state.runtime = runtime
     app.state.token_verifier = TokenVerifier(
-        keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        keys,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway_s=settings.jwt_leeway_s,
+        revocations=feed.revocations,
     )
     app.state.readiness_checks = {
         "started": runtime.ready,
         "database": runtime.database_ready,
         "kafka": runtime.kafka_ready,
+        "revocations": feed.ready,
     }
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=runtime.name)

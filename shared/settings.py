@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
     )
     jwt_issuer: str = Field("ladda-identity", validation_alias=_platform("JWT_ISSUER"))
     jwt_audience: str = Field("ladda", validation_alias=_platform("JWT_AUDIENCE"))
+    # Clock skew tolerated on a token's `nbf`/`iat`; the JWKS is refetched when this old.
+    jwt_leeway_s: int = Field(30, ge=0, le=300, validation_alias=_platform("JWT_LEEWAY_S"))
+    jwks_ttl_s: float = Field(300.0, gt=0, validation_alias=_platform("JWKS_TTL_S"))
     log_level: str = Field("INFO", validation_alias=_platform("LOG_LEVEL"))
     log_format: str = Field("json", validation_alias=_platform("LOG_FORMAT"))
     # Tests give each run its own Kafka consumer groups (and inbox names) with a suffix.

@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
+            max_concurrent=settings.argon2_max_concurrent,
         ),
     )
     app = create_service_app(

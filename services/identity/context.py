@@ -1,10 +1,17 @@
-"""What every identity endpoint may need: settings, keys, passwords, the caller, their address."""
+"""What every identity endpoint may need: settings, keys, passwords, the caller, their address.
+
+The caller is the platform's `Principal` with its roles (and a service account's scopes) taken
+from identity's database rather than the token. Service accounts are never staff here: what
+they may do is named by a scope (`staff_or_scope`).
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,13 +23,13 @@ from services.identity.keys.service import SigningKeys
 from services.identity.passwords import Passwords
 from services.identity.settings import Settings
 from shared.auth.deps import CurrentPrincipal
+from shared.auth.jwt import Principal
 from shared.db import Connection
 from shared.problems import DomainError, Forbidden, NotFound, Unauthenticated, problem
-from shared.service import DbConn
+from shared.service import DbConn, Runtime
 
 SOURCE = "identity"
 HUMAN_ROLES = ("driver", "operator", "support", "admin")
-STAFF = frozenset({"operator", "support", "admin"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,18 @@ class Identity:
     settings: Settings
     keys: SigningKeys
     passwords: Passwords
+
+
+# Opens one short transaction (`runtime.transaction`): for flows that must not hold a pooled
+# connection while Argon2 runs, instead of the request-long `DbConn`.
+Transaction = Callable[[], AbstractAsyncContextManager[Connection]]
+
+
+def get_transaction(runtime: Runtime) -> Transaction:
+    return runtime.transaction
+
+
+TransactionDep = Annotated[Transaction, Depends(get_transaction)]
 
 
 def get_identity(request: Request) -> Identity:
@@ -57,54 +76,57 @@ def client_address(request: Request) -> str | None:
 ClientAddress = Annotated[str | None, Depends(client_address)]
 
 
-@dataclass(frozen=True)
-class Caller:
-    """An authenticated caller whose account is active now (checked in identity's database)."""
-
-    subject: str
-    roles: frozenset[str]
-
-    @property
-    def is_service(self) -> bool:
-        return "service" in self.roles
-
-    @property
-    def is_staff(self) -> bool:
-        return not self.roles.isdisjoint(STAFF) or self.is_service
-
-    @property
-    def user_id(self) -> uuid.UUID:
-        if self.is_service:
-            raise Forbidden("This action is for user accounts, not service accounts.")
-        return uuid.UUID(self.subject)
-
-    def require(self, *roles: str) -> None:
-        if self.roles.isdisjoint(roles):
-            raise Forbidden("This action needs one of the roles: " + ", ".join(roles) + ".")
+def user_id_of(principal: Principal) -> uuid.UUID:
+    """The user account behind a principal; service accounts have none."""
+    if principal.is_service:
+        raise Forbidden("This action is for user accounts, not service accounts.")
+    return uuid.UUID(principal.subject)
 
 
-async def load_caller(conn: Connection, subject: str, token_roles: frozenset[str]) -> Caller:
-    # Roles and status come from the database, not the token: in identity a disabled account
-    # or a removed role takes effect at once, not when the access token expires.
+def require(principal: Principal, *roles: str) -> None:
+    """One of these roles (of a person: the `service` role is never one of them)."""
+    if not principal.has_any(roles):
+        raise Forbidden("This action needs one of the roles: " + ", ".join(roles) + ".")
+
+
+def staff_or_scope(principal: Principal, scope: str) -> bool:
+    """Staff, or a service account granted this scope (service accounts are never staff)."""
+    return principal.is_staff or (principal.is_service and principal.has_scope(scope))
+
+
+async def load_principal(conn: Connection, token: Principal) -> Principal:
+    """The caller as identity's database says now: a disabled account, a removed role or a
+    scope taken from a service account takes effect at once here, not when the token expires."""
     try:
-        account_id = uuid.UUID(subject)
+        account_id = uuid.UUID(token.subject)
     except ValueError:
         raise Unauthenticated("The access token is not valid.") from None
-    if "service" in token_roles:
-        if await clients_repository.client_status(conn, account_id) != "active":
+    if token.is_service:
+        client = await clients_repository.client_state(conn, account_id)
+        if client is None or client["status"] != "active":
             raise Unauthenticated("The service account is disabled or no longer exists.")
-        return Caller(subject=subject, roles=frozenset({"service"}))
+        scopes = token.scopes & frozenset(client["scopes"])
+        return replace(token, roles=frozenset({"service"}), scopes=scopes)
     row = await accounts_repository.account_state(conn, account_id)
     if row is None or row["status"] != "active":
         raise Unauthenticated("The account is disabled or no longer exists.")
-    return Caller(subject=subject, roles=frozenset(row["roles"]))
+    return replace(token, roles=frozenset(row["roles"]), scopes=frozenset())
 
 
-async def current_caller(principal: CurrentPrincipal, conn: DbConn) -> Caller:
-    return await load_caller(conn, principal.subject, principal.roles)
+async def _active_principal(token: CurrentPrincipal, conn: DbConn) -> Principal:
+    return await load_principal(conn, token)
 
 
-CurrentCaller = Annotated[Caller, Depends(current_caller)]
+async def _active_principal_briefly(token: CurrentPrincipal, runtime: Runtime) -> Principal:
+    async with runtime.transaction() as conn:
+        return await load_principal(conn, token)
+
+
+# The caller, checked against the database in the request's transaction.
+ActivePrincipal = Annotated[Principal, Depends(_active_principal)]
+# The same, in a short transaction of its own: for endpoints that hash a password and must not
+# hold a pooled connection while Argon2 runs.
+ActivePrincipalBriefly = Annotated[Principal, Depends(_active_principal_briefly)]
 
 
 def not_found(what: str) -> NotFound:

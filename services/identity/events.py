@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 
 from services.identity.accounts import repository as accounts
+from services.identity.audit import repository as audit
 from services.identity.context import Identity
 from services.identity.id_tokens import decisions
 from services.identity.id_tokens import repository as id_tokens
@@ -62,7 +63,7 @@ def consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
 
 async def maintenance(runtime: ServiceRuntime, identity: Identity) -> None:
     """Forever: publish Expired for tokens whose expiry passed; rotate the key when it is due;
-    drop expired refresh tokens and finished throttle counters."""
+    drop expired refresh tokens, finished throttle counters and audit entries past retention."""
     interval = identity.settings.maintenance_interval_s
     while True:
         try:
@@ -72,8 +73,15 @@ async def maintenance(runtime: ServiceRuntime, identity: Identity) -> None:
                 log.info("identity.id_tokens.expired_published", count=expired)
             async with runtime.transaction() as conn:
                 await identity.keys.rotate_if_due(conn, identity.settings.signing_key_rotation_s)
+            settings = identity.settings
             async with runtime.transaction() as conn:
-                await accounts.purge_stale(conn, window_s=identity.settings.login_window_s)
+                await accounts.purge_stale(
+                    conn, window_s=max(settings.login_window_s, settings.register_window_s)
+                )
+            async with runtime.transaction() as conn:
+                purged = await audit.purge_older_than(conn, days=settings.audit_retention_days)
+            if purged:
+                log.info("identity.audit_log.purged", count=purged)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

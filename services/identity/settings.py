@@ -28,6 +28,10 @@ class Settings(ServiceSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_lockout_s: int = 15 * 60
+    # Self-registrations per client address and window (counted whether the email is free or
+    # taken): bounds how fast anyone can learn which emails have accounts.
+    register_max_per_address: int = Field(10, ge=1)
+    register_window_s: int = Field(3600, gt=0)
     # Behind the gateway the caller's address arrives in X-Forwarded-For (last hop appended).
     trust_forwarded_for: bool = True
 
@@ -35,6 +39,12 @@ class Settings(ServiceSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # Hashes computed at once (each holds ~m of memory and a CPU); more callers wait their turn
+    # without holding a database connection, so JWKS and refresh keep answering during a burst.
+    argon2_max_concurrent: int = Field(2, ge=1)
+
+    # The audit log keeps this many days; older entries are deleted by the maintenance loop.
+    audit_retention_days: int = Field(365, ge=1)
 
     bootstrap_admin_email: str | None = Field(
         None, validation_alias=AliasChoices("LADDA_BOOTSTRAP_ADMIN_EMAIL")

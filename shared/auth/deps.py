@@ -47,7 +47,7 @@ def require_scope(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
-StaffPrincipal = Annotated[
-    Principal, Depends(require_roles("operator", "support", "admin", "service"))
-]
+# People on the operator's staff. Service accounts are not staff: routes they may use say so
+# with `require_scope(...)`.
+StaffPrincipal = Annotated[Principal, Depends(require_roles("operator", "support", "admin"))]
 AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]

@@ -24,6 +24,9 @@ log = structlog.get_logger(__name__)
 
 ALGORITHM = "ES256"
 STAFF_ROLES = frozenset({"operator", "support", "admin"})
+# Clocks of the machines that issue and verify tokens differ a little: `nbf` and `iat` may lie
+# this far in the future (seconds). `exp` is strict.
+DEFAULT_LEEWAY_S = 30
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Principal:
     token_id: str | None = None
     # Explicit permissions of a service account (RFC 9068 `scope` claim), e.g. `commands:reserve`.
     scopes: frozenset[str] = frozenset()
+    # The token's `iat` (seconds since the epoch): a revocation applies to tokens issued before it.
+    issued_at: float = 0.0
 
     def has_any(self, roles: Iterable[str]) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -44,7 +49,8 @@ class Principal:
 
     @property
     def is_staff(self) -> bool:
-        return self.has_any(STAFF_ROLES) or self.is_service
+        """A person on the operator's staff. Service accounts are not staff: they hold scopes."""
+        return self.has_any(STAFF_ROLES)
 
     @property
     def is_service(self) -> bool:
@@ -55,8 +61,18 @@ class KeySource(Protocol):
     async def key_for(self, kid: str) -> dict[str, Any] | None: ...
 
 
+class RevocationCheck(Protocol):
+    def revoked(self, subject: str, issued_at: float) -> bool: ...
+
+
 class JwksClient:
-    """Caches identity's JWKS; refetches on an unknown `kid`, at most once per interval."""
+    """Caches identity's JWKS.
+
+    The whole document is refetched when it is older than `ttl` (so a key identity stopped
+    publishing is dropped within `ttl`), and on an unknown `kid` at most once per
+    `min_refetch_interval` (so a new key is usable at once and garbage kids cannot hammer
+    identity). A failed fetch keeps the last good keys.
+    """
 
     def __init__(
         self,
@@ -64,6 +80,7 @@ class JwksClient:
         *,
         http: httpx.AsyncClient | None = None,
         min_refetch_interval: float = 10.0,
+        ttl: float = 300.0,
         timeout: float = 3.0,
     ) -> None:
         self._url = url
@@ -71,14 +88,17 @@ class JwksClient:
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at = float("-inf")
         self._min_interval = min_refetch_interval
+        self._ttl = ttl
         self._lock = asyncio.Lock()
         self.fetches = 0
 
     async def key_for(self, kid: str) -> dict[str, Any] | None:
-        if kid in self._keys:
+        age = time.monotonic() - self._fetched_at
+        if kid in self._keys and age < self._ttl:
             return self._keys[kid]
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._min_interval:
+            age = time.monotonic() - self._fetched_at
+            if age >= self._ttl or (kid not in self._keys and age >= self._min_interval):
                 await self._refresh()
         return self._keys.get(kid)
 
@@ -89,20 +109,30 @@ class JwksClient:
             response = await self._http.get(self._url)
             response.raise_for_status()
             keys = response.json().get("keys", [])
-        except (httpx.HTTPError, ValueError) as exc:
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
             log.warning("auth.jwks.fetch_failed", url=self._url, error=repr(exc))
             return
-        self._keys = {key["kid"]: key for key in keys if "kid" in key}
+        self._keys = {key["kid"]: key for key in keys if isinstance(key, dict) and "kid" in key}
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
 
 class TokenVerifier:
-    def __init__(self, keys: KeySource, *, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_s: int = DEFAULT_LEEWAY_S,
+        revocations: RevocationCheck | None = None,
+    ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        self._leeway = leeway_s
+        self.revocations = revocations
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -129,6 +159,8 @@ class TokenVerifier:
                     "require_iat": True,
                     "require_aud": True,
                     "require_iss": True,
+                    # `nbf` is checked below with the leeway; `exp` stays strict.
+                    "verify_nbf": False,
                 },
             )
         except ExpiredSignatureError:
@@ -141,9 +173,26 @@ class TokenVerifier:
         scope = claims.get("scope", "")
         if not isinstance(scope, str):
             raise Unauthenticated("The access token is not valid.")
-        return Principal(
+        issued_at, not_before = claims["iat"], claims.get("nbf", 0)
+        latest = time.time() + self._leeway
+        if not isinstance(issued_at, int | float) or not isinstance(not_before, int | float):
+            raise Unauthenticated("The access token is not valid.")
+        if issued_at > latest or not_before > latest:
+            # Beyond the clock-skew leeway: not valid yet (python-jose never checks `iat`).
+            raise Unauthenticated("The access token is not valid yet.")
+        principal = Principal(
             subject=str(claims["sub"]),
             roles=frozenset(roles),
             token_id=claims.get("jti"),
             scopes=frozenset(scope.split()),
+            issued_at=float(issued_at),
         )
+        self.check_revoked(principal)
+        return principal
+
+    def check_revoked(self, principal: Principal) -> None:
+        """Refuse a token issued before its subject's access was revoked (roles, disable...)."""
+        if self.revocations is not None and self.revocations.revoked(
+            principal.subject, principal.issued_at
+        ):
+            raise Unauthenticated("The access token was revoked; refresh it or log in again.")

@@ -70,3 +70,20 @@ class UserRolesChanged(EventPayload):
 
     user_id: str
     roles: list[str]
+
+
+class AccessRevoked(EventPayload):
+    """Access tokens of `subject` issued before `not_before` must no longer be accepted.
+
+    Published (keyed by subject) when a user's roles change, a user is disabled or deleted,
+    a password is changed, or a service account is disabled. Every service and the gateway
+    follow it (`shared.auth.revocations`), so a demoted operator loses power within about a
+    second rather than when the token expires.
+    """
+
+    event_type: ClassVar[str] = "access.revoked"
+    topic: ClassVar[Topic] = IDENTITY_USERS
+
+    subject: str
+    not_before: datetime
+    reason: str

@@ -8,124 +8,17 @@ support slot (it can echo, be slow, or stream). The payment slot points at a clo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
-import pytest
 import structlog
 from fastapi import FastAPI
-from pydantic import SecretStr
 
-from gateway.app import create_app
-from gateway.settings import DEFAULT_PUBLIC_ROUTES, GatewaySettings
-from services.booking.app import create_app as create_booking
-from services.booking.settings import Settings as BookingSettings
-from services.operations.app import create_app as create_operations
-from services.operations.settings import Settings as OperationsSettings
-from tests.gateway.support import (
-    JwksServer,
-    SigningKey,
-    bearer,
-    echo_app,
-    unsigned_token,
-)
-from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
-
-PROBLEM = "application/problem+json"
-
-
-@dataclass
-class Stack:
-    key: SigningKey
-    jwks: JwksServer
-    jwks_url: str
-    echo_url: str
-    booking_url: str
-    operations_url: str
-    dead_url: str
-
-    def settings(self, **overrides: Any) -> GatewaySettings:
-        values: dict[str, Any] = {
-            "jwks_url": self.jwks_url,
-            "upstream_booking": self.booking_url,
-            "upstream_operations": self.operations_url,
-            "upstream_support": self.echo_url,
-            "upstream_payment": self.dead_url,
-            "upstream_connectivity": self.dead_url,
-            "upstream_identity": self.dead_url,
-            "upstream_analytics": self.dead_url,
-            "upstream_timeouts": {"support": 0.5},
-            "rate_limit_per_user": "10000/minute",
-            "rate_limit_per_address": "10000/minute",
-            "cors_origins": ["https://app.ladda.example"],
-            "log_format": "console",
-        }
-        values.update(overrides)
-        return GatewaySettings(**values)
-
-    @contextlib.asynccontextmanager
-    async def gateway(self, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        async with (
-            serve(create_app(self.settings(**overrides))) as url,
-            httpx.AsyncClient(base_url=url, timeout=10) as client,
-        ):
-            yield client
-
-
-@pytest.fixture(scope="module")
-async def stack() -> AsyncIterator[Stack]:
-    key = SigningKey()
-    jwks = JwksServer(key)
-    async with serve(jwks.app) as jwks_base, serve(echo_app()) as echo_url:
-        jwks_url = f"{jwks_base}/.well-known/jwks.json"
-        platform = {"LADDA_JWKS_URL": jwks_url}
-        booking = create_booking(
-            BookingSettings(
-                database_url=SecretStr(await fresh_database("test_gw_booking")),
-                consumer_group_suffix=unique("t"),
-                **platform,
-            )
-        )
-        operations = create_operations(
-            OperationsSettings(
-                database_url=SecretStr(await fresh_database("test_gw_operations")),
-                consumer_group_suffix=unique("t"),
-                **platform,
-            )
-        )
-        async with serve(booking) as booking_url, serve(operations) as operations_url:
-            await wait_until_ready(booking_url)
-            await wait_until_ready(operations_url)
-            yield Stack(
-                key=key,
-                jwks=jwks,
-                jwks_url=jwks_url,
-                echo_url=echo_url,
-                booking_url=booking_url,
-                operations_url=operations_url,
-                dead_url=f"http://127.0.0.1:{free_port()}",
-            )
-
-
-@pytest.fixture(scope="module")
-async def gw(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    async with stack.gateway() as client:
-        yield client
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("https://ladda.dev/problems/")
-    assert "Traceback" not in response.text
-    return body
-
+from gateway.settings import DEFAULT_PUBLIC_ROUTES
+from tests.gateway.conftest import Stack, assert_problem
+from tests.helpers.stack import free_port, serve
+from tests.helpers.tokens import SigningKey, bearer, unsigned_token
 
 # -- authentication ------------------------------------------------------------------------------
 
@@ -279,7 +172,7 @@ async def test_real_service_receives_the_call_and_checks_the_token_itself(
     assert through_gateway.status_code == straight.status_code
     assert through_gateway.status_code < 500
     assert through_gateway.headers["content-type"] == straight.headers["content-type"]
-    metrics = (await gw.get("/metrics")).text
+    metrics = (await gw.get("/metrics", headers=stack.admin)).text
     assert 'ladda_gateway_upstream_requests_total{method="GET",route="/v1/reservations"' in metrics
 
 
@@ -291,7 +184,7 @@ async def test_upstream_down_answers_503_problem(stack: Stack, gw: httpx.AsyncCl
     body = assert_problem(response, 503)
     assert body["type"].endswith("/upstream-unavailable")
     assert response.headers["retry-after"] == "1"
-    metrics = (await gw.get("/metrics")).text
+    metrics = (await gw.get("/metrics", headers=stack.admin)).text
     assert (
         'ladda_gateway_upstream_errors_total{kind="down",route="/v1/invoices",upstream="payment"}'
         in metrics
@@ -440,9 +333,13 @@ async def test_access_log_has_the_caller_but_never_the_token_or_query(
     assert "hunter2" not in text
 
 
-async def test_metrics_per_route_group_and_upstream(stack: Stack, gw: httpx.AsyncClient) -> None:
-    await gw.get("/v1/support/echo", headers=bearer(stack.key.token()))
-    text = (await gw.get("/metrics")).text
+async def test_metrics_per_route_group_and_upstream(stack: Stack) -> None:
+    internal = free_port()
+    async with stack.gateway(internal_port=internal) as gw:
+        await gw.get("/v1/support/echo", headers=bearer(stack.key.token()))
+        await gw.get("/v1/support/echo")
+        async with httpx.AsyncClient() as client:
+            text = (await client.get(f"http://127.0.0.1:{internal}/metrics")).text
     assert (
         'ladda_gateway_upstream_requests_total{method="GET",route="/v1/support",status="200",upstream="support"}'
         in text

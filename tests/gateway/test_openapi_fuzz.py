@@ -36,9 +36,9 @@ from services.payment.app import create_app as create_payment
 from services.payment.settings import Settings as PaymentSettings
 from services.support.app import create_app as create_support
 from services.support.settings import Settings as SupportSettings
-from tests.gateway.support import JwksServer, SigningKey
 from tests.helpers.fuzz import fuzz
 from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
+from tests.helpers.tokens import JwksServer, SigningKey
 
 # Bounded: a handful of examples per operation and mode keeps the run well under two minutes.
 POSITIVE_EXAMPLES = 4

@@ -38,6 +38,8 @@ def identity_settings(database_url: str, **overrides: Any) -> Settings:
         "bootstrap_admin_email": ADMIN_EMAIL,
         "bootstrap_admin_password": SecretStr(ADMIN_PASSWORD),
         "maintenance_interval_s": 0.3,
+        # Tests register many accounts from one address; test_throttling tests the limit.
+        "register_max_per_address": 10_000,
     }
     values.update(overrides)
     return Settings(**values)
@@ -73,7 +75,8 @@ async def login(http: httpx.AsyncClient, email: str, password: str) -> dict[str,
 async def identity(request: pytest.FixtureRequest) -> AsyncIterator[Identity]:
     name = "test_identity_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     dsn = await fresh_database(name)
-    app = create_app(identity_settings(dsn))
+    # A test module may set IDENTITY_SETTINGS = {...} to run its identity differently.
+    app = create_app(identity_settings(dsn, **getattr(request.module, "IDENTITY_SETTINGS", {})))
     async with serve(app) as url:
         await wait_until_ready(url)
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=3)
@@ -113,7 +116,8 @@ async def create_account(identity: Identity, **overrides: Any) -> Account:
     roles = overrides.pop("roles", None)
     body = {"email": email, "password": password, **overrides}
     if roles is None:
-        response = await identity.http.post("/v1/auth/register", json=body)
+        # Each from an address of its own: registrations are throttled per address.
+        response = await identity.http.post("/v1/auth/register", json=body, headers=from_address())
     else:
         response = await identity.http.post(
             "/v1/users", json={**body, "roles": roles}, headers=identity.admin

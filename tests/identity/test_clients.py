@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from jose import jwt
 
+from services.identity.clients.schemas import Scope
 from shared.auth.jwt import JwksClient, TokenVerifier
+from shared.auth.scopes import KNOWN_SCOPES
 from tests.identity.conftest import Identity, create_account
 
 
-async def create_client(identity: Identity, name: str = "connectivity") -> dict:  # type: ignore[type-arg]
+async def create_client(
+    identity: Identity, name: str = "connectivity", scopes: list[str] | None = None
+) -> dict:  # type: ignore[type-arg]
     response = await identity.http.post(
-        "/v1/auth/clients", json={"name": name}, headers=identity.admin
+        "/v1/auth/clients", json={"name": name, "scopes": scopes or []}, headers=identity.admin
     )
     assert response.status_code == 201, response.text
     body: dict = response.json()  # type: ignore[type-arg]
@@ -50,9 +56,13 @@ async def test_a_service_trades_its_credentials_for_a_service_token(identity: Id
     assert principal.subject == client["id"] and principal.roles == {"service"}
     assert principal.is_service
 
-    # A service may read staff resources, but it is not a user.
+    # A service account without scopes is not staff (on main it could list every user), and
+    # it is not a user either.
     headers = identity.auth(body["access_token"])
-    assert (await identity.http.get("/v1/users", headers=headers)).status_code == 200
+    assert (await identity.http.get("/v1/users", headers=headers)).status_code == 403
+    assert (
+        await identity.http.get("/v1/id-tokens/decisions/AB12", headers=headers)
+    ).status_code == 403
     assert (await identity.http.get("/v1/users/me", headers=headers)).status_code == 403
     assert (await identity.http.get("/v1/users/audit-log", headers=headers)).status_code == 403
 
@@ -106,10 +116,59 @@ async def test_bad_client_credentials_get_one_answer(identity: Identity) -> None
     assert missing.status_code == 422
 
 
+async def test_scopes_come_from_the_known_set_and_travel_in_the_token(identity: Identity) -> None:
+    client = await create_client(identity, "booking", scopes=["commands:reserve", "users:read"])
+    assert client["scopes"] == ["commands:reserve", "users:read"]
+    issued = await token_for(identity, client["client_id"], client["client_secret"])
+    assert issued.status_code == 200  # type: ignore[attr-defined]
+    body = issued.json()  # type: ignore[attr-defined]
+    assert body["scope"] == "commands:reserve users:read"
+    claims = jwt.get_unverified_claims(body["access_token"])
+    assert claims["scope"] == "commands:reserve users:read"  # RFC 9068, space-separated
+    # The scope it holds opens exactly that: users may be read, decisions may not.
+    headers = identity.auth(body["access_token"])
+    assert (await identity.http.get("/v1/users", headers=headers)).status_code == 200
+    assert (
+        await identity.http.get("/v1/id-tokens/decisions/AB12", headers=headers)
+    ).status_code == 403
+
+    # A client may ask for fewer scopes than it holds, never for more.
+    fewer = await identity.http.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+            "scope": "commands:reserve",
+        },
+    )
+    assert fewer.json()["scope"] == "commands:reserve"
+    more = await identity.http.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+            "scope": "commands:reserve commands:start",
+        },
+    )
+    assert more.status_code == 422 and more.json()["type"].endswith("/invalid-scope")
+    unknown = await identity.http.post(
+        "/v1/auth/clients",
+        json={"name": "x", "scopes": ["everything"]},
+        headers=identity.admin,
+    )
+    assert unknown.status_code == 422
+
+
+def test_the_scope_enum_of_the_api_is_the_platforms_known_set() -> None:
+    assert set(get_args(Scope)) == set(KNOWN_SCOPES)
+
+
 async def test_a_disabled_service_account_gets_no_token_and_its_tokens_stop_working(
     identity: Identity,
 ) -> None:
-    client = await create_client(identity, "analytics")
+    client = await create_client(identity, "analytics", scopes=["users:read"])
     issued = await identity.http.post(
         "/v1/auth/token",
         data={

@@ -11,10 +11,10 @@ import functools
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
-from services.identity.context import Caller
 from services.identity.events import on_payment_account_changed
 from services.identity.id_tokens import service as id_tokens
 from services.identity.id_tokens.decisions import decide
+from shared.auth.jwt import Principal
 from shared.events.envelope import Envelope
 from shared.events.identity import IdTokenDecisionChanged
 from shared.events.payment import PaymentAccountChanged
@@ -249,7 +249,7 @@ async def test_a_card_registered_while_the_standing_changes_is_not_missed(
         async with pool.acquire() as conn, conn.transaction():
             await id_tokens.register(
                 conn,
-                Caller(subject=driver.id, roles=frozenset({"driver"})),
+                Principal(subject=driver.id, roles=frozenset({"driver"})),
                 kind="rfid",
                 uid=uid,
                 label=None,

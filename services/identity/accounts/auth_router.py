@@ -17,9 +17,10 @@ from services.identity.accounts.schemas import (
     User,
 )
 from services.identity.context import (
+    ActivePrincipalBriefly,
     ClientAddress,
-    CurrentCaller,
     IdentityDep,
+    TransactionDep,
     refusal,
 )
 from shared.problems import DomainError
@@ -33,29 +34,35 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=User)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=User,
+    responses={429: {"description": "Throttled"}},
+)
 async def register(
-    body: Registration, conn: DbConn, identity: IdentityDep, address: ClientAddress
-) -> User:
-    row = await service.register(
-        conn,
+    body: Registration,
+    transaction: TransactionDep,
+    identity: IdentityDep,
+    address: ClientAddress,
+) -> User | JSONResponse:
+    outcome = await service.register_driver(
+        transaction,
         identity,
         email=body.email,
         password=body.password,
         display_name=body.display_name,
-        roles=["driver"],
-        actor_id=None,
         address=address,
     )
-    return User.from_row(row)
+    return refusal(outcome) if isinstance(outcome, DomainError) else User.from_row(outcome)
 
 
 @router.post("/login", response_model=TokenPair, responses=_REFUSALS)
 async def login(
-    body: Credentials, conn: DbConn, identity: IdentityDep, address: ClientAddress
+    body: Credentials, transaction: TransactionDep, identity: IdentityDep, address: ClientAddress
 ) -> TokenPair | JSONResponse:
     outcome = await service.login(
-        conn, identity, email=body.email, password=body.password, address=address
+        transaction, identity, email=body.email, password=body.password, address=address
     )
     return refusal(outcome) if isinstance(outcome, DomainError) else outcome
 
@@ -77,13 +84,13 @@ async def logout(body: RefreshRequest, conn: DbConn, address: ClientAddress) -> 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
     body: PasswordChange,
-    conn: DbConn,
+    transaction: TransactionDep,
     identity: IdentityDep,
-    caller: CurrentCaller,
+    caller: ActivePrincipalBriefly,
     address: ClientAddress,
 ) -> Response:
     outcome = await service.change_password(
-        conn,
+        transaction,
         identity,
         caller,
         current_password=body.current_password,

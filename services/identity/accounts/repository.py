@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from asyncpg import Record
@@ -45,12 +46,23 @@ async def user_by_email(conn: Connection, email: str) -> Record | None:
     )
 
 
-async def user_by_id(conn: Connection, user_id: uuid.UUID, *, lock: bool = False) -> Record | None:
+async def user_by_id(
+    conn: Connection, user_id: uuid.UUID, *, lock: bool = False, share: bool = False
+) -> Record | None:
+    """`lock`: for a change of the row. `share`: for issuing a token from it, so a concurrent
+    role change or disable waits (and its revocation's not-before comes after this token)."""
     if lock:
         return await conn.fetchrow(
             """select id, email, display_name, password_hash, roles, status,
                    created_at, updated_at, password_changed_at, deleted_at
                  from users where id = $1 for update""",
+            user_id,
+        )
+    if share:
+        return await conn.fetchrow(
+            """select id, email, display_name, password_hash, roles, status,
+                   created_at, updated_at, password_changed_at, deleted_at
+                 from users where id = $1 for share""",
             user_id,
         )
     return await conn.fetchrow(
@@ -190,48 +202,68 @@ async def revoke_all_for_user(conn: Connection, user_id: uuid.UUID) -> int:
 # -- failed-login throttling -------------------------------------------------------------------
 
 
-async def locked_until(conn: Connection, keys: list[tuple[str, str]]) -> datetime | None:
-    """The latest lock still in force over the given (scope, key) pairs."""
-    if not keys:
-        return None
-    value: datetime | None = await conn.fetchval(
-        """select max(locked_until) from login_throttle
-            where (scope, key) in (select * from unnest($1::text[], $2::text[]))
-              and locked_until > now()""",
-        [scope for scope, _ in keys],
-        [key for _, key in keys],
-    )
-    return value
+@dataclass(frozen=True)
+class Admission:
+    """The outcome of counting one attempt against a throttle key."""
+
+    admitted: bool
+    locked_until: datetime | None
+    # This very attempt crossed the limit and set the lock (audited once, not per attempt).
+    just_locked: bool
 
 
-async def count_failure(
-    conn: Connection, scope: str, key: str, *, window_s: int, max_failures: int, lockout_s: int
-) -> bool:
-    """Count one failure; True when it reaches the limit and the key is now locked."""
-    failures: int = await conn.fetchval(
-        """insert into login_throttle (scope, key, failures, window_start) values ($1, $2, 1, now())
+async def admit_attempt(
+    conn: Connection, scope: str, key: str, *, window_s: int, max_attempts: int, lockout_s: int
+) -> Admission:
+    """Count one attempt *before* its outcome is known, in one atomic statement.
+
+    At most `max_attempts` attempts per key pass within the window, however many arrive at
+    once: parallel guesses each add one to the same row under its row lock, and the one that
+    goes over the limit sets the lock. A success gives its attempt back (`release_attempt`).
+    """
+    row = await conn.fetchrow(
+        """insert into login_throttle as t (scope, key, failures, window_start)
+           values ($1, $2, 1, now())
            on conflict (scope, key) do update set
-               failures = case when login_throttle.window_start < now() - make_interval(secs => $3)
-                               then 1 else login_throttle.failures + 1 end,
-               window_start = case when login_throttle.window_start < now() - make_interval(secs => $3)
-                                   then now() else login_throttle.window_start end
-           returning failures""",
+               failures = case
+                   when t.locked_until > now() then t.failures
+                   when t.window_start < now() - make_interval(secs => $3) then 1
+                   else t.failures + 1 end,
+               window_start = case
+                   when t.locked_until > now() then t.window_start
+                   when t.window_start < now() - make_interval(secs => $3) then now()
+                   else t.window_start end,
+               locked_until = case
+                   when t.locked_until > now() then t.locked_until
+                   when t.window_start >= now() - make_interval(secs => $3)
+                        and t.failures + 1 > $4 then now() + make_interval(secs => $5)
+                   else null end
+           returning new.locked_until, old.locked_until as was_locked_until,
+                     new.locked_until > now() as locked""",
         scope,
         key,
         float(window_s),
-    )
-    if failures < max_failures:
-        return False
-    await conn.execute(
-        """update login_throttle
-              set locked_until = now() + make_interval(secs => $3), failures = 0,
-                  window_start = now()
-            where scope = $1 and key = $2""",
-        scope,
-        key,
+        max_attempts,
         float(lockout_s),
     )
-    return True
+    assert row is not None  # an upsert always returns its row
+    locked = bool(row["locked"])
+    was_locked = (
+        row["was_locked_until"] is not None and row["was_locked_until"] == row["locked_until"]
+    )
+    return Admission(
+        admitted=not locked, locked_until=row["locked_until"], just_locked=locked and not was_locked
+    )
+
+
+async def release_attempt(conn: Connection, scope: str, key: str) -> None:
+    """A counted attempt succeeded: it was not a failure."""
+    await conn.execute(
+        """update login_throttle set failures = greatest(failures - 1, 0)
+            where scope = $1 and key = $2 and (locked_until is null or locked_until <= now())""",
+        scope,
+        key,
+    )
 
 
 async def clear_failures(conn: Connection, scope: str, key: str) -> None:

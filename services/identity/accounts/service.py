@@ -1,5 +1,9 @@
 """Rules of accounts and sessions: register, log in, refresh with rotation, users and roles.
 
+Password checks (Argon2) never run while a pooled connection is held: the flows that need one
+(login, password change, account deletion, registration) read in one short transaction, check
+the password with none, and write in another (`Transaction` opens them).
+
 Refusals that must leave a trace (failed logins counted for throttling and audited, a reused
 refresh token revoking its family) are *returned* as domain errors rather than raised: the
 request's transaction then commits the trace, and the router answers with the problem.
@@ -19,10 +23,19 @@ from asyncpg import Record
 from services.identity.accounts import repository
 from services.identity.accounts.schemas import NewUser, TokenPair
 from services.identity.audit import repository as audit
-from services.identity.context import SOURCE, STAFF, Caller, Identity
+from services.identity.context import (
+    SOURCE,
+    Identity,
+    Transaction,
+    require,
+    staff_or_scope,
+    user_id_of,
+)
 from services.identity.id_tokens import decisions
 from services.identity.id_tokens import repository as id_tokens
 from services.identity.passwords import check_policy
+from services.identity.revocations import revoke_access
+from shared.auth.jwt import STAFF_ROLES, Principal
 from shared.db import Connection
 from shared.events.identity import (
     UserDeleted,
@@ -61,19 +74,56 @@ def _hash_token(token: str) -> bytes:
 # -- registration and sessions -----------------------------------------------------------------
 
 
+async def hash_new_password(identity: Identity, *, email: str, password: str) -> str:
+    """Check the policy and hash; done before any transaction (Argon2 holds no connection)."""
+    check_policy(password, email=email)
+    return await identity.passwords.hash(password)
+
+
+async def admit_registration(
+    conn: Connection, identity: Identity, address: str | None
+) -> DomainError | None:
+    """Registrations per client address are throttled (see README: why not a uniform answer)."""
+    settings = identity.settings
+    if not address:
+        return None
+    admission = await repository.admit_attempt(
+        conn,
+        "register",
+        address,
+        window_s=settings.register_window_s,
+        max_attempts=settings.register_max_per_address,
+        lockout_s=settings.register_window_s,
+    )
+    if admission.admitted:
+        return None
+    if admission.just_locked:
+        await audit.record(
+            conn,
+            "register.throttled",
+            outcome="failure",
+            client_address=address,
+            details={"window_s": settings.register_window_s},
+        )
+    return TooManyAttempts(_seconds_until(admission.locked_until))
+
+
+def _seconds_until(moment: datetime | None) -> int:
+    if moment is None:
+        return 1
+    return max(1, ceil((moment - datetime.now(UTC)).total_seconds()))
+
+
 async def register(
     conn: Connection,
-    identity: Identity,
     *,
     email: str,
-    password: str,
+    password_hash: str,
     display_name: str | None,
     roles: list[str],
     actor_id: str | None,
     address: str | None,
 ) -> Record:
-    check_policy(password, email=email)
-    password_hash = await identity.passwords.hash(password)
     user_id = uuid.uuid4()
     roles = _sorted_roles(roles)
     row = await repository.insert_user(
@@ -104,15 +154,41 @@ async def register(
     return row
 
 
+async def register_driver(
+    transaction: Transaction,
+    identity: Identity,
+    *,
+    email: str,
+    password: str,
+    display_name: str | None,
+    address: str | None,
+) -> Record | DomainError:
+    """Self-registration: counted per address first, hashed with no connection held."""
+    async with transaction() as conn:
+        refused = await admit_registration(conn, identity, address)
+    if refused is not None:
+        return refused
+    password_hash = await hash_new_password(identity, email=email, password=password)
+    async with transaction() as conn:
+        return await register(
+            conn,
+            email=email,
+            password_hash=password_hash,
+            display_name=display_name,
+            roles=["driver"],
+            actor_id=None,
+            address=address,
+        )
+
+
 async def create_user(
-    conn: Connection, identity: Identity, caller: Caller, body: NewUser, address: str | None
+    conn: Connection, caller: Principal, body: NewUser, password_hash: str, address: str | None
 ) -> Record:
-    caller.require("admin")
+    require(caller, "admin")
     return await register(
         conn,
-        identity,
         email=body.email,
-        password=body.password,
+        password_hash=password_hash,
         display_name=body.display_name,
         roles=list(body.roles),
         actor_id=caller.subject,
@@ -161,70 +237,97 @@ def _throttle_keys(email: str, address: str | None) -> list[tuple[str, str]]:
 
 
 async def login(
-    conn: Connection, identity: Identity, *, email: str, password: str, address: str | None
+    transaction: Transaction,
+    identity: Identity,
+    *,
+    email: str,
+    password: str,
+    address: str | None,
 ) -> TokenPair | DomainError:
+    """Two short transactions around the Argon2 check, which holds no pooled connection.
+
+    The first counts the attempt against the account and the address *before* the password
+    is checked (atomic per key, so parallel guesses cannot slip past the limit) and reads the
+    account; the second records the outcome and issues the tokens.
+    """
     settings = identity.settings
     keys = _throttle_keys(email, address)
-    locked = await repository.locked_until(conn, keys)
-    if locked is not None:
-        retry_after = max(1, ceil((locked - datetime.now(UTC)).total_seconds()))
-        return TooManyAttempts(retry_after)
-
-    user = await repository.user_by_email(conn, email.strip())
-    # Always verify (against a dummy hash for an unknown email): same work, same timing.
-    valid = await identity.passwords.verify(user["password_hash"] if user else None, password)
-    if not valid:
+    async with transaction() as conn:
         for scope, key in keys:
-            limit = (
-                settings.login_max_failures_per_account
-                if scope == "account"
-                else settings.login_max_failures_per_address
-            )
-            if await repository.count_failure(
+            admission = await repository.admit_attempt(
                 conn,
                 scope,
                 key,
                 window_s=settings.login_window_s,
-                max_failures=limit,
+                max_attempts=(
+                    settings.login_max_failures_per_account
+                    if scope == "account"
+                    else settings.login_max_failures_per_address
+                ),
                 lockout_s=settings.login_lockout_s,
-            ):
+            )
+            if admission.just_locked:
                 await audit.record(
                     conn,
                     "login.locked",
                     outcome="failure",
-                    subject_id=str(user["id"]) if user and scope == "account" else None,
+                    subject_id=await _account_subject(conn, scope, key),
                     client_address=address,
                     details={"scope": scope, "lockout_s": settings.login_lockout_s},
                 )
-        await audit.record(
-            conn,
-            "login",
-            outcome="failure",
-            subject_id=str(user["id"]) if user else None,
-            client_address=address,
-            details={"reason": "bad-credentials" if user else "unknown-account"},
-        )
-        return Unauthenticated(BAD_CREDENTIALS)
+            if not admission.admitted:
+                return TooManyAttempts(_seconds_until(admission.locked_until))
+        user = await repository.user_by_email(conn, email.strip())
 
-    assert user is not None  # a valid password implies a known user
-    user_id: uuid.UUID = user["id"]
-    if user["status"] != "active":
-        await audit.record(
-            conn,
-            "login",
-            outcome="failure",
-            subject_id=str(user_id),
-            client_address=address,
-            details={"reason": "account-disabled"},
-        )
-        return Forbidden("This account is disabled; contact support.")
+    # Always verify (against a dummy hash for an unknown email): same work, same timing.
+    stored_hash = user["password_hash"] if user else None
+    valid = await identity.passwords.verify(stored_hash, password)
+    new_hash = None
+    if valid and identity.passwords.needs_rehash(stored_hash or ""):
+        new_hash = await identity.passwords.hash(password)
 
-    await repository.clear_failures(conn, "account", keys[0][1])
-    if identity.passwords.needs_rehash(user["password_hash"]):
-        await repository.rehash_password(conn, user_id, await identity.passwords.hash(password))
-    tokens = await issue_tokens(conn, identity, user_id=user_id, roles=list(user["roles"]))
-    await audit.record(conn, "login", subject_id=str(user_id), client_address=address)
-    return tokens
+    async with transaction() as conn:
+        if not valid:
+            await audit.record(
+                conn,
+                "login",
+                outcome="failure",
+                subject_id=str(user["id"]) if user else None,
+                client_address=address,
+                details={"reason": "bad-credentials" if user else "unknown-account"},
+            )
+            return Unauthenticated(BAD_CREDENTIALS)
+        assert user is not None  # a valid password implies a known user
+        user_id: uuid.UUID = user["id"]
+        # Read again, share-locked: what the token says is what the account is now.
+        current = await repository.user_by_id(conn, user_id, share=True)
+        if current is None or current["password_hash"] != stored_hash:
+            return Unauthenticated(BAD_CREDENTIALS)  # changed meanwhile: the check is void
+        if current["status"] != "active":
+            await audit.record(
+                conn,
+                "login",
+                outcome="failure",
+                subject_id=str(user_id),
+                client_address=address,
+                details={"reason": "account-disabled"},
+            )
+            return Forbidden("This account is disabled; contact support.")
+        await repository.clear_failures(conn, "account", keys[0][1])
+        for scope, key in keys[1:]:
+            await repository.release_attempt(conn, scope, key)
+        if new_hash is not None:
+            await repository.rehash_password(conn, user_id, new_hash)
+        tokens = await issue_tokens(conn, identity, user_id=user_id, roles=list(current["roles"]))
+        await audit.record(conn, "login", subject_id=str(user_id), client_address=address)
+        return tokens
+
+
+async def _account_subject(conn: Connection, scope: str, key: str) -> str | None:
+    if scope != "account":
+        return None
+    user = await repository.user_by_email(conn, key)
+    return str(user["id"]) if user else None
 
 
 async def refresh(
@@ -249,7 +352,7 @@ async def refresh(
         return Unauthenticated("The refresh token is not valid.")
     if row["expires_at"] <= datetime.now(UTC):
         return Unauthenticated("The refresh token has expired; log in again.")
-    user = await repository.user_by_id(conn, row["user_id"])
+    user = await repository.user_by_id(conn, row["user_id"], share=True)
     if user is None or user["status"] != "active":
         await repository.revoke_family(conn, row["family_id"])
         return Unauthenticated("The account is disabled or no longer exists.")
@@ -267,86 +370,117 @@ async def logout(conn: Connection, *, token: str, address: str | None) -> None:
     await audit.record(conn, "logout", subject_id=str(row["user_id"]), client_address=address)
 
 
+async def _verified_user(
+    transaction: Transaction, identity: Identity, caller: Principal, password: str
+) -> tuple[Record, bool]:
+    """The caller's account and whether `password` is theirs; Argon2 runs with no connection."""
+    async with transaction() as conn:
+        user = await repository.user_by_id(conn, user_id_of(caller))
+    if user is None or user["status"] == "deleted":
+        raise NotFound("No user with this id.")
+    return user, await identity.passwords.verify(user["password_hash"], password)
+
+
+async def _locked_unchanged(conn: Connection, seen: Record) -> Record:
+    """The account row, locked, as it was when its password was checked."""
+    user = await repository.user_by_id(conn, seen["id"], lock=True)
+    if user is None or user["status"] == "deleted":
+        raise NotFound("No user with this id.")
+    if user["password_hash"] != seen["password_hash"]:
+        raise Conflict("The password was changed meanwhile; try again.")
+    return user
+
+
 async def change_password(
-    conn: Connection,
+    transaction: Transaction,
     identity: Identity,
-    caller: Caller,
+    caller: Principal,
     *,
     current_password: str,
     new_password: str,
     address: str | None,
 ) -> DomainError | None:
-    user = await repository.user_by_id(conn, caller.user_id, lock=True)
-    if user is None:
-        raise Unauthenticated("The account no longer exists.")
-    check_policy(new_password, email=user["email"])
-    if not await identity.passwords.verify(user["password_hash"], current_password):
+    seen, valid = await _verified_user(transaction, identity, caller, current_password)
+    check_policy(new_password, email=seen["email"])
+    new_hash = await identity.passwords.hash(new_password) if valid else None
+    async with transaction() as conn:
+        user = await _locked_unchanged(conn, seen)
+        if new_hash is None:
+            await audit.record(
+                conn,
+                "password.change",
+                outcome="failure",
+                subject_id=str(user["id"]),
+                client_address=address,
+                details={"reason": "bad-credentials"},
+            )
+            return Forbidden("The current password is not correct.")
+        await repository.set_password_hash(conn, user["id"], new_hash)
+        # Every session ends: a password change is what a user does after a suspected leak.
+        revoked = await repository.revoke_all_for_user(conn, user["id"])
+        await revoke_access(conn, str(user["id"]), reason="password-changed")
         await audit.record(
             conn,
             "password.change",
-            outcome="failure",
             subject_id=str(user["id"]),
             client_address=address,
-            details={"reason": "bad-credentials"},
+            details={"sessions_revoked": revoked},
         )
-        return Forbidden("The current password is not correct.")
-    await repository.set_password_hash(
-        conn, user["id"], await identity.passwords.hash(new_password)
-    )
-    # Every other session ends: a password change is what a user does after a suspected leak.
-    revoked = await repository.revoke_all_for_user(conn, user["id"])
-    await audit.record(
-        conn,
-        "password.change",
-        subject_id=str(user["id"]),
-        client_address=address,
-        details={"sessions_revoked": revoked},
-    )
     return None
 
 
 # -- own account -------------------------------------------------------------------------------
 
 
-async def me(conn: Connection, caller: Caller) -> Record:
-    user = await repository.user_by_id(conn, caller.user_id)
+async def me(conn: Connection, caller: Principal) -> Record:
+    user = await repository.user_by_id(conn, user_id_of(caller))
     if user is None:
         raise NotFound("No user with this id.")
     return user
 
 
-async def update_profile(conn: Connection, caller: Caller, display_name: str | None) -> Record:
-    return await repository.set_display_name(conn, caller.user_id, display_name)
+async def update_profile(conn: Connection, caller: Principal, display_name: str | None) -> Record:
+    return await repository.set_display_name(conn, user_id_of(caller), display_name)
 
 
 async def delete_account(
-    conn: Connection, identity: Identity, caller: Caller, *, password: str, address: str | None
+    transaction: Transaction,
+    identity: Identity,
+    caller: Principal,
+    *,
+    password: str,
+    address: str | None,
 ) -> DomainError | None:
-    user = await repository.user_by_id(conn, caller.user_id, lock=True)
-    if user is None or user["status"] == "deleted":
-        raise NotFound("No user with this id.")
-    if not await identity.passwords.verify(user["password_hash"], password):
+    seen, valid = await _verified_user(transaction, identity, caller, password)
+    async with transaction() as conn:
+        user = await _locked_unchanged(conn, seen)
+        if not valid:
+            await audit.record(
+                conn,
+                "user.delete",
+                outcome="failure",
+                subject_id=str(user["id"]),
+                client_address=address,
+                details={"reason": "bad-credentials"},
+            )
+            return Forbidden("The password is not correct.")
+        user_id: uuid.UUID = user["id"]
+        await id_tokens.lock_user(conn, user_id)
+        await repository.anonymise(conn, user_id)
+        await repository.revoke_all_for_user(conn, user_id)
+        await revoke_access(conn, str(user_id), reason="account-deleted")
+        # Cards and app tokens go too (their UIDs become free); chargers are told they are Invalid.
+        uids = await id_tokens.delete_tokens_of_user(conn, user_id)
+        await decisions.reconcile_many(conn, uids)
+        await id_tokens.delete_standing(conn, user_id)
+        await enqueue(conn, UserDeleted(user_id=str(user_id)), source=SOURCE, subject=str(user_id))
         await audit.record(
             conn,
-            "user.delete",
-            outcome="failure",
-            subject_id=str(user["id"]),
+            "user.deleted",
+            actor_id=str(user_id),
+            subject_id=str(user_id),
             client_address=address,
-            details={"reason": "bad-credentials"},
         )
-        return Forbidden("The password is not correct.")
-    user_id: uuid.UUID = user["id"]
-    await id_tokens.lock_user(conn, user_id)
-    await repository.anonymise(conn, user_id)
-    await repository.revoke_all_for_user(conn, user_id)
-    # Cards and app tokens go too (their UIDs become free); chargers are told they are Invalid.
-    uids = await id_tokens.delete_tokens_of_user(conn, user_id)
-    await decisions.reconcile_many(conn, uids)
-    await id_tokens.delete_standing(conn, user_id)
-    await enqueue(conn, UserDeleted(user_id=str(user_id)), source=SOURCE, subject=str(user_id))
-    await audit.record(
-        conn, "user.deleted", actor_id=str(user_id), subject_id=str(user_id), client_address=address
-    )
     log.info("identity.user.deleted", user_id=str(user_id))
     return None
 
@@ -356,7 +490,7 @@ async def delete_account(
 
 async def list_users(
     conn: Connection,
-    caller: Caller,
+    caller: Principal,
     *,
     role: str | None,
     status: str | None,
@@ -364,7 +498,7 @@ async def list_users(
     limit: int,
     offset: int,
 ) -> list[Record]:
-    if not caller.is_staff:
+    if not staff_or_scope(caller, "users:read"):
         raise Forbidden("Only staff can list users.")
     return list(
         await repository.list_users(
@@ -373,9 +507,9 @@ async def list_users(
     )
 
 
-async def _visible_user(conn: Connection, caller: Caller, user_id: uuid.UUID) -> Record:
+async def _visible_user(conn: Connection, caller: Principal, user_id: uuid.UUID) -> Record:
     """A user the caller may see: staff see everyone, a driver only themselves (else 404)."""
-    if not caller.is_staff and caller.subject != str(user_id):
+    if not staff_or_scope(caller, "users:read") and caller.subject != str(user_id):
         raise NotFound("No user with this id.")
     user = await repository.user_by_id(conn, user_id, lock=True)
     if user is None:
@@ -383,15 +517,15 @@ async def _visible_user(conn: Connection, caller: Caller, user_id: uuid.UUID) ->
     return user
 
 
-async def get_user(conn: Connection, caller: Caller, user_id: uuid.UUID) -> Record:
+async def get_user(conn: Connection, caller: Principal, user_id: uuid.UUID) -> Record:
     return await _visible_user(conn, caller, user_id)
 
 
 async def set_roles(
-    conn: Connection, caller: Caller, user_id: uuid.UUID, roles: list[str], address: str | None
+    conn: Connection, caller: Principal, user_id: uuid.UUID, roles: list[str], address: str | None
 ) -> Record:
     user = await _visible_user(conn, caller, user_id)
-    caller.require("admin")
+    require(caller, "admin")
     row = user
     if row["status"] == "deleted":
         raise Conflict("This account has been deleted.")
@@ -401,6 +535,7 @@ async def set_roles(
         raise Conflict("Admins cannot remove their own admin role; ask another admin.")
     if new_roles != before:
         await repository.set_roles(conn, user_id, new_roles)
+        await revoke_access(conn, str(user_id), reason="roles-changed")
         await enqueue(
             conn,
             UserRolesChanged(user_id=str(user_id), roles=new_roles),
@@ -420,7 +555,7 @@ async def set_roles(
 
 async def set_disabled(
     conn: Connection,
-    caller: Caller,
+    caller: Principal,
     user_id: uuid.UUID,
     *,
     disabled: bool,
@@ -428,11 +563,11 @@ async def set_disabled(
     address: str | None,
 ) -> Record:
     user = await _visible_user(conn, caller, user_id)
-    caller.require("operator", "admin")
+    require(caller, "operator", "admin")
     row = user
     if row["status"] == "deleted":
         raise Conflict("This account has been deleted.")
-    if not STAFF.isdisjoint(row["roles"]) and "admin" not in caller.roles:
+    if not STAFF_ROLES.isdisjoint(row["roles"]) and "admin" not in caller.roles:
         raise Forbidden("Only an admin can disable or enable a staff account.")
     if caller.subject == str(user_id):
         raise Conflict("You cannot disable or enable your own account.")
@@ -442,6 +577,7 @@ async def set_disabled(
         await repository.set_status(conn, user_id, target)
         if disabled:
             await repository.revoke_all_for_user(conn, user_id)
+            await revoke_access(conn, str(user_id), reason="account-disabled")
         payload = (
             UserDisabled(user_id=str(user_id)) if disabled else UserEnabled(user_id=str(user_id))
         )
@@ -470,12 +606,14 @@ async def ensure_bootstrap_admin(conn: Connection, identity: Identity) -> None:
             log.warning("identity.bootstrap_admin.not_admin", user_id=str(existing["id"]))
         return
     # Not validated as a deliverable address: local stacks use reserved names (admin@ladda.local).
+    password_hash = await hash_new_password(
+        identity, email=email.strip(), password=password.get_secret_value()
+    )
     try:
         await register(
             conn,
-            identity,
             email=email.strip(),
-            password=password.get_secret_value(),
+            password_hash=password_hash,
             display_name="Administrator",
             roles=["admin"],
             actor_id="bootstrap",

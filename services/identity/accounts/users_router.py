@@ -20,32 +20,40 @@ from services.identity.accounts.schemas import (
     UserPage,
     UserStatus,
 )
-from services.identity.context import ClientAddress, CurrentCaller, IdentityDep, refusal
+from services.identity.context import (
+    ActivePrincipal,
+    ActivePrincipalBriefly,
+    ClientAddress,
+    IdentityDep,
+    TransactionDep,
+    refusal,
+    require,
+)
 from shared.service import DbConn
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
 @router.get("/me", response_model=User)
-async def read_me(conn: DbConn, caller: CurrentCaller) -> User:
+async def read_me(conn: DbConn, caller: ActivePrincipal) -> User:
     return User.from_row(await service.me(conn, caller))
 
 
 @router.patch("/me", response_model=User)
-async def update_me(body: ProfileUpdate, conn: DbConn, caller: CurrentCaller) -> User:
+async def update_me(body: ProfileUpdate, conn: DbConn, caller: ActivePrincipal) -> User:
     return User.from_row(await service.update_profile(conn, caller, body.display_name))
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_me(
     body: AccountDeletion,
-    conn: DbConn,
+    transaction: TransactionDep,
     identity: IdentityDep,
-    caller: CurrentCaller,
+    caller: ActivePrincipalBriefly,
     address: ClientAddress,
 ) -> Response:
     outcome = await service.delete_account(
-        conn, identity, caller, password=body.password, address=address
+        transaction, identity, caller, password=body.password, address=address
     )
     if outcome is not None:
         return refusal(outcome)
@@ -55,7 +63,7 @@ async def delete_me(
 @router.get("", response_model=UserPage)
 async def list_users(
     conn: DbConn,
-    caller: CurrentCaller,
+    caller: ActivePrincipal,
     role: Role | None = None,
     user_status: Annotated[UserStatus | None, Query(alias="status")] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
@@ -71,16 +79,22 @@ async def list_users(
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=User)
 async def create_user(
     body: NewUser,
-    conn: DbConn,
+    transaction: TransactionDep,
     identity: IdentityDep,
-    caller: CurrentCaller,
+    caller: ActivePrincipalBriefly,
     address: ClientAddress,
 ) -> User:
-    return User.from_row(await service.create_user(conn, identity, caller, body, address))
+    require(caller, "admin")  # before the costly hash
+    password_hash = await service.hash_new_password(
+        identity, email=body.email, password=body.password
+    )
+    async with transaction() as conn:
+        row = await service.create_user(conn, caller, body, password_hash, address)
+    return User.from_row(row)
 
 
 @router.get("/{user_id}", response_model=User)
-async def read_user(user_id: uuid.UUID, conn: DbConn, caller: CurrentCaller) -> User:
+async def read_user(user_id: uuid.UUID, conn: DbConn, caller: ActivePrincipal) -> User:
     return User.from_row(await service.get_user(conn, caller, user_id))
 
 
@@ -89,7 +103,7 @@ async def set_roles(
     user_id: uuid.UUID,
     body: RolesUpdate,
     conn: DbConn,
-    caller: CurrentCaller,
+    caller: ActivePrincipal,
     address: ClientAddress,
 ) -> User:
     row = await service.set_roles(conn, caller, user_id, list(body.roles), address)
@@ -100,7 +114,7 @@ async def set_roles(
 async def disable_user(
     user_id: uuid.UUID,
     conn: DbConn,
-    caller: CurrentCaller,
+    caller: ActivePrincipal,
     address: ClientAddress,
     body: StatusChange | None = None,
 ) -> User:
@@ -119,7 +133,7 @@ async def disable_user(
 async def enable_user(
     user_id: uuid.UUID,
     conn: DbConn,
-    caller: CurrentCaller,
+    caller: ActivePrincipal,
     address: ClientAddress,
     body: StatusChange | None = None,
 ) -> User:

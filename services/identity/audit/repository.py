@@ -53,3 +53,20 @@ async def list_entries(
         before_id,
         limit,
     )
+
+
+async def purge_older_than(conn: Connection, *, days: int, batch: int = 10_000) -> int:
+    """Delete up to `batch` entries older than `days` (oldest first); returns how many.
+
+    Bounded per call so one maintenance round never holds a long transaction; the loop comes
+    back every interval until the backlog is gone.
+    """
+    result = await conn.execute(
+        """delete from audit_log
+            where id in (select id from audit_log
+                          where at < now() - make_interval(days => $1)
+                          order by at limit $2)""",
+        days,
+        batch,
+    )
+    return int(result.split()[-1])

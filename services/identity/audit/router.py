@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.identity.audit import repository
-from services.identity.context import CurrentCaller
+from services.identity.context import ActivePrincipal, require
 from shared.service import DbConn
 
 router = APIRouter(prefix="/v1/users", tags=["audit"])
@@ -34,14 +34,14 @@ class AuditPage(BaseModel):
 @router.get("/audit-log", response_model=AuditPage)
 async def list_audit_log(
     conn: DbConn,
-    caller: CurrentCaller,
+    caller: ActivePrincipal,
     action: Annotated[str | None, Query(max_length=100)] = None,
     subject_id: Annotated[str | None, Query(max_length=100)] = None,
     actor_id: Annotated[str | None, Query(max_length=100)] = None,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
-    caller.require("admin")
+    require(caller, "admin")
     rows = await repository.list_entries(
         conn,
         action=action,

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from services.identity.clients import service
 from services.identity.clients.schemas import Client, ClientToken, CreatedClient, NewClient
-from services.identity.context import ClientAddress, CurrentCaller, IdentityDep, refusal
+from services.identity.context import ActivePrincipal, ClientAddress, IdentityDep, refusal
 from shared.problems import DomainError, Invalid
 from shared.service import DbConn
 
@@ -49,6 +49,10 @@ async def _token_request(request: Request) -> dict[str, str]:
                             "grant_type": {"type": "string", "enum": ["client_credentials"]},
                             "client_id": {"type": "string"},
                             "client_secret": {"type": "string"},
+                            "scope": {
+                                "type": "string",
+                                "description": "space-separated; a subset of the client's scopes",
+                            },
                         },
                     }
                 }
@@ -66,33 +70,38 @@ async def client_token(
     if not client_id or not client_secret:
         raise Invalid("client_id and client_secret are required.")
     outcome = await service.client_credentials_token(
-        conn, identity, client_id=client_id, client_secret=client_secret, address=address
+        conn,
+        identity,
+        client_id=client_id,
+        client_secret=client_secret,
+        requested_scope=form.get("scope"),
+        address=address,
     )
     return refusal(outcome) if isinstance(outcome, DomainError) else outcome
 
 
 @router.post("/clients", status_code=status.HTTP_201_CREATED, response_model=CreatedClient)
 async def create_client(
-    body: NewClient, conn: DbConn, caller: CurrentCaller, address: ClientAddress
+    body: NewClient, conn: DbConn, caller: ActivePrincipal, address: ClientAddress
 ) -> CreatedClient:
-    row, secret = await service.create_client(conn, caller, body.name, address)
+    row, secret = await service.create_client(conn, caller, body.name, list(body.scopes), address)
     return CreatedClient(**Client.from_row(row).model_dump(), client_secret=secret)
 
 
 @router.get("/clients", response_model=list[Client])
-async def list_clients(conn: DbConn, caller: CurrentCaller) -> list[Client]:
+async def list_clients(conn: DbConn, caller: ActivePrincipal) -> list[Client]:
     return [Client.from_row(row) for row in await service.list_clients(conn, caller)]
 
 
 @router.post("/clients/{account_id}/disable", response_model=Client)
 async def disable_client(
-    account_id: uuid.UUID, conn: DbConn, caller: CurrentCaller, address: ClientAddress
+    account_id: uuid.UUID, conn: DbConn, caller: ActivePrincipal, address: ClientAddress
 ) -> Client:
     return Client.from_row(await service.set_status(conn, caller, account_id, "disabled", address))
 
 
 @router.post("/clients/{account_id}/enable", response_model=Client)
 async def enable_client(
-    account_id: uuid.UUID, conn: DbConn, caller: CurrentCaller, address: ClientAddress
+    account_id: uuid.UUID, conn: DbConn, caller: ActivePrincipal, address: ClientAddress
 ) -> Client:
     return Client.from_row(await service.set_status(conn, caller, account_id, "active", address))

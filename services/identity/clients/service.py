@@ -12,11 +12,19 @@ from asyncpg import Record
 from services.identity.audit import repository as audit
 from services.identity.clients import repository
 from services.identity.clients.schemas import ClientToken
-from services.identity.context import Caller, Identity
+from services.identity.context import Identity, require, user_id_of
+from services.identity.revocations import revoke_access
+from shared.auth.jwt import Principal
 from shared.db import Connection
-from shared.problems import DomainError, NotFound, Unauthenticated
+from shared.problems import DomainError, Invalid, NotFound, Unauthenticated
 
 BAD_CLIENT = "The client credentials are not valid."
+
+
+class InvalidScope(Invalid):
+    slug = "invalid-scope"
+
+
 # Compared when the client id is unknown, so both refusals take the same work.
 _DUMMY_HASH = hashlib.sha256(b"no such client").digest()
 
@@ -27,9 +35,10 @@ def _hash_secret(secret: str) -> bytes:
 
 
 async def create_client(
-    conn: Connection, caller: Caller, name: str, address: str | None
+    conn: Connection, caller: Principal, name: str, scopes: list[str], address: str | None
 ) -> tuple[Record, str]:
-    caller.require("admin")
+    require(caller, "admin")
+    scopes = sorted(set(scopes))
     client_id = f"{name}-{secrets.token_hex(4)}"
     secret = secrets.token_urlsafe(32)
     row = await repository.insert_client(
@@ -38,7 +47,8 @@ async def create_client(
         client_id=client_id,
         name=name,
         secret_hash=_hash_secret(secret),
-        created_by=caller.user_id,
+        scopes=scopes,
+        created_by=user_id_of(caller),
     )
     await audit.record(
         conn,
@@ -46,23 +56,26 @@ async def create_client(
         actor_id=caller.subject,
         subject_id=str(row["id"]),
         client_address=address,
-        details={"client_id": client_id},
+        details={"client_id": client_id, "scopes": scopes},
     )
     return row, secret
 
 
-async def list_clients(conn: Connection, caller: Caller) -> list[Record]:
-    caller.require("admin")
+async def list_clients(conn: Connection, caller: Principal) -> list[Record]:
+    require(caller, "admin")
     return list(await repository.list_clients(conn))
 
 
 async def set_status(
-    conn: Connection, caller: Caller, account_id: uuid.UUID, status: str, address: str | None
+    conn: Connection, caller: Principal, account_id: uuid.UUID, status: str, address: str | None
 ) -> Record:
-    caller.require("admin")
+    require(caller, "admin")
     row = await repository.set_status(conn, account_id, status)
     if row is None:
         raise NotFound("No service account with this id.")
+    if status == "disabled":
+        # Its access tokens stop working everywhere now, not when they expire.
+        await revoke_access(conn, str(account_id), reason="service-account-disabled")
     await audit.record(
         conn,
         "service_account.disabled" if status == "disabled" else "service_account.enabled",
@@ -79,6 +92,7 @@ async def client_credentials_token(
     *,
     client_id: str,
     client_secret: str,
+    requested_scope: str | None,
     address: str | None,
 ) -> ClientToken | DomainError:
     row = await repository.client_by_client_id(conn, client_id)
@@ -94,12 +108,23 @@ async def client_credentials_token(
             details={"client_id": client_id[:100]},
         )
         return Unauthenticated(BAD_CLIENT)
+    granted = set(row["scopes"])
+    if requested_scope is not None:
+        # RFC 6749 §3.3: a client may ask for fewer scopes than it holds, never for more.
+        requested = set(requested_scope.split())
+        if not requested <= granted:
+            return InvalidScope(
+                "The client may not have the scopes: " + " ".join(sorted(requested - granted))
+            )
+        granted = requested
+    scope = " ".join(sorted(granted))
     settings = identity.settings
     token = await identity.keys.issue_access_token(
         conn,
         subject=str(row["id"]),
         roles=["service"],
+        scope=scope,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
-    return ClientToken(access_token=token, expires_in=settings.access_token_ttl_s)
+    return ClientToken(access_token=token, expires_in=settings.access_token_ttl_s, scope=scope)

@@ -9,7 +9,7 @@ from asyncpg import Record
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
-from services.identity.context import ClientAddress, CurrentCaller
+from services.identity.context import ActivePrincipal, ClientAddress
 from services.identity.id_tokens import decisions, service
 from services.identity.id_tokens.schemas import (
     BlockRequest,
@@ -32,7 +32,7 @@ async def _shape(conn: Connection, row: Record) -> IdToken:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=IdToken)
 async def register_token(
-    body: NewIdToken, conn: DbConn, caller: CurrentCaller, address: ClientAddress
+    body: NewIdToken, conn: DbConn, caller: ActivePrincipal, address: ClientAddress
 ) -> IdToken:
     row = await service.register(
         conn,
@@ -50,7 +50,7 @@ async def register_token(
 @router.get("", response_model=IdTokenPage)
 async def list_tokens(
     conn: DbConn,
-    caller: CurrentCaller,
+    caller: ActivePrincipal,
     user_id: uuid.UUID | None = None,
     token_status: Annotated[Literal["active", "blocked"] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -63,7 +63,7 @@ async def list_tokens(
 
 
 @router.get("/decisions/{uid}", response_model=DecisionAnswer)
-async def read_decision(uid: str, conn: DbConn, caller: CurrentCaller) -> DecisionAnswer:
+async def read_decision(uid: str, conn: DbConn, caller: ActivePrincipal) -> DecisionAnswer:
     verdict = await service.decision_for_uid(conn, caller, uid)
     return DecisionAnswer(
         uid=service.normalise_uid(uid), decision=verdict.decision, reason=verdict.reason
@@ -71,7 +71,7 @@ async def read_decision(uid: str, conn: DbConn, caller: CurrentCaller) -> Decisi
 
 
 @router.get("/{token_id}", response_model=IdToken)
-async def read_token(token_id: uuid.UUID, conn: DbConn, caller: CurrentCaller) -> IdToken:
+async def read_token(token_id: uuid.UUID, conn: DbConn, caller: ActivePrincipal) -> IdToken:
     return await _shape(conn, await service.get_token(conn, caller, token_id))
 
 
@@ -80,7 +80,7 @@ async def update_token(
     token_id: uuid.UUID,
     body: IdTokenUpdate,
     conn: DbConn,
-    caller: CurrentCaller,
+    caller: ActivePrincipal,
     address: ClientAddress,
 ) -> IdToken:
     row = await service.update(
@@ -99,7 +99,7 @@ async def update_token(
 async def block_token(
     token_id: uuid.UUID,
     conn: DbConn,
-    caller: CurrentCaller,
+    caller: ActivePrincipal,
     address: ClientAddress,
     body: BlockRequest | None = None,
 ) -> IdToken:
@@ -109,14 +109,14 @@ async def block_token(
 
 @router.post("/{token_id}/unblock", response_model=IdToken)
 async def unblock_token(
-    token_id: uuid.UUID, conn: DbConn, caller: CurrentCaller, address: ClientAddress
+    token_id: uuid.UUID, conn: DbConn, caller: ActivePrincipal, address: ClientAddress
 ) -> IdToken:
     return await _shape(conn, await service.unblock(conn, caller, token_id, address))
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_token(
-    token_id: uuid.UUID, conn: DbConn, caller: CurrentCaller, address: ClientAddress
+    token_id: uuid.UUID, conn: DbConn, caller: ActivePrincipal, address: ClientAddress
 ) -> Response:
     await service.delete(conn, caller, token_id, address)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,8 +16,9 @@ import structlog
 from asyncpg import Record
 
 from services.identity.audit import repository as audit
-from services.identity.context import Caller
+from services.identity.context import require, staff_or_scope, user_id_of
 from services.identity.id_tokens import decisions, repository
+from shared.auth.jwt import Principal
 from shared.db import Connection
 from shared.problems import Conflict, Forbidden, Invalid, NotFound
 
@@ -32,16 +33,21 @@ def normalise_uid(uid: str) -> str:
     return uid.strip().upper()
 
 
-async def _visible(conn: Connection, caller: Caller, token_id: uuid.UUID) -> Record:
+def _reader(caller: Principal) -> bool:
+    """Staff, or a service account with `id-tokens:read` (e.g. connectivity's decision lookup)."""
+    return staff_or_scope(caller, "id-tokens:read")
+
+
+async def _visible(conn: Connection, caller: Principal, token_id: uuid.UUID) -> Record:
     row = await repository.token_by_id(conn, token_id)
-    if row is None or (not caller.is_staff and str(row["user_id"]) != caller.subject):
+    if row is None or (not _reader(caller) and str(row["user_id"]) != caller.subject):
         raise NotFound("No id-token with this id.")
     return row
 
 
 async def register(
     conn: Connection,
-    caller: Caller,
+    caller: Principal,
     *,
     kind: str,
     uid: str | None,
@@ -51,8 +57,8 @@ async def register(
     address: str | None,
 ) -> Record:
     if user_id is not None or expires_at is not None:
-        caller.require(*MANAGERS)
-    owner = user_id or caller.user_id
+        require(caller, *MANAGERS)
+    owner = user_id or user_id_of(caller)
     await repository.lock_user(conn, owner)
     status = await repository.user_status(conn, owner)
     if status is None or status == "deleted":
@@ -95,16 +101,16 @@ async def register(
 
 async def list_tokens(
     conn: Connection,
-    caller: Caller,
+    caller: Principal,
     *,
     user_id: uuid.UUID | None,
     status: str | None,
     limit: int,
     offset: int,
 ) -> list[Record]:
-    if not caller.is_staff:
+    if not _reader(caller):
         # A driver's list is their own, whatever they ask for.
-        user_id = caller.user_id
+        user_id = user_id_of(caller)
     return list(
         await repository.list_tokens(
             conn, user_id=user_id, status=status, limit=limit, offset=offset
@@ -112,13 +118,13 @@ async def list_tokens(
     )
 
 
-async def get_token(conn: Connection, caller: Caller, token_id: uuid.UUID) -> Record:
+async def get_token(conn: Connection, caller: Principal, token_id: uuid.UUID) -> Record:
     return await _visible(conn, caller, token_id)
 
 
 async def _save(
     conn: Connection,
-    caller: Caller,
+    caller: Principal,
     row: Record,
     *,
     status: str,
@@ -144,11 +150,15 @@ async def _save(
 
 
 async def block(
-    conn: Connection, caller: Caller, token_id: uuid.UUID, reason: str | None, address: str | None
+    conn: Connection,
+    caller: Principal,
+    token_id: uuid.UUID,
+    reason: str | None,
+    address: str | None,
 ) -> Record:
     row = await _visible(conn, caller, token_id)
     if str(row["user_id"]) != caller.subject:
-        caller.require(*MANAGERS)  # anyone may block their own token (a lost card)
+        require(caller, *MANAGERS)  # anyone may block their own token (a lost card)
     if row["status"] == "blocked":
         return row
     return await _save(
@@ -165,10 +175,10 @@ async def block(
 
 
 async def unblock(
-    conn: Connection, caller: Caller, token_id: uuid.UUID, address: str | None
+    conn: Connection, caller: Principal, token_id: uuid.UUID, address: str | None
 ) -> Record:
     row = await _visible(conn, caller, token_id)
-    caller.require(*MANAGERS)
+    require(caller, *MANAGERS)
     if row["status"] == "active":
         return row
     return await _save(
@@ -185,7 +195,7 @@ async def unblock(
 
 async def update(
     conn: Connection,
-    caller: Caller,
+    caller: Principal,
     token_id: uuid.UUID,
     *,
     label: str | None,
@@ -195,9 +205,9 @@ async def update(
 ) -> Record:
     """Change the fields named in `fields` (the ones the request body set)."""
     row = await _visible(conn, caller, token_id)
-    if "expires_at" in fields:
-        caller.require(*MANAGERS)
-    else:
+    if "expires_at" in fields or str(row["user_id"]) != caller.subject:
+        require(caller, *MANAGERS)
+    if "expires_at" not in fields:
         expires_at = row["expires_at"]
     if "label" not in fields:
         label = row["label"]
@@ -217,11 +227,11 @@ async def update(
 
 
 async def delete(
-    conn: Connection, caller: Caller, token_id: uuid.UUID, address: str | None
+    conn: Connection, caller: Principal, token_id: uuid.UUID, address: str | None
 ) -> None:
     row = await _visible(conn, caller, token_id)
-    if caller.is_staff:
-        caller.require(*MANAGERS)
+    if caller.is_staff or str(row["user_id"]) != caller.subject:
+        require(caller, *MANAGERS)
     await repository.delete_token(conn, row["id"])
     await decisions.reconcile(conn, row["uid"], kind=row["kind"])
     await audit.record(
@@ -233,7 +243,7 @@ async def delete(
     )
 
 
-async def decision_for_uid(conn: Connection, caller: Caller, uid: str) -> decisions.Verdict:
-    if not caller.is_staff:
+async def decision_for_uid(conn: Connection, caller: Principal, uid: str) -> decisions.Verdict:
+    if not _reader(caller):
         raise Forbidden("Only staff and services can look up decisions by UID.")
     return await decisions.current(conn, normalise_uid(uid))

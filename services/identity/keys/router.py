@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.identity.context import ClientAddress, CurrentCaller, IdentityDep
+from services.identity.context import ActivePrincipal, ClientAddress, IdentityDep, require
 from services.identity.keys import repository
 from shared.service import DbConn
 
@@ -37,8 +37,8 @@ async def jwks(conn: DbConn, identity: IdentityDep) -> JSONResponse:
 
 
 @router.get("/v1/auth/keys", response_model=list[SigningKey])
-async def list_keys(conn: DbConn, caller: CurrentCaller) -> list[SigningKey]:
-    caller.require("admin")
+async def list_keys(conn: DbConn, caller: ActivePrincipal) -> list[SigningKey]:
+    require(caller, "admin")
     return [
         SigningKey(
             kid=row["kid"],
@@ -53,8 +53,8 @@ async def list_keys(conn: DbConn, caller: CurrentCaller) -> list[SigningKey]:
 
 @router.post("/v1/auth/keys/rotate", status_code=status.HTTP_201_CREATED, response_model=Rotation)
 async def rotate_key(
-    conn: DbConn, identity: IdentityDep, caller: CurrentCaller, address: ClientAddress
+    conn: DbConn, identity: IdentityDep, caller: ActivePrincipal, address: ClientAddress
 ) -> Rotation:
-    caller.require("admin")
+    require(caller, "admin")
     kid, retired = await identity.keys.rotate(conn, actor_id=caller.subject, address=address)
     return Rotation(kid=kid, retired_kid=retired)

@@ -137,7 +137,14 @@ class SigningKeys:
     # -- signing ---------------------------------------------------------------------------
 
     async def issue_access_token(
-        self, conn: Connection, *, subject: str, roles: list[str], issuer: str, audience: str
+        self,
+        conn: Connection,
+        *,
+        subject: str,
+        roles: list[str],
+        issuer: str,
+        audience: str,
+        scope: str | None = None,
     ) -> str:
         # The active kid is read in the caller's transaction on every issue, so a rotation made
         # by another replica takes effect at once and a retired key signs nothing new.
@@ -149,17 +156,21 @@ class SigningKeys:
         else:
             kid, pem = str(row["kid"]), bytes(row["private_pem_encrypted"])
         key = self._load_private(kid, pem)
-        now = int(time.time())
-        claims = {
+        # Milliseconds in `iat` (a NumericDate may have a fraction, RFC 7519 §2): a revocation
+        # at 12:00:00.400 must not also refuse a token issued after it, at 12:00:00.700.
+        now = round(time.time(), 3)
+        claims: dict[str, Any] = {
             "iss": issuer,
             "aud": audience,
             "sub": subject,
             "roles": roles,
             "iat": now,
-            "nbf": now,
-            "exp": now + self.access_token_ttl_s,
+            "nbf": int(now),
+            "exp": int(now) + self.access_token_ttl_s,
             "jti": uuid.uuid4().hex,
         }
+        if scope is not None:
+            claims["scope"] = scope  # RFC 9068 §2.2.3: space-separated
         token: str = jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
         return token
 

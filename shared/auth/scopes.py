@@ -1,0 +1,18 @@
+"""The scopes a service account may hold: its explicit permissions, never blanket staff power.
+
+Identity refuses to create a client with a scope not listed here; a service checks the ones
+its routes need with `shared.auth.deps.require_scope`. Tokens carry them in the RFC 9068
+`scope` claim (space-separated).
+"""
+
+from __future__ import annotations
+
+KNOWN_SCOPES: dict[str, str] = {
+    "chargepoints:read": "read charge points, their connectors and status",
+    "sessions:read": "read charging sessions",
+    "commands:reserve": "send ReserveNow / CancelReservation to a charger",
+    "commands:start": "send RemoteStartTransaction / RequestStartTransaction",
+    "commands:stop": "send RemoteStopTransaction / RequestStopTransaction",
+    "id-tokens:read": "read id-tokens and look up the authorisation decision for a UID",
+    "users:read": "read user accounts (no credentials)",
+}
