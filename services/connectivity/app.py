@@ -51,6 +51,11 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
     hub: Hub
 
     async def on_database_ready(runtime: ServiceRuntime) -> None:
+        # The replica id is stable across restarts: chargers this replica held before a crash
+        # are released (offline) before it accepts a connection, or commands would be routed
+        # to a replica that no longer holds them.
+        async with runtime.transaction() as conn:
+            await cp_service.replica_stopped(conn, settings.replica_id)
         if settings.seed_file:
             async with runtime.transaction() as conn:
                 count = await cp_service.seed(conn, Path(settings.seed_file))

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
+import os
+import socket
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+
+def default_replica_id() -> str:
+    """The pod name (Kubernetes sets HOSTNAME to it) or the host name: stable across restarts.
+
+    The id names this replica's consumer groups and presence rows; a restart that keeps it
+    resumes its consumer groups instead of reading a day of commands again.
+    """
+    return os.environ.get("HOSTNAME") or socket.gethostname()
 
 
 class Settings(ServiceSettings):
@@ -43,7 +53,8 @@ class Settings(ServiceSettings):
     # A replica whose heartbeat is older than this no longer counts as holding its chargers.
     replica_heartbeat_s: float = 2.0
     replica_stale_s: float = 10.0
-    replica_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Two live replicas must never share an id (they would release each other's chargers).
+    replica_id: str = Field(default_factory=default_replica_id, min_length=1, max_length=200)
 
     frame_log_enabled: bool = True
     frame_log_retention_days: int = 14

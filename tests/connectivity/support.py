@@ -89,6 +89,8 @@ def settings_for(dsn: str, **overrides: Any) -> Settings:
         "database_url": SecretStr(dsn),
         "ocpp_port": free_port(),
         "consumer_group_suffix": unique(".test"),
+        # Replicas in one test process share a host name: each gets an id of its own.
+        "replica_id": unique("replica"),
         "flush_interval_s": 0.05,
         "session_update_interval_s": 0.0,
         "db_pool_max_size": 10,
