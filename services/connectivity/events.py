@@ -35,21 +35,22 @@ class CommandExecutor:
     async def on_command(self, conn: Connection, envelope: Envelope) -> None:
         event = envelope.payload(CommandRequested)
         holds = event.charge_point_id in self.hub.connections
-        if await command_service.accept_requested(
+        payload = await command_service.accept_requested(
             conn, event, envelope.time, holds=holds, stale_s=self.hub.settings.replica_stale_s
-        ):
+        )
+        if payload is not None:
             # Executed outside the consumer's transaction: a slow charger must not hold up the
             # partition or keep a database connection busy.
-            self.hub.spawn(self.execute(event))
+            self.hub.spawn(self.execute(event, payload))
 
-    async def execute(self, event: CommandRequested) -> None:
+    async def execute(self, event: CommandRequested, payload: dict[str, Any]) -> None:
         command_id = UUID(event.command_id)
         conn = self.hub.connections.get(event.charge_point_id)
         status, response = "Offline", None
         error: str | None = "The charge point is offline."
         if conn is not None:
             try:
-                answer: Any = await conn.send_call(event.action, event.payload, event.timeout_s)
+                answer: Any = await conn.send_call(event.action, payload, event.timeout_s)
                 status, response, error = "Answered", answer, None
             except OCPPError as exc:
                 status, error = "CallError", f"{exc.code}: {exc.description}"

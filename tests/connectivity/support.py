@@ -53,9 +53,9 @@ class StaticKeys:
         return _PUBLIC_JWK if kid == KID else None
 
 
-def token(subject: str, *roles: str) -> str:
+def token(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> str:
     issued = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "iss": "ladda-identity",
         "aud": "ladda",
         "sub": subject,
@@ -64,11 +64,13 @@ def token(subject: str, *roles: str) -> str:
         "exp": issued + 900,
         "jti": uuid.uuid4().hex,
     }
+    if scopes:
+        claims["scope"] = " ".join(scopes)
     return str(jwt.encode(claims, _PEM, algorithm="ES256", headers={"kid": KID}))
 
 
-def auth(subject: str, *roles: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(subject, *roles)}"}
+def auth(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(subject, *roles, scopes=scopes)}"}
 
 
 OPERATOR = auth("operator-1", "operator")
