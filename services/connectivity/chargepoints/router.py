@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from services.connectivity.access import ChargePointManager, ChargePointReader
 from services.connectivity.chargepoints import service
@@ -18,7 +18,6 @@ from services.connectivity.chargepoints.schemas import (
     SiteOut,
     StatusHistoryOut,
 )
-from services.connectivity.ocpp.hub import Hub
 from shared.service import DbConn
 
 router = APIRouter(prefix="/v1/charge-points", tags=["charge points"])
@@ -65,22 +64,17 @@ async def approve(cp_id: str, conn: DbConn, _: ChargePointManager) -> ChargePoin
 
 
 @router.post("/{cp_id}/retire")
-async def retire(
-    cp_id: str, conn: DbConn, _: ChargePointManager, request: Request
-) -> ChargePointOut:
-    retired = await service.retire(conn, cp_id)
-    # A retired charger may not stay connected; its next handshake is refused (401).
-    hub: Hub = request.app.state.hub
-    live = hub.connections.get(cp_id)
-    if live is not None:
-        hub.spawn(live.transport.close(1008, "retired"))
-    return retired
+async def retire(cp_id: str, conn: DbConn, _: ChargePointManager) -> ChargePointOut:
+    """Retire: every replica closes the charger's connection; its next handshake gets 401."""
+    return await service.retire(conn, cp_id)
 
 
 @router.post("/{cp_id}/password")
 async def set_password(
     cp_id: str, body: PasswordChange, conn: DbConn, _: ChargePointManager
 ) -> ChargePointWithPassword:
+    """The new password is in this answer and nowhere else; the charger's connection, opened
+    with the old one, is closed on every replica."""
     charge_point, password = await service.set_password(conn, cp_id, body.password)
     return ChargePointWithPassword(**charge_point.model_dump(), password=password)
 
