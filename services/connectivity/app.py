@@ -22,6 +22,7 @@ from services.connectivity.events import build_consumers
 from services.connectivity.framelog.router import router as frames
 from services.connectivity.ocpp.hub import Hub
 from services.connectivity.ocpp.server import OcppServer
+from services.connectivity.retention.service import RetentionJob
 from services.connectivity.sessions.router import router as sessions
 from services.connectivity.settings import Settings
 from shared.auth.jwt import KeySource
@@ -66,7 +67,9 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         return build_consumers(runtime, hub)
 
     def background(runtime: ServiceRuntime) -> Sequence[Coroutine[Any, Any, None]]:
-        return [server.run(), hub.run_flusher(), hub.run_housekeeping()]
+        assert runtime.pool is not None
+        retention = RetentionJob(runtime.pool, settings)
+        return [server.run(), hub.run_flusher(), hub.run_housekeeping(), retention.run()]
 
     runtime = ServiceRuntime(
         name="connectivity",
