@@ -11,7 +11,7 @@ import pytest
 
 from services.connectivity.commands.secrets import names_secret, redact
 from shared.events.topics import CONNECTIVITY_COMMAND_RESULTS, CONNECTIVITY_COMMANDS
-from tests.connectivity.clients import charger, raw
+from tests.connectivity.clients import basic, charger, raw
 from tests.connectivity.support import (
     OPERATOR,
     EventWatcher,
@@ -20,6 +20,7 @@ from tests.connectivity.support import (
     running,
     settings_for,
 )
+from tests.connectivity.test_registry import handshake_status
 
 SETTINGS = {"replica_heartbeat_s": 0.2}
 SECRET = "a-brand-new-secret-key-123"
@@ -185,3 +186,53 @@ async def test_a_chargers_password_is_shown_only_in_the_answer_that_set_it(
         text = (await service.http.get(path, headers=OPERATOR)).text
         assert first not in text and second not in text and '"password"' not in text, path
     assert await stored_anywhere(service, second) == []
+
+
+async def test_a_charger_that_accepts_a_new_authorization_key_is_let_in_with_it(
+    service: Service,
+) -> None:
+    """Else the charger, now presenting its new key, would be refused at its next handshake."""
+    cp_id, old = await new_charge_point(service)
+    async with charger(service.ocpp_url, cp_id, old):
+        await send(
+            service, cp_id, "ChangeConfiguration", {"key": "AuthorizationKey", "value": SECRET}
+        )
+    async with charger(service.ocpp_url, cp_id, SECRET):  # let in with the new key
+        pass
+    assert await handshake_status(service, cp_id, {"Authorization": basic(cp_id, old)}) == 401
+    # A refused change leaves the password as it was.
+    other, password = await new_charge_point(service, ocpp_version="2.0.1")
+    async with raw(service.ocpp_url, other, password, "2.0.1") as ws:
+        await registered(ws)
+        pending = asyncio.create_task(
+            send(
+                service,
+                other,
+                "SetVariables",
+                {
+                    "setVariableData": [
+                        {
+                            "attributeValue": SECRET,
+                            "component": {"name": "SecurityCtrlr"},
+                            "variable": {"name": "BasicAuthPassword"},
+                        }
+                    ]
+                },
+            )
+        )
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        rejected = {
+            "setVariableResult": [
+                {
+                    "attributeStatus": "Rejected",
+                    "component": {"name": "SecurityCtrlr"},
+                    "variable": {"name": "BasicAuthPassword"},
+                }
+            ]
+        }
+        await ws.send(json.dumps([3, frame[1], rejected]))
+        await pending
+    async with charger(service.ocpp_url, other, password, "2.0.1"):  # still the old one
+        pass
+    headers = {"Authorization": basic(other, SECRET)}
+    assert await handshake_status(service, other, headers, ["ocpp2.0.1"]) == 401

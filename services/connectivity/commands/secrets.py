@@ -62,3 +62,32 @@ def redact(payload: dict[str, Any] | None) -> tuple[dict[str, Any] | None, bool]
 
 def redacted(payload: dict[str, Any] | None) -> dict[str, Any] | None:
     return redact(payload)[0]
+
+
+_ADOPTED = ("Accepted", "RebootRequired")
+
+
+def new_charger_password(
+    action: str, payload: dict[str, Any], result: dict[str, Any]
+) -> str | None:
+    """The HTTP Basic password a charger accepted to use from now on, if this command set it.
+
+    1.6: ChangeConfiguration `AuthorizationKey`; 2.0.1: SetVariables `BasicAuthPassword`.
+    Once the charger accepts it, its next handshake comes with it.
+    """
+    if action == "ChangeConfiguration":
+        accepted = result.get("status") in _ADOPTED
+        if accepted and payload.get("key") == "AuthorizationKey":
+            return str(payload.get("value"))
+    if action == "SetVariables":
+        statuses = {
+            (item.get("component", {}).get("name"), item.get("variable", {}).get("name")): item.get(
+                "attributeStatus"
+            )
+            for item in result.get("setVariableResult", [])
+        }
+        for item in payload.get("setVariableData", []):
+            key = (item.get("component", {}).get("name"), item.get("variable", {}).get("name"))
+            if key[1] == "BasicAuthPassword" and statuses.get(key) in _ADOPTED:
+                return str(item.get("attributeValue"))
+    return None

@@ -23,7 +23,8 @@ from services.connectivity import access
 from services.connectivity.chargepoints import repository as cp_repository
 from services.connectivity.commands import repository
 from services.connectivity.commands.schemas import CommandCreate, CommandOut
-from services.connectivity.commands.secrets import redact, redacted
+from services.connectivity.commands.secrets import new_charger_password, redact, redacted
+from services.connectivity.credentials import hash_password
 from services.connectivity.sessions import repository as session_repository
 from shared.auth.jwt import Principal
 from shared.db import Connection
@@ -135,6 +136,8 @@ async def settle(
     row = await repository.complete(conn, command_id, status, redacted(result), error)
     if row is None:
         return None
+    if status == "Answered" and result is not None:
+        await _adopt_new_password(conn, row, result)
     await repository.forget_secret(conn, command_id)
     await _publish_result(conn, row)
     if status == "Answered" and result is not None:
@@ -147,6 +150,24 @@ async def settle(
         charge_point_id=row["charge_point_id"],
     )
     return row
+
+
+async def _adopt_new_password(
+    conn: Connection, row: asyncpg.Record, result: dict[str, Any]
+) -> None:
+    """A charger that accepted a new AuthorizationKey / BasicAuthPassword will present it at its
+    next handshake: store its hash, or the charger would lock itself out."""
+    if row["action"] not in ("ChangeConfiguration", "SetVariables"):
+        return
+    clear = await repository.clear_payload(conn, row["id"])
+    password = clear and new_charger_password(row["action"], clear, result)
+    if password:
+        await cp_repository.update(
+            conn, row["charge_point_id"], {"password_hash": hash_password(password)}
+        )
+        log.info(
+            "connectivity.charge_point.password_adopted", charge_point_id=row["charge_point_id"]
+        )
 
 
 async def _side_effects(conn: Connection, row: asyncpg.Record, result: dict[str, Any]) -> None:
