@@ -56,14 +56,16 @@ def partition_name(table: str, day: date) -> str:
 
 
 async def partitions(conn: Connection, table: str) -> list[Partition]:
-    """The partitions of a table with their bounds (read in UTC)."""
-    await conn.execute("set local timezone to 'UTC'")
-    rows = await conn.fetch(
-        """select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
-             from pg_inherits i join pg_class c on c.oid = i.inhrelid
-            where i.inhparent = $1::regclass order by c.relname""",
-        table,
-    )
+    """The partitions of a table with their bounds."""
+    async with conn.transaction():
+        # Bounds are printed in the session's time zone and date style: make them parseable.
+        await conn.execute("set local timezone to 'UTC'; set local datestyle to 'ISO'")
+        rows = await conn.fetch(
+            """select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
+                 from pg_inherits i join pg_class c on c.oid = i.inhrelid
+                where i.inhparent = $1::regclass order by c.relname""",
+            table,
+        )
     found = []
     for row in rows:
         match = _BOUND.search(row["bound"])
