@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -143,6 +144,29 @@ async def create_charge_point(conn: Connection, **overrides: Any) -> tuple[str, 
     if approval == "approved":
         await cp_service.approve(conn, charge_point.id)
     return charge_point.id, password
+
+
+async def create_session(conn: Connection, **overrides: Any) -> uuid.UUID:
+    """A charging session row (active, of driver-2 unless overridden); returns its id."""
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "charge_point_id": unique("CP"),
+        "ocpp_version": "1.6",
+        "connector_id": 1,
+        "transaction_id": unique("tx"),
+        "id_tag": unique("TAG"),
+        "user_id": "driver-2",
+        "auth_status": "Accepted",
+        "started_at": datetime.now(UTC),
+        **overrides,
+    }
+    await conn.execute(
+        f"insert into charging_sessions ({', '.join(values)}) "
+        f"values ({', '.join(f'${i + 1}' for i in range(len(values)))})",
+        *values.values(),
+    )
+    session_id: uuid.UUID = values["id"]
+    return session_id
 
 
 async def new_charge_point(service: Service, **overrides: Any) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from services.connectivity.sessions import repository as sessions
 from services.connectivity.sessions.schemas import Sample
 from services.connectivity.settings import Settings
 from shared.db import create_pool, migrate
-from tests.connectivity.test_role_matrix import create_session
+from tests.connectivity.support import create_session
 from tests.helpers.stack import fresh_database
 
 NOW = datetime.now(UTC)

@@ -8,16 +8,13 @@ an entry below fails `test_every_route_has_a_matrix_entry`.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from shared.db import Connection
-from tests.connectivity.support import Service, auth, new_charge_point
+from tests.connectivity.support import Service, auth, create_session, new_charge_point
 from tests.connectivity.test_commands import COMMANDS_16, COMMANDS_201
 from tests.helpers.stack import unique
 
@@ -142,28 +139,6 @@ def routes(service: Service) -> list[tuple[str, str]]:
             found += [(m, path) for m in sorted(methods or ()) if m != "HEAD"]
     assert len(found) > 20, found  # the walk must see the API, not only the docs routes
     return found
-
-
-async def create_session(conn: Connection, **overrides: Any) -> uuid.UUID:
-    values: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "charge_point_id": unique("CP"),
-        "ocpp_version": "1.6",
-        "connector_id": 1,
-        "transaction_id": unique("tx"),
-        "id_tag": unique("TAG"),
-        "user_id": "driver-2",
-        "auth_status": "Accepted",
-        "started_at": datetime.now(UTC),
-        **overrides,
-    }
-    await conn.execute(
-        f"insert into charging_sessions ({', '.join(values)}) "
-        f"values ({', '.join(f'${i + 1}' for i in range(len(values)))})",
-        *values.values(),
-    )
-    session_id: uuid.UUID = values["id"]
-    return session_id
 
 
 @pytest.fixture(scope="module")
