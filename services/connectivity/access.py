@@ -85,6 +85,15 @@ def may_send(principal: Principal, action: str) -> bool:
     return principal.has_any({SUPPORT}) and action in SUPPORT_COMMANDS
 
 
+# Stopping a transaction: support and service accounts only stop one the platform knows to be
+# live on that charger ("RemoteStop of a session"); operators may stop anything.
+STOP_COMMANDS = frozenset({"RemoteStopTransaction", "RequestStopTransaction"})
+
+
+def stops_only_live_sessions(principal: Principal) -> bool:
+    return principal.is_service or not principal.has_any(MANAGERS)
+
+
 def check_command(principal: Principal, action: str) -> None:
     if not may_send(principal, action):
         raise Forbidden(f"You may not send {action} to a charge point.")

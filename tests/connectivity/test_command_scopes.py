@@ -65,10 +65,19 @@ async def test_a_command_from_another_service_beyond_its_scopes_is_refused_and_n
         reserved = await publish_command(
             cp_id, "ReserveNow", COMMANDS_16["ReserveNow"], ["commands:reserve"]
         )
-        done = await results.wait_for("command.completed", cp_id, count=3)
+        # Payment may stop a session, not a transaction the platform has never seen.
+        stopped = await publish_command(
+            cp_id, "RemoteStopTransaction", {"transactionId": 999}, ["commands:start"]
+        )
+        done = await results.wait_for("command.completed", cp_id, count=4)
         received = [action for action, _ in cp.received]
     outcomes = {e.data["command_id"]: e.data["outcome"] for e in done}
-    assert outcomes == {started: "Refused", firmware: "Refused", reserved: "Answered"}
+    assert outcomes == {
+        started: "Refused",
+        firmware: "Refused",
+        reserved: "Answered",
+        stopped: "Refused",
+    }
     assert received == ["ReserveNow"]
     row = await service.pool.fetchrow(
         "select status, requested_by, error from commands where id = $1", uuid.UUID(started)

@@ -221,6 +221,14 @@ async def test_each_command_action_is_sent_only_by_the_roles_and_scopes_allowed(
 ) -> None:
     cp_id, _ = await new_charge_point(service, ocpp_version=version)
     commands = COMMANDS_16 if version == "1.6" else COMMANDS_201
+    # The transaction the stop commands name is a live session on the charger.
+    async with service.pool.acquire() as conn:
+        await create_session(
+            conn,
+            charge_point_id=cp_id,
+            ocpp_version=version,
+            transaction_id="1" if version == "1.6" else "tx-1",
+        )
     wrong = []
     for role, headers in ROLES.items():
         may = allowed_actions(role, version)
@@ -252,6 +260,25 @@ async def test_support_cannot_provision_change_passwords_or_configure(service: S
         headers=support,
     )
     assert [provision.status_code, password.status_code, firmware.status_code] == [403] * 3
+
+
+async def test_support_stops_only_a_live_session(service: Service) -> None:
+    """A RemoteStop names a session: support cannot stop transactions the platform has not seen."""
+    cp_id, _ = await new_charge_point(service)
+    async with service.pool.acquire() as conn:
+        await create_session(conn, charge_point_id=cp_id, transaction_id="41", status="stopped")
+
+    async def stop(transaction_id: int, role: str) -> int:
+        response = await service.http.post(
+            f"/v1/charge-points/{cp_id}/commands",
+            json={"action": "RemoteStopTransaction", "payload": {"transactionId": transaction_id}},
+            headers=ROLES[role],
+        )
+        return response.status_code
+
+    assert await stop(41, "support") == 409  # stopped already
+    assert await stop(999, "service+commands:start") == 409  # never seen
+    assert await stop(999, "operator") == 200  # operators may stop what the platform lost
 
 
 async def test_a_service_account_without_scopes_has_no_staff_power(service: Service) -> None:

@@ -213,6 +213,12 @@ async def request(
     if charge_point["approval"] == "retired":
         raise Conflict(f"Charge point {cp_id} is retired.")
     check_payload(charge_point["ocpp_version"], data.action, data.payload)
+    if (
+        data.action in access.STOP_COMMANDS
+        and access.stops_only_live_sessions(requester)
+        and not await _stops_a_live_session(conn, cp_id, data.payload)
+    ):
+        raise Conflict(f"No active session with this transaction on {cp_id}.")
     command_id = uuid.uuid4()
     timeout = data.timeout_s or default_timeout_s
     stored, has_secret = redact(data.payload)
@@ -245,6 +251,13 @@ async def request(
         key=cp_id,
     )
     return to_out(row)
+
+
+async def _stops_a_live_session(conn: Connection, cp_id: str, payload: dict[str, Any]) -> bool:
+    """The stop command names a transaction that is an active session on this charger."""
+    transaction_id = str(payload.get("transactionId"))
+    session = await session_repository.session_by_transaction(conn, cp_id, transaction_id)
+    return session is not None and session["status"] == "active"
 
 
 async def await_result(pool: asyncpg.Pool, command_id: str, timeout_s: float) -> CommandOut:
@@ -285,7 +298,7 @@ async def list_for(conn: Connection, cp_id: str, limit: int, reader: Principal) 
 # -- the consuming side (every replica) -------------------------------------------------------
 
 
-async def _refuse(conn: Connection, command_id: UUID, event: CommandRequested) -> None:
+async def _refuse(conn: Connection, command_id: UUID, event: CommandRequested, reason: str) -> None:
     """Record and answer a command whose requester may not send it; never executed."""
     row = await repository.insert(
         conn,
@@ -296,7 +309,7 @@ async def _refuse(conn: Connection, command_id: UUID, event: CommandRequested) -
         event.timeout_s,
         event.requested_by,
         status="Refused",
-        error=f"The requester's scopes do not allow {event.action}.",
+        error=reason,
     )
     if row is None:
         return  # another replica recorded it first
@@ -308,6 +321,7 @@ async def _refuse(conn: Connection, command_id: UUID, event: CommandRequested) -
         requested_by=event.requested_by,
         scopes=event.requested_scopes,
         charge_point_id=event.charge_point_id,
+        reason=reason,
     )
 
 
@@ -333,7 +347,14 @@ async def accept_requested(
         if await cp_repository.get(conn, event.charge_point_id) is None:
             return None  # not one of our chargers
         if not access.scopes_permit(event.requested_scopes, event.action):
-            await _refuse(conn, command_id, event)
+            reason = f"The requester's scopes do not allow {event.action}."
+            await _refuse(conn, command_id, event, reason)
+            return None
+        if event.action in access.STOP_COMMANDS and not await _stops_a_live_session(
+            conn, event.charge_point_id, event.payload
+        ):
+            reason = "No active session with this transaction on the charge point."
+            await _refuse(conn, command_id, event, reason)
             return None
         row = await repository.insert(
             conn,
