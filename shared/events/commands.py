@@ -1,7 +1,9 @@
 """Remote commands to chargers and their results (`connectivity.commands.v1` / `.command-results.v1`).
 
-Any service may request a command by publishing `CommandRequested` keyed by the charge point id;
-the connectivity replica holding the charger's connection executes it and publishes the result.
+Any service may request a command by publishing `CommandRequested` keyed by the charge point id,
+naming its service account and that account's scopes (`requested_by`, `requested_scopes`): the
+connectivity replica holding the charger's connection executes it if the scopes allow the action
+(else the outcome is `Refused`) and publishes the result.
 """
 
 from __future__ import annotations
