@@ -46,6 +46,32 @@ async def record_processed(conn: Connection, consumer: str, envelope: Envelope) 
     return bool(inserted)
 
 
+async def purge_processed(
+    pool: asyncpg.Pool, *, retention_days: float, batch_size: int = 5000
+) -> int:
+    """Forget inbox rows older than the retention, one transaction per batch; rows deleted.
+
+    The inbox only has to outlive re-delivery: a crash between effect and offset commit
+    (seconds), or a consumer group whose committed offsets Kafka expired
+    (`offsets.retention.minutes`, 7 days by default) and that reads its topics again. Keep
+    `retention_days` above the latter, plus the longest outage to survive.
+    """
+    total = 0
+    while True:
+        async with pool.acquire() as conn:
+            status = await conn.execute(
+                """delete from inbox where ctid = any(array(
+                       select ctid from inbox
+                        where processed_at < now() - $1::float8 * interval '1 day' limit $2))""",
+                retention_days,
+                batch_size,
+            )
+        deleted = int(status.split()[-1])
+        total += deleted
+        if deleted < batch_size:
+            return total
+
+
 class EventConsumer:
     def __init__(
         self,

@@ -22,6 +22,7 @@ from services.connectivity.events import build_consumers
 from services.connectivity.framelog.router import router as frames
 from services.connectivity.ocpp.hub import Hub
 from services.connectivity.ocpp.server import OcppServer
+from services.connectivity.retention.service import RetentionJob
 from services.connectivity.sessions.router import router as sessions
 from services.connectivity.settings import Settings
 from shared.auth.jwt import KeySource
@@ -51,6 +52,11 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
     hub: Hub
 
     async def on_database_ready(runtime: ServiceRuntime) -> None:
+        # The replica id is stable across restarts: chargers this replica held before a crash
+        # are released (offline) before it accepts a connection, or commands would be routed
+        # to a replica that no longer holds them.
+        async with runtime.transaction() as conn:
+            await cp_service.replica_stopped(conn, settings.replica_id)
         if settings.seed_file:
             async with runtime.transaction() as conn:
                 count = await cp_service.seed(conn, Path(settings.seed_file))
@@ -61,7 +67,9 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         return build_consumers(runtime, hub)
 
     def background(runtime: ServiceRuntime) -> Sequence[Coroutine[Any, Any, None]]:
-        return [server.run(), hub.run_flusher(), hub.run_housekeeping()]
+        assert runtime.pool is not None
+        retention = RetentionJob(runtime.pool, settings)
+        return [server.run(), hub.run_flusher(), hub.run_housekeeping(), retention.run()]
 
     runtime = ServiceRuntime(
         name="connectivity",

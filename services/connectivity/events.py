@@ -1,8 +1,10 @@
-"""Consumers: id-token decisions into the local copy, and commands for chargers this replica holds."""
+"""Consumers: id-token decisions into the local copy; commands for and cut-offs of the chargers
+this replica holds."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -14,10 +16,11 @@ from services.connectivity.commands import service as command_service
 from services.connectivity.ocpp.hub import Hub
 from services.connectivity.sessions import service as session_service
 from shared.db import Connection
+from shared.events.chargepoints import ChargePointCutOff
 from shared.events.commands import CommandRequested
 from shared.events.envelope import Envelope
 from shared.events.identity import IdTokenDecisionChanged
-from shared.events.topics import CONNECTIVITY_COMMANDS, IDENTITY_ID_TOKENS
+from shared.events.topics import CHARGEPOINTS_REGISTRY, CONNECTIVITY_COMMANDS, IDENTITY_ID_TOKENS
 from shared.inbox import EventConsumer
 from shared.service import ServiceRuntime
 
@@ -35,21 +38,22 @@ class CommandExecutor:
     async def on_command(self, conn: Connection, envelope: Envelope) -> None:
         event = envelope.payload(CommandRequested)
         holds = event.charge_point_id in self.hub.connections
-        if await command_service.accept_requested(
+        payload = await command_service.accept_requested(
             conn, event, envelope.time, holds=holds, stale_s=self.hub.settings.replica_stale_s
-        ):
+        )
+        if payload is not None:
             # Executed outside the consumer's transaction: a slow charger must not hold up the
             # partition or keep a database connection busy.
-            self.hub.spawn(self.execute(event))
+            self.hub.spawn(self.execute(event, payload))
 
-    async def execute(self, event: CommandRequested) -> None:
+    async def execute(self, event: CommandRequested, payload: dict[str, Any]) -> None:
         command_id = UUID(event.command_id)
         conn = self.hub.connections.get(event.charge_point_id)
         status, response = "Offline", None
         error: str | None = "The charge point is offline."
         if conn is not None:
             try:
-                answer: Any = await conn.send_call(event.action, event.payload, event.timeout_s)
+                answer: Any = await conn.send_call(event.action, payload, event.timeout_s)
                 status, response, error = "Answered", answer, None
             except OCPPError as exc:
                 status, error = "CallError", f"{exc.code}: {exc.description}"
@@ -63,10 +67,41 @@ class CommandExecutor:
             await command_service.settle(db, command_id, status, response, error)
 
 
+class CutOff:
+    """Closes a charger's connection on this replica when it is retired or its password changes.
+
+    Every replica reads the cut-offs in a consumer group of its own. One older than this
+    replica's start (with a margin for a handshake that read the old credentials just before
+    they changed) concerns no connection here: every connection of this replica was opened
+    after it, with the credentials in force.
+    """
+
+    MARGIN = timedelta(seconds=60)
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.started_at = datetime.now(UTC)
+
+    async def on_cut_off(self, _: Connection, envelope: Envelope) -> None:
+        event = envelope.payload(ChargePointCutOff)
+        if envelope.time < self.started_at - self.MARGIN:
+            return
+        live = self.hub.connections.get(event.charge_point_id)
+        if live is None:
+            return
+        log.info(
+            "connectivity.charge_point.cut_off",
+            charge_point_id=event.charge_point_id,
+            reason=event.reason,
+        )
+        self.hub.spawn(live.transport.close(1008, event.reason.replace("_", " ")))
+
+
 def build_consumers(runtime: ServiceRuntime, hub: Hub) -> Sequence[EventConsumer]:
     assert runtime.pool is not None
     bootstrap = runtime.settings.kafka_bootstrap_servers
     executor = CommandExecutor(hub)
+    cut_off = CutOff(hub)
     return [
         EventConsumer(
             name=runtime.consumer_name("id-tokens"),
@@ -82,5 +117,13 @@ def build_consumers(runtime: ServiceRuntime, hub: Hub) -> Sequence[EventConsumer
             bootstrap_servers=bootstrap,
             topics=[CONNECTIVITY_COMMANDS.name],
             handlers={CommandRequested.event_type: executor.on_command},
+        ),
+        EventConsumer(
+            # Each replica reads every cut-off: only the one holding the charger closes it.
+            name=runtime.consumer_name(f"cut-off.{hub.replica_id}"),
+            pool=runtime.pool,
+            bootstrap_servers=bootstrap,
+            topics=[CHARGEPOINTS_REGISTRY.name],
+            handlers={ChargePointCutOff.event_type: cut_off.on_cut_off},
         ),
     ]

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
+import os
+import socket
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+
+def default_replica_id() -> str:
+    """The pod name (Kubernetes sets HOSTNAME to it) or the host name: stable across restarts.
+
+    The id names this replica's consumer groups and presence rows; a restart that keeps it
+    resumes its consumer groups instead of reading a day of commands again.
+    """
+    return os.environ.get("HOSTNAME") or socket.gethostname()
 
 
 class Settings(ServiceSettings):
@@ -43,11 +53,26 @@ class Settings(ServiceSettings):
     # A replica whose heartbeat is older than this no longer counts as holding its chargers.
     replica_heartbeat_s: float = 2.0
     replica_stale_s: float = 10.0
-    replica_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Two live replicas must never share an id (they would release each other's chargers).
+    replica_id: str = Field(default_factory=default_replica_id, min_length=1, max_length=200)
 
     frame_log_enabled: bool = True
-    frame_log_retention_days: int = 14
+    frame_log_retention_days: int = Field(14, ge=1)
     frame_log_purge_interval_s: float = 3600.0
+
+    # Retention (services/connectivity/retention): a pass every interval, deletes in batches.
+    retention_interval_s: float = Field(3600.0, gt=0)
+    retention_batch_size: int = Field(5000, ge=1)
+    # DDL on a partitioned table waits at most this long for its lock (retried next pass).
+    retention_lock_timeout_s: float = Field(2.0, gt=0)
+    # Daily partitions of meter samples and the frame log are created this many days ahead.
+    partitions_ahead_days: int = Field(3, ge=1)
+    meter_sample_retention_days: int = Field(30, ge=1)
+    command_retention_days: int = Field(90, ge=1)
+    security_event_retention_days: int = Field(365, ge=1)
+    status_history_retention_days: int = Field(90, ge=1)
+    # Longer than Kafka's committed-offset retention (7 days by default): see shared.inbox.
+    inbox_retention_days: float = Field(30.0, gt=0)
 
     # Garbage collection (see app.tune_gc): freeze start-up objects; CPython's default
     # thresholds are (700, 10, 10).

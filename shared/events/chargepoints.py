@@ -42,6 +42,27 @@ class ChargePointRegistered(EventPayload):
     approval: Approval
 
 
+class ChargePointCutOff(EventPayload):
+    """The charger must be disconnected wherever it is connected: it was retired, or its password
+    changed (the connection was opened with the old one).
+
+    Published on the registry topic under the key `<charge point id>#cut-off` (`#` never occurs
+    in an id), so compaction keeps it beside the registry entry instead of replacing it. Every
+    connectivity replica consumes it and closes the charger's WebSocket if it holds it.
+    """
+
+    event_type: ClassVar[str] = "charge-point.cut-off"
+    topic: ClassVar[Topic] = CHARGEPOINTS_REGISTRY
+
+    charge_point_id: str
+    reason: Literal["retired", "password_changed"]
+    at: datetime
+
+    @staticmethod
+    def key_for(charge_point_id: str) -> str:
+        return f"{charge_point_id}#cut-off"
+
+
 class ChargePointConnected(EventPayload):
     event_type: ClassVar[str] = "charge-point.connected"
     topic: ClassVar[Topic] = CHARGEPOINTS_STATUS

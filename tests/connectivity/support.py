@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -53,9 +54,9 @@ class StaticKeys:
         return _PUBLIC_JWK if kid == KID else None
 
 
-def token(subject: str, *roles: str) -> str:
+def token(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> str:
     issued = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "iss": "ladda-identity",
         "aud": "ladda",
         "sub": subject,
@@ -64,11 +65,13 @@ def token(subject: str, *roles: str) -> str:
         "exp": issued + 900,
         "jti": uuid.uuid4().hex,
     }
+    if scopes:
+        claims["scope"] = " ".join(scopes)
     return str(jwt.encode(claims, _PEM, algorithm="ES256", headers={"kid": KID}))
 
 
-def auth(subject: str, *roles: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(subject, *roles)}"}
+def auth(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(subject, *roles, scopes=scopes)}"}
 
 
 OPERATOR = auth("operator-1", "operator")
@@ -89,6 +92,8 @@ def settings_for(dsn: str, **overrides: Any) -> Settings:
         "database_url": SecretStr(dsn),
         "ocpp_port": free_port(),
         "consumer_group_suffix": unique(".test"),
+        # Replicas in one test process share a host name: each gets an id of its own.
+        "replica_id": unique("replica"),
         "flush_interval_s": 0.05,
         "session_update_interval_s": 0.0,
         "db_pool_max_size": 10,
@@ -139,6 +144,29 @@ async def create_charge_point(conn: Connection, **overrides: Any) -> tuple[str, 
     if approval == "approved":
         await cp_service.approve(conn, charge_point.id)
     return charge_point.id, password
+
+
+async def create_session(conn: Connection, **overrides: Any) -> uuid.UUID:
+    """A charging session row (active, of driver-2 unless overridden); returns its id."""
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "charge_point_id": unique("CP"),
+        "ocpp_version": "1.6",
+        "connector_id": 1,
+        "transaction_id": unique("tx"),
+        "id_tag": unique("TAG"),
+        "user_id": "driver-2",
+        "auth_status": "Accepted",
+        "started_at": datetime.now(UTC),
+        **overrides,
+    }
+    await conn.execute(
+        f"insert into charging_sessions ({', '.join(values)}) "
+        f"values ({', '.join(f'${i + 1}' for i in range(len(values)))})",
+        *values.values(),
+    )
+    session_id: uuid.UUID = values["id"]
+    return session_id
 
 
 async def new_charge_point(service: Service, **overrides: Any) -> tuple[str, str]:

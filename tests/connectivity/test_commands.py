@@ -259,7 +259,8 @@ async def test_a_command_published_by_another_service_is_executed_and_answered(
         action="RemoteStartTransaction",
         payload={"idTag": "BOOKED-1", "connectorId": 2},
         timeout_s=20,
-        requested_by="booking",
+        requested_by="payment",
+        requested_scopes=["commands:start"],
     )
     envelope = Envelope.wrap(payload, source="booking", subject=command_id, correlation_id=None)
     async with (

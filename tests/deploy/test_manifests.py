@@ -24,8 +24,9 @@ def _documents() -> list[dict[str, Any]]:
 
 
 def _deployment(name: str) -> dict[str, Any]:
+    """The workload of a service: a Deployment (connectivity: a StatefulSet, for stable ids)."""
     for doc in _documents():
-        if doc["kind"] == "Deployment" and doc["metadata"]["name"] == name:
+        if doc["kind"] in ("Deployment", "StatefulSet") and doc["metadata"]["name"] == name:
             return doc
     raise AssertionError(f"no Deployment {name}")
 
@@ -68,3 +69,11 @@ def test_topics_job_creates_the_topics_of_the_contract() -> None:
     command = job["spec"]["template"]["spec"]["containers"][0]["command"]
     assert command == ["python", "-m", "tools.kafka_topics"]
     assert len({t.name for t in ALL_TOPICS}) == len(ALL_TOPICS)
+
+
+def test_connectivity_replicas_take_their_stable_pod_name_as_replica_id() -> None:
+    workload = _deployment("connectivity")
+    assert workload["kind"] == "StatefulSet"
+    env = workload["spec"]["template"]["spec"]["containers"][0]["env"]
+    replica = next(e for e in env if e["name"] == "LADDA_CONNECTIVITY_REPLICA_ID")
+    assert replica["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"

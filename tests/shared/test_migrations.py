@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.db import create_pool, migrate
+from shared.db import SHARED_MIGRATIONS, create_pool, migrate
 from tests.helpers.stack import fresh_database
 
 
@@ -18,8 +18,9 @@ async def test_applied_once_in_order_and_edits_are_refused(tmp_path: Path) -> No
     pool = await create_pool(await fresh_database("test_migrations"))
     try:
         applied = await migrate(pool, folder)
+        shared = [f"shared/{path.name}" for path in sorted(SHARED_MIGRATIONS.glob("*.sql"))]
         assert applied == [
-            "shared/0001_outbox_inbox.sql",
+            *shared,  # the shared tables first (outbox, inbox, ...)
             f"{tmp_path.name}/0001_create.sql",  # recorded under the owning service's name
             f"{tmp_path.name}/0002_alter.sql",
         ]

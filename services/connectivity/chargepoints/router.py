@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
+from services.connectivity.access import ChargePointManager, ChargePointReader
 from services.connectivity.chargepoints import service
 from services.connectivity.chargepoints.schemas import (
     ChargePointCreate,
@@ -17,8 +18,6 @@ from services.connectivity.chargepoints.schemas import (
     SiteOut,
     StatusHistoryOut,
 )
-from services.connectivity.ocpp.hub import Hub
-from shared.auth.deps import StaffPrincipal
 from shared.service import DbConn
 
 router = APIRouter(prefix="/v1/charge-points", tags=["charge points"])
@@ -27,7 +26,7 @@ locations = APIRouter(prefix="/v1/locations", tags=["locations"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def provision(
-    body: ChargePointCreate, conn: DbConn, _: StaffPrincipal
+    body: ChargePointCreate, conn: DbConn, _: ChargePointManager
 ) -> ChargePointWithPassword:
     charge_point, password = await service.provision(conn, body)
     return ChargePointWithPassword(**charge_point.model_dump(), password=password)
@@ -36,7 +35,7 @@ async def provision(
 @router.get("")
 async def list_charge_points(
     conn: DbConn,
-    _: StaffPrincipal,
+    _: ChargePointReader,
     approval: Literal["pending", "approved", "retired"] | None = None,
     online: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -48,43 +47,40 @@ async def list_charge_points(
 
 
 @router.get("/{cp_id}")
-async def read(cp_id: str, conn: DbConn, _: StaffPrincipal) -> ChargePointOut:
+async def read(cp_id: str, conn: DbConn, _: ChargePointReader) -> ChargePointOut:
     return await service.get(conn, cp_id)
 
 
 @router.patch("/{cp_id}")
 async def update(
-    cp_id: str, body: ChargePointUpdate, conn: DbConn, _: StaffPrincipal
+    cp_id: str, body: ChargePointUpdate, conn: DbConn, _: ChargePointManager
 ) -> ChargePointOut:
     return await service.update(conn, cp_id, body)
 
 
 @router.post("/{cp_id}/approve")
-async def approve(cp_id: str, conn: DbConn, _: StaffPrincipal) -> ChargePointOut:
+async def approve(cp_id: str, conn: DbConn, _: ChargePointManager) -> ChargePointOut:
     return await service.approve(conn, cp_id)
 
 
 @router.post("/{cp_id}/retire")
-async def retire(cp_id: str, conn: DbConn, _: StaffPrincipal, request: Request) -> ChargePointOut:
-    retired = await service.retire(conn, cp_id)
-    # A retired charger may not stay connected; its next handshake is refused (401).
-    hub: Hub = request.app.state.hub
-    live = hub.connections.get(cp_id)
-    if live is not None:
-        hub.spawn(live.transport.close(1008, "retired"))
-    return retired
+async def retire(cp_id: str, conn: DbConn, _: ChargePointManager) -> ChargePointOut:
+    """Retire: every replica closes the charger's connection; its next handshake gets 401."""
+    return await service.retire(conn, cp_id)
 
 
 @router.post("/{cp_id}/password")
 async def set_password(
-    cp_id: str, body: PasswordChange, conn: DbConn, _: StaffPrincipal
+    cp_id: str, body: PasswordChange, conn: DbConn, _: ChargePointManager
 ) -> ChargePointWithPassword:
+    """The new password is in this answer and nowhere else; the charger's connection, opened
+    with the old one, is closed on every replica."""
     charge_point, password = await service.set_password(conn, cp_id, body.password)
     return ChargePointWithPassword(**charge_point.model_dump(), password=password)
 
 
 @router.get("/{cp_id}/connectors")
-async def connectors(cp_id: str, conn: DbConn, _: StaffPrincipal) -> list[ConnectorStatusOut]:
+async def connectors(cp_id: str, conn: DbConn, _: ChargePointReader) -> list[ConnectorStatusOut]:
     return [ConnectorStatusOut(**dict(row)) for row in await service.connectors(conn, cp_id)]
 
 
@@ -92,7 +88,7 @@ async def connectors(cp_id: str, conn: DbConn, _: StaffPrincipal) -> list[Connec
 async def status_history(
     cp_id: str,
     conn: DbConn,
-    _: StaffPrincipal,
+    _: ChargePointReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[StatusHistoryOut]:
     rows = await service.status_history(conn, cp_id, limit)

@@ -24,6 +24,7 @@ from shared.db import Connection
 from shared.events.chargepoints import (
     ChargePointBooted,
     ChargePointConnected,
+    ChargePointCutOff,
     ChargePointDisconnected,
     ChargePointFault,
     ChargePointLocation,
@@ -165,9 +166,23 @@ async def approve(conn: Connection, cp_id: str) -> ChargePointOut:
     return to_out(row)
 
 
+async def cut_off(
+    conn: Connection, cp_id: str, reason: Literal["retired", "password_changed"]
+) -> None:
+    """Every replica closes the charger's connection (see `events.CutOff`)."""
+    await enqueue(
+        conn,
+        ChargePointCutOff(charge_point_id=cp_id, reason=reason, at=now()),
+        source=SOURCE,
+        subject=cp_id,
+        key=ChargePointCutOff.key_for(cp_id),
+    )
+
+
 async def retire(conn: Connection, cp_id: str) -> ChargePointOut:
     row = await _change(conn, cp_id, {"approval": "retired"})
     await publish_registry(conn, row)
+    await cut_off(conn, cp_id, "retired")
     log.info("connectivity.charge_point.retired", charge_point_id=cp_id)
     return to_out(row)
 
@@ -177,6 +192,8 @@ async def set_password(
 ) -> tuple[ChargePointOut, str]:
     secret = password or generate_password()
     row = await _change(conn, cp_id, {"password_hash": hash_password(secret)})
+    # A connection opened with the old password may not outlive it.
+    await cut_off(conn, cp_id, "password_changed")
     log.info("connectivity.charge_point.password_set", charge_point_id=cp_id)
     return to_out(row), secret
 

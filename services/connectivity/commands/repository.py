@@ -22,11 +22,14 @@ async def insert(
     timeout_s: float,
     requested_by: str | None,
     status: str = "Pending",
+    error: str | None = None,
 ) -> asyncpg.Record | None:
+    """The new command row; None when a row with this id exists already."""
     return await conn.fetchrow(
         f"""insert into commands (id, charge_point_id, action, payload, status, requested_by,
-                                  timeout_s, completed_at)
-            values ($1, $2, $3, $4, $5, $6, $7, case when $5 = 'Pending' then null else now() end)
+                                  timeout_s, error, completed_at)
+            values ($1, $2, $3, $4, $5, $6, $7, $8,
+                    case when $5 = 'Pending' then null else now() end)
             on conflict (id) do nothing
             returning {_COLUMNS}""",  # noqa: S608
         command_id,
@@ -36,6 +39,7 @@ async def insert(
         status,
         requested_by,
         timeout_s,
+        error,
     )
 
 
@@ -61,10 +65,34 @@ async def complete(
     )
 
 
-async def list_for(conn: Connection, cp_id: str, limit: int) -> list[asyncpg.Record]:
+async def list_for(
+    conn: Connection, cp_id: str, limit: int, requested_by: str | None
+) -> list[asyncpg.Record]:
+    """The charger's commands, newest first; only those of `requested_by` when given."""
     return await conn.fetch(
         f"select {_COLUMNS} from commands where charge_point_id = $1 "  # noqa: S608
-        "order by requested_at desc limit $2",
+        "and ($3::text is null or requested_by = $3) order by requested_at desc limit $2",
         cp_id,
         limit,
+        requested_by,
     )
+
+
+# -- clear payloads of commands that carry a secret, until they settle ----------------------
+
+
+async def withhold_secret(conn: Connection, command_id: UUID, payload: dict[str, Any]) -> None:
+    await conn.execute(
+        "insert into command_secrets (command_id, payload) values ($1, $2)", command_id, payload
+    )
+
+
+async def clear_payload(conn: Connection, command_id: UUID) -> dict[str, Any] | None:
+    payload: dict[str, Any] | None = await conn.fetchval(
+        "select payload from command_secrets where command_id = $1", command_id
+    )
+    return payload
+
+
+async def forget_secret(conn: Connection, command_id: UUID) -> None:
+    await conn.execute("delete from command_secrets where command_id = $1", command_id)

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from services.connectivity.access import CommandReader, CommandSender
 from services.connectivity.commands import service
 from services.connectivity.commands.schemas import CommandCreate, CommandOut
 from services.connectivity.settings import Settings
-from shared.auth.deps import StaffPrincipal
 from shared.service import DbConn, Runtime
 
 router = APIRouter(prefix="/v1/charge-points/{cp_id}/commands", tags=["commands"])
@@ -20,9 +20,10 @@ async def send_command(
     cp_id: str,
     body: CommandCreate,
     runtime: Runtime,
-    principal: StaffPrincipal,
+    principal: CommandSender,
     response: Response,
 ) -> CommandOut:
+    """Send an OCPP command; who may send which action is in the README's role matrix."""
     settings = runtime.settings
     assert isinstance(settings, Settings)
     # Its own transaction, committed before waiting: the command must reach Kafka meanwhile.
@@ -31,7 +32,7 @@ async def send_command(
             conn,
             cp_id,
             body,
-            requested_by=principal.subject,
+            requester=principal,
             default_timeout_s=settings.command_timeout_s,
             stale_s=settings.replica_stale_s,
         )
@@ -50,12 +51,14 @@ async def send_command(
 async def list_commands(
     cp_id: str,
     conn: DbConn,
-    _: StaffPrincipal,
+    principal: CommandReader,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[CommandOut]:
-    return await service.list_for(conn, cp_id, limit)
+    return await service.list_for(conn, cp_id, limit, principal)
 
 
 @router.get("/{command_id}")
-async def read_command(cp_id: str, command_id: str, conn: DbConn, _: StaffPrincipal) -> CommandOut:
-    return await service.get(conn, cp_id, command_id)
+async def read_command(
+    cp_id: str, command_id: str, conn: DbConn, principal: CommandReader
+) -> CommandOut:
+    return await service.get(conn, cp_id, command_id, principal)

@@ -19,10 +19,14 @@ import structlog
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, _validate_payload
 
+from services.connectivity import access
 from services.connectivity.chargepoints import repository as cp_repository
 from services.connectivity.commands import repository
 from services.connectivity.commands.schemas import CommandCreate, CommandOut
+from services.connectivity.commands.secrets import new_charger_password, redact, redacted
+from services.connectivity.credentials import hash_password
 from services.connectivity.sessions import repository as session_repository
+from shared.auth.jwt import Principal
 from shared.db import Connection
 from shared.events.commands import CommandCompleted, CommandRequested
 from shared.outbox import enqueue
@@ -127,9 +131,14 @@ async def settle(
     result: dict[str, Any] | None,
     error: str | None,
 ) -> asyncpg.Record | None:
-    row = await repository.complete(conn, command_id, status, result, error)
+    # The charger's answer may hold a secret (a GetConfiguration AuthorizationKey): stored,
+    # published and answered redacted.
+    row = await repository.complete(conn, command_id, status, redacted(result), error)
     if row is None:
         return None
+    if status == "Answered" and result is not None:
+        await _adopt_new_password(conn, row, result)
+    await repository.forget_secret(conn, command_id)
     await _publish_result(conn, row)
     if status == "Answered" and result is not None:
         await _side_effects(conn, row, result)
@@ -141,6 +150,24 @@ async def settle(
         charge_point_id=row["charge_point_id"],
     )
     return row
+
+
+async def _adopt_new_password(
+    conn: Connection, row: asyncpg.Record, result: dict[str, Any]
+) -> None:
+    """A charger that accepted a new AuthorizationKey / BasicAuthPassword will present it at its
+    next handshake: store its hash, or the charger would lock itself out."""
+    if row["action"] not in ("ChangeConfiguration", "SetVariables"):
+        return
+    clear = await repository.clear_payload(conn, row["id"])
+    password = clear and new_charger_password(row["action"], clear, result)
+    if password:
+        await cp_repository.update(
+            conn, row["charge_point_id"], {"password_hash": hash_password(password)}
+        )
+        log.info(
+            "connectivity.charge_point.password_adopted", charge_point_id=row["charge_point_id"]
+        )
 
 
 async def _side_effects(conn: Connection, row: asyncpg.Record, result: dict[str, Any]) -> None:
@@ -175,46 +202,62 @@ async def request(
     cp_id: str,
     data: CommandCreate,
     *,
-    requested_by: str,
+    requester: Principal,
     default_timeout_s: float,
     stale_s: float,
 ) -> CommandOut:
+    access.check_command(requester, data.action)
     charge_point = await cp_repository.get(conn, cp_id)
     if charge_point is None:
         raise NotFound(f"No charge point {cp_id}.")
     if charge_point["approval"] == "retired":
         raise Conflict(f"Charge point {cp_id} is retired.")
     check_payload(charge_point["ocpp_version"], data.action, data.payload)
+    if (
+        data.action in access.STOP_COMMANDS
+        and access.stops_only_live_sessions(requester)
+        and not await _stops_a_live_session(conn, cp_id, data.payload)
+    ):
+        raise Conflict(f"No active session with this transaction on {cp_id}.")
     command_id = uuid.uuid4()
     timeout = data.timeout_s or default_timeout_s
+    stored, has_secret = redact(data.payload)
+    assert stored is not None
+    row = await repository.insert(
+        conn, command_id, cp_id, data.action, stored, timeout, requester.subject
+    )
+    assert row is not None
     if await cp_repository.holder(conn, cp_id, stale_s) is None:
         # No live replica holds the charger: answer "offline" now instead of timing out.
-        row = await repository.insert(
-            conn, command_id, cp_id, data.action, data.payload, timeout, requested_by
-        )
-        assert row is not None
         settled = await settle(conn, command_id, "Offline", None, "The charge point is offline.")
         assert settled is not None
         return to_out(settled)
-    row = await repository.insert(
-        conn, command_id, cp_id, data.action, data.payload, timeout, requested_by
-    )
-    assert row is not None
+    if has_secret:
+        await repository.withhold_secret(conn, command_id, data.payload)
     await enqueue(
         conn,
         CommandRequested(
             command_id=str(command_id),
             charge_point_id=cp_id,
             action=data.action,
-            payload=data.payload,
+            payload=stored,
             timeout_s=timeout,
-            requested_by=requested_by,
+            requested_by=requester.subject,
+            requested_scopes=sorted(requester.scopes) if requester.is_service else [],
+            secrets_withheld=has_secret,
         ),
         source=SOURCE,
         subject=str(command_id),
         key=cp_id,
     )
     return to_out(row)
+
+
+async def _stops_a_live_session(conn: Connection, cp_id: str, payload: dict[str, Any]) -> bool:
+    """The stop command names a transaction that is an active session on this charger."""
+    transaction_id = str(payload.get("transactionId"))
+    session = await session_repository.session_by_transaction(conn, cp_id, transaction_id)
+    return session is not None and session["status"] == "active"
 
 
 async def await_result(pool: asyncpg.Pool, command_id: str, timeout_s: float) -> CommandOut:
@@ -230,22 +273,56 @@ async def await_result(pool: asyncpg.Pool, command_id: str, timeout_s: float) ->
         await asyncio.sleep(0.05)
 
 
-async def get(conn: Connection, cp_id: str, command_id: str) -> CommandOut:
+def _own_only(reader: Principal) -> str | None:
+    """A service account reads only the commands it requested; staff read every one."""
+    return None if access.sees_all_commands(reader) else reader.subject
+
+
+async def get(conn: Connection, cp_id: str, command_id: str, reader: Principal) -> CommandOut:
     try:
         key = UUID(command_id)
     except ValueError:
         raise NotFound(f"No command {command_id}.") from None
     row = await repository.get(conn, key)
-    if row is None or row["charge_point_id"] != cp_id:
+    own = _own_only(reader)
+    if row is None or row["charge_point_id"] != cp_id or own not in (None, row["requested_by"]):
         raise NotFound(f"No command {command_id}.")
     return to_out(row)
 
 
-async def list_for(conn: Connection, cp_id: str, limit: int) -> list[CommandOut]:
-    return [to_out(row) for row in await repository.list_for(conn, cp_id, limit)]
+async def list_for(conn: Connection, cp_id: str, limit: int, reader: Principal) -> list[CommandOut]:
+    rows = await repository.list_for(conn, cp_id, limit, _own_only(reader))
+    return [to_out(row) for row in rows]
 
 
 # -- the consuming side (every replica) -------------------------------------------------------
+
+
+async def _refuse(conn: Connection, command_id: UUID, event: CommandRequested, reason: str) -> None:
+    """Record and answer a command whose requester may not send it; never executed."""
+    row = await repository.insert(
+        conn,
+        command_id,
+        event.charge_point_id,
+        event.action,
+        redacted(event.payload) or {},
+        event.timeout_s,
+        event.requested_by,
+        status="Refused",
+        error=reason,
+    )
+    if row is None:
+        return  # another replica recorded it first
+    await _publish_result(conn, row)
+    log.warning(
+        "connectivity.command.refused",
+        command_id=str(command_id),
+        action=event.action,
+        requested_by=event.requested_by,
+        scopes=event.requested_scopes,
+        charge_point_id=event.charge_point_id,
+        reason=reason,
+    )
 
 
 async def accept_requested(
@@ -255,8 +332,9 @@ async def accept_requested(
     *,
     holds: bool,
     stale_s: float,
-) -> bool:
-    """Record a command seen on Kafka; true when this replica should execute it now.
+) -> dict[str, Any] | None:
+    """Record a command seen on Kafka; the payload to send when this replica should execute it
+    now (the clear one, if the event's had a secret withheld), else None.
 
     Commands may come from other services (no row yet). A new replica reads the topic from the
     start, so commands whose time is up are settled as timed out instead of executed late.
@@ -264,14 +342,26 @@ async def accept_requested(
     command_id = UUID(event.command_id)
     row = await repository.get(conn, command_id)
     if row is None:
+        # Not requested over our REST API (which checked the caller and wrote the row): another
+        # service published it, and its requester's scopes must allow the action.
         if await cp_repository.get(conn, event.charge_point_id) is None:
-            return False  # not one of our chargers
+            return None  # not one of our chargers
+        if not access.scopes_permit(event.requested_scopes, event.action):
+            reason = f"The requester's scopes do not allow {event.action}."
+            await _refuse(conn, command_id, event, reason)
+            return None
+        if event.action in access.STOP_COMMANDS and not await _stops_a_live_session(
+            conn, event.charge_point_id, event.payload
+        ):
+            reason = "No active session with this transaction on the charge point."
+            await _refuse(conn, command_id, event, reason)
+            return None
         row = await repository.insert(
             conn,
             command_id,
             event.charge_point_id,
             event.action,
-            event.payload,
+            redacted(event.payload) or {},
             event.timeout_s,
             event.requested_by,
         )
@@ -279,12 +369,17 @@ async def accept_requested(
             row = await repository.get(conn, command_id)
         assert row is not None
     if row["status"] != PENDING:
-        return False
+        return None
     if event_time + timedelta(seconds=event.timeout_s) < datetime.now(UTC):
         await settle(conn, command_id, "Timeout", None, "The command expired before delivery.")
-        return False
+        return None
     if holds:
-        return True
+        if not event.secrets_withheld:
+            return event.payload
+        clear = await repository.clear_payload(conn, command_id)
+        if clear is None:
+            await settle(conn, command_id, "Failed", None, "The command's secret is gone.")
+        return clear
     if await cp_repository.holder(conn, event.charge_point_id, stale_s) is None:
         await settle(conn, command_id, "Offline", None, "The charge point is offline.")
-    return False
+    return None

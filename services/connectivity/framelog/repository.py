@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
+from services.connectivity.retention import repository as retention
 from shared.db import Connection
 
+TABLE = "ocpp_frames"
+_DEFAULT_PURGE_BATCH = 100_000
 COLUMNS = ("charge_point_id", "direction", "at", "message_type", "unique_id", "action", "payload")
 
 
@@ -17,11 +20,22 @@ async def insert_many(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None
     await conn.copy_records_to_table("ocpp_frames", records=rows, columns=COLUMNS)
 
 
-async def purge(conn: Connection, retention_days: int) -> int:
-    status = await conn.execute(
-        "delete from ocpp_frames where at < now() - make_interval(days => $1)", retention_days
-    )
-    return int(status.split()[-1])
+async def purge(conn: Connection, retention_days: int, lock_timeout_s: float = 2.0) -> int:
+    """Drop the days past retention; delete old strays of the default partition (rows deleted).
+
+    The retention job (`services/connectivity/retention`) does this on its own schedule for
+    every partitioned table; this keeps the hub's older periodic call meaningful.
+    """
+    cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+    deleted = 0
+    for partition in await retention.partitions(conn, TABLE):
+        if partition.expired(cutoff):
+            await retention.drop_partition(conn, TABLE, partition.name, lock_timeout_s)
+        elif partition.lower is None:
+            deleted += await retention.delete_partition_rows_before(
+                conn, partition.name, cutoff, _DEFAULT_PURGE_BATCH
+            )
+    return deleted
 
 
 async def list_frames(

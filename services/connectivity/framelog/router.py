@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from services.connectivity.access import FrameReader
 from services.connectivity.framelog import repository
-from shared.auth.deps import StaffPrincipal
 from shared.service import DbConn
 
 router = APIRouter(prefix="/v1/charge-points/{cp_id}/frames", tags=["frame log"])
@@ -29,7 +29,7 @@ class FrameOut(BaseModel):
 async def list_frames(
     cp_id: str,
     conn: DbConn,
-    _: StaffPrincipal,
+    _: FrameReader,
     action: str | None = None,
     since: datetime | None = None,
     before_id: int | None = None,

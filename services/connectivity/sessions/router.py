@@ -1,4 +1,5 @@
-"""REST of charging sessions: drivers read their own (live ones too), staff read all."""
+"""REST of charging sessions: drivers read their own (live ones too); staff and service
+accounts with `sessions:read` read all."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from services.connectivity.access import SessionViewer
 from services.connectivity.sessions import service
 from services.connectivity.sessions.schemas import SampleOut, SessionOut
-from shared.auth.deps import CurrentPrincipal
 from shared.service import DbConn
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 @router.get("")
 async def list_sessions(
     conn: DbConn,
-    principal: CurrentPrincipal,
+    principal: SessionViewer,
     charge_point_id: str | None = None,
     status: Literal["active", "stopped"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -34,7 +35,7 @@ async def list_sessions(
 
 
 @router.get("/{session_id}")
-async def read_session(session_id: str, conn: DbConn, principal: CurrentPrincipal) -> SessionOut:
+async def read_session(session_id: str, conn: DbConn, principal: SessionViewer) -> SessionOut:
     return await service.get_session(conn, principal, session_id)
 
 
@@ -42,7 +43,7 @@ async def read_session(session_id: str, conn: DbConn, principal: CurrentPrincipa
 async def meter_samples(
     session_id: str,
     conn: DbConn,
-    principal: CurrentPrincipal,
+    principal: SessionViewer,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> list[SampleOut]:
     return await service.session_samples(conn, principal, session_id, limit)

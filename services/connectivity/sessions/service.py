@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from services.connectivity.access import sees_all_sessions
 from services.connectivity.sessions import repository
 from services.connectivity.sessions.schemas import Sample, SampleOut, SessionOut
 from shared.auth.jwt import Principal
@@ -442,7 +443,7 @@ async def list_sessions(
     limit: int,
     offset: int,
 ) -> list[SessionOut]:
-    user_id = None if principal.is_staff else principal.subject
+    user_id = None if sees_all_sessions(principal) else principal.subject
     rows = await repository.list_sessions(
         conn,
         user_id=user_id,
@@ -460,7 +461,7 @@ async def _visible(conn: Connection, principal: Principal, session_id: str) -> a
     except ValueError:
         raise NotFound(f"No session {session_id}.") from None
     row = await repository.get_session(conn, key)
-    if row is None or (not principal.is_staff and row["user_id"] != principal.subject):
+    if row is None or (not sees_all_sessions(principal) and row["user_id"] != principal.subject):
         raise NotFound(f"No session {session_id}.")
     return row
 
