@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from services.connectivity.sessions import service
-from services.connectivity.sessions.schemas import SampleOut, SessionOut
-from shared.auth.deps import CurrentPrincipal
+from services.connectivity.sessions import orphans, service
+from services.connectivity.sessions.orphans import BY_OPERATOR
+from services.connectivity.sessions.schemas import SampleOut, SessionClose, SessionOut
+from shared.auth.deps import CurrentPrincipal, require_roles
+from shared.auth.jwt import Principal
 from shared.service import DbConn
+
+OperatorPrincipal = Annotated[Principal, Depends(require_roles("operator", "admin"))]
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -46,3 +50,15 @@ async def meter_samples(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> list[SampleOut]:
     return await service.session_samples(conn, principal, session_id, limit)
+
+
+@router.post(
+    "/{session_id}/close",
+    responses={404: {"description": "No such session"}, 409: {"description": "Not active"}},
+)
+async def close_session(
+    session_id: str, conn: DbConn, principal: OperatorPrincipal, body: SessionClose | None = None
+) -> SessionOut:
+    """Operators: close a session whose stop never arrived (billed up to its last reading)."""
+    reason = body.reason if body is not None else BY_OPERATOR
+    return await orphans.close_by_operator(conn, principal, session_id, reason)
