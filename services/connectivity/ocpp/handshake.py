@@ -57,12 +57,14 @@ class HandshakeGuard:
         return max(1, math.ceil(left))
 
     def refused(self, address: str) -> None:
-        if self._limiter.hit(self._refusals, "handshake-refusals", address):
+        """Count a refusal; the one that spends the address's budget blocks it."""
+        self._limiter.hit(self._refusals, "handshake-refusals", address)
+        stats = self._limiter.get_window_stats(self._refusals, "handshake-refusals", address)
+        if stats.remaining > 0:
             return
         if len(self._blocked) >= _MAX_BLOCKED:
             now = time.time()
             self._blocked = {a: t for a, t in self._blocked.items() if t > now}
-        stats = self._limiter.get_window_stats(self._refusals, "handshake-refusals", address)
         self._blocked[address] = stats.reset_time
 
     def may_open(self, address: str) -> bool:
