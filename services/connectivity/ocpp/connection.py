@@ -129,6 +129,9 @@ class CentralSystemConnection(FastRouting):
         info: str | None,
         timestamp: str | None,
     ) -> None:
+        if status == "Available" and connector_id > 0:
+            # A session still open on this connector is closed as an orphan: with its samples.
+            await self.hub.buffers.write_samples_of(self.id)
         await self.hub.statuses.submit(
             StatusReport(
                 cp_id=self.id,
@@ -142,6 +145,8 @@ class CentralSystemConnection(FastRouting):
         )
 
     async def _boot(self, vendor: str, model: str, serial: str | None, firmware: str | None) -> str:
+        # Open sessions end with the reboot (closed as orphans): with their samples.
+        await self.hub.buffers.write_samples_of(self.id)
         registration = await self.hub.boots.submit(
             BootReport(self.id, vendor, model, serial, firmware)
         )

@@ -121,6 +121,8 @@ class WriteBehind:
         self._touched: set[str] = set()
         self._samples: dict[tuple[str, str], list[Sample]] = {}
         self._sample_count = 0
+        # Chargers with samples buffered or being written (a cheap test for write_samples_of).
+        self._sampling: set[str] = set()
         self._frames: list[FrameRow] = []
         self._frame_bytes = 0
         self.frames_dropped = 0
@@ -140,6 +142,7 @@ class WriteBehind:
             return False
         self._samples.setdefault((cp_id, transaction_id), []).extend(samples)
         self._sample_count += len(samples)
+        self._sampling.add(cp_id)
         return True
 
     async def take_samples(self, cp_id: str, transaction_id: str) -> list[Sample]:
@@ -150,11 +153,33 @@ class WriteBehind:
             self._sample_count -= len(samples)
             return samples
 
+    async def write_samples_of(self, cp_id: str) -> None:
+        """Write one charger's buffered samples now (before its sessions may be closed as
+        orphans: at a boot, or when a connector reports Available)."""
+        if cp_id not in self._sampling:
+            return
+        async with self._lock:
+            keys = [key for key in self._samples if key[0] == cp_id]
+            rows = [TransactionSamples(cp, tx, self._samples.pop((cp, tx))) for cp, tx in keys]
+            self._sample_count -= sum(len(row.samples) for row in rows)
+            await self._write_sample_rows(rows)
+
+    async def _write_sample_rows(self, rows: list[TransactionSamples]) -> bool:
+        if not rows:
+            return True
+        poison, unwritten = await isolate(rows, self._write_samples, _sample_halves)
+        for row in unwritten:
+            self.return_samples(row.cp_id, row.transaction_id, row.samples)
+        for row in poison:
+            self._quarantine(row.cp_id, "meter_sample", f"transaction {row.transaction_id}")
+        return not unwritten
+
     def return_samples(self, cp_id: str, transaction_id: str, samples: Sequence[Sample]) -> None:
         """Samples taken for a write that failed: buffered again (never dropped)."""
         if samples:
             self._samples.setdefault((cp_id, transaction_id), []).extend(samples)
             self._sample_count += len(samples)
+            self._sampling.add(cp_id)
 
     def record(
         self,
@@ -231,12 +256,9 @@ class WriteBehind:
         pending, self._samples = self._samples, {}
         self._sample_count = 0
         rows = [TransactionSamples(cp, tx, samples) for (cp, tx), samples in pending.items()]
-        poison, unwritten = await isolate(rows, self._write_samples, _sample_halves)
-        for row in unwritten:
-            self.return_samples(row.cp_id, row.transaction_id, row.samples)
-        for row in poison:
-            self._quarantine(row.cp_id, "meter_sample", f"transaction {row.transaction_id}")
-        return not unwritten
+        written = await self._write_sample_rows(rows)
+        self._sampling = {cp_id for cp_id, _ in self._samples}
+        return written
 
     async def _write_frames(self, rows: list[FrameRow]) -> None:
         async with self._transaction() as conn:
