@@ -81,3 +81,21 @@ class Settings(ServiceSettings):
 
     # Local development and benchmarks: chargers provisioned (approved) at start.
     seed_file: str | None = None
+
+    # -- limits of the OCPP edge (see the README's "Limits") --------------------------------
+    # Refused handshakes per client address (a `limits` rate); beyond it: 429 until the window ends.
+    ocpp_handshake_refusals: str = "30/minute"
+    # Live connections per client address; 0 = no cap (chargers behind one NAT or proxy).
+    ocpp_max_connections_per_address: int = 0
+    # At most one security event per source (address or charger) and kind in this interval.
+    ocpp_security_event_interval_s: float = 60.0
+    # Items waiting in each shared write batch (credentials, connects, statuses, boots).
+    ocpp_batch_queue_max: int = 100_000
+    # Buffered meter samples of the replica; beyond it samples are written at once.
+    ocpp_sample_buffer_max: int = 200_000
+    # Buffered frame-log rows of the replica, in bytes; beyond it rows are dropped and counted.
+    ocpp_frame_buffer_max_bytes: int = 64 * 1024 * 1024
+    # Items of any list in one OCPP payload (OccurrenceConstraintViolation beyond it).
+    ocpp_max_list_items: int = 1000
+    # Answers (CALLRESULT/CALLERROR) of one connection waiting to be read by a command.
+    ocpp_response_queue_max: int = 8

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
-from ocpp.routing import on as library_on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
@@ -21,16 +19,7 @@ from ocpp.v201.enums import Action as Action201
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-H = TypeVar("H", bound=Callable[..., Any])
-
-
-def on(action: Any) -> Callable[[H], H]:
-    decorator: Callable[[H], H] = library_on(action)
-    return decorator
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+from shared.ocpp import on
 
 
 def basic(cp_id: str, password: str) -> str:

@@ -201,7 +201,9 @@ async def publish_id_token(
         await producer.stop()
 
     async def arrived() -> bool:
-        row = await service.pool.fetchrow("select decision from id_tokens where uid = $1", uid)
+        row = await service.pool.fetchrow(
+            "select decision from id_tokens where uid = upper($1)", uid
+        )
         return row is not None and row["decision"] == decision
 
     await eventually(arrived, timeout=60)

@@ -12,7 +12,6 @@ import contextlib
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -23,11 +22,8 @@ from ocpp.v201 import call_result as result201
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from tools.simulator._typing import on
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+from shared.clock import ocpp_time
+from shared.ocpp import on
 
 
 @dataclass
@@ -135,13 +131,15 @@ class Central16(CentralSystem16):  # type: ignore[misc]
     def boot(self, **payload: Any) -> Any:
         self.csms.record(self.id, "BootNotification", **payload)
         return result16.BootNotification(
-            current_time=_now(), interval=self.csms.heartbeat_interval, status=self.csms.boot_status
+            current_time=ocpp_time(),
+            interval=self.csms.heartbeat_interval,
+            status=self.csms.boot_status,
         )
 
     @on("Heartbeat")
     def heartbeat(self, **payload: Any) -> Any:
         self.csms.record(self.id, "Heartbeat", **payload)
-        return result16.Heartbeat(current_time=_now())
+        return result16.Heartbeat(current_time=ocpp_time())
 
     @on("StatusNotification")
     def status(self, **payload: Any) -> Any:
@@ -191,13 +189,15 @@ class Central201(CentralSystem201):  # type: ignore[misc]
     def boot(self, **payload: Any) -> Any:
         self.csms.record(self.id, "BootNotification", **payload)
         return result201.BootNotification(
-            current_time=_now(), interval=self.csms.heartbeat_interval, status=self.csms.boot_status
+            current_time=ocpp_time(),
+            interval=self.csms.heartbeat_interval,
+            status=self.csms.boot_status,
         )
 
     @on("Heartbeat")
     def heartbeat(self, **payload: Any) -> Any:
         self.csms.record(self.id, "Heartbeat", **payload)
-        return result201.Heartbeat(current_time=_now())
+        return result201.Heartbeat(current_time=ocpp_time())
 
     @on("StatusNotification")
     def status(self, **payload: Any) -> Any:

@@ -24,10 +24,10 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from shared.clock import ocpp_time
 from tools.bench import Figure
 from tools.localstack import ROOT
 
@@ -155,10 +155,6 @@ def write_seed_file(path: Path, count: int) -> None:
 # -- the bare server: answers the same frames, no validation, no persistence -------------------
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def bare_answer(frame: str) -> str | None:
     """The CALLRESULT a minimal central system would send for `frame` (None if not a CALL)."""
     message = json.loads(frame)
@@ -167,9 +163,13 @@ def bare_answer(frame: str) -> str | None:
     unique_id, action = message[1], message[2]
     payload: dict[str, Any]
     if action == "BootNotification":
-        payload = {"status": "Accepted", "currentTime": _now(), "interval": 60}
+        payload = {
+            "status": "Accepted",
+            "currentTime": ocpp_time(timespec="seconds"),
+            "interval": 60,
+        }
     elif action == "Heartbeat":
-        payload = {"currentTime": _now()}
+        payload = {"currentTime": ocpp_time(timespec="seconds")}
     elif action in {"Authorize", "StartTransaction"}:
         payload = {"idTagInfo": {"status": "Accepted"}}
     else:
@@ -295,7 +295,12 @@ BOOT = {"chargePointVendor": "Ladda", "chargePointModel": "BenchCharger"}
 
 
 def status_payload() -> dict[str, Any]:
-    return {"connectorId": 1, "errorCode": "NoError", "status": "Available", "timestamp": _now()}
+    return {
+        "connectorId": 1,
+        "errorCode": "NoError",
+        "status": "Available",
+        "timestamp": ocpp_time(timespec="seconds"),
+    }
 
 
 def meter_payload(register_wh: int) -> str:
@@ -304,7 +309,7 @@ def meter_payload(register_wh: int) -> str:
             "connectorId": 1,
             "meterValue": [
                 {
-                    "timestamp": _now(),
+                    "timestamp": ocpp_time(timespec="seconds"),
                     "sampledValue": [
                         {
                             "value": str(register_wh),

@@ -38,10 +38,6 @@ MIN_BOOT_RETRY_S = 1.0
 CALL_FAILED = (OCPPError, TimeoutError)
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 @dataclass(frozen=True)
 class SimOptions:
     """How the fleet behaves; one value for every charger."""

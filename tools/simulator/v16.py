@@ -9,7 +9,8 @@ from typing import Any
 from ocpp.v16 import ChargePoint, call, call_result
 from websockets.asyncio.client import ClientConnection
 
-from tools.simulator._typing import on
+from shared.clock import ocpp_time
+from shared.ocpp import on
 from tools.simulator.station import (
     AVAILABLE,
     UNAVAILABLE,
@@ -17,7 +18,6 @@ from tools.simulator.station import (
     Reservation,
     SimulatedCharger,
     Station,
-    utc_now,
 )
 
 DEFAULT_CONFIGURATION: dict[str, tuple[str, bool]] = {
@@ -92,7 +92,7 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
     async def send_status(self, connector: int, status: str) -> None:
         await self.call(
             call.StatusNotification(
-                connector_id=connector, error_code="NoError", status=status, timestamp=utc_now()
+                connector_id=connector, error_code="NoError", status=status, timestamp=ocpp_time()
             ),
             suppress=False,
         )
@@ -107,7 +107,7 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
                 connector_id=session.connector,
                 id_tag=session.id_tag,
                 meter_start=session.physics.meter_start_wh,
-                timestamp=utc_now(),
+                timestamp=ocpp_time(),
                 reservation_id=reservation_id,
             ),
             suppress=False,
@@ -118,7 +118,7 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
     def _sample(self, session: ActiveSession, context: str) -> dict[str, Any]:
         physics = session.physics
         return {
-            "timestamp": utc_now(),
+            "timestamp": ocpp_time(),
             "sampled_value": [
                 {
                     "value": str(physics.meter_wh),
@@ -157,7 +157,7 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
         await self.call(
             call.StopTransaction(
                 meter_stop=session.physics.meter_wh,
-                timestamp=utc_now(),
+                timestamp=ocpp_time(),
                 transaction_id=session.transaction_id,
                 reason=reason,
                 id_tag=session.id_tag,
@@ -297,7 +297,7 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
                         connector_id=connector,
                         meter_value=[
                             {
-                                "timestamp": utc_now(),
+                                "timestamp": ocpp_time(),
                                 "sampled_value": [
                                     {
                                         "value": str(register),
@@ -409,7 +409,7 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
         return call_result.GetCompositeSchedule(
             status="Accepted",
             connector_id=connector_id,
-            schedule_start=utc_now(),
+            schedule_start=ocpp_time(),
             charging_schedule={
                 "duration": duration,
                 "charging_rate_unit": "W",

@@ -13,7 +13,8 @@ from typing import Any
 from ocpp.v201 import ChargePoint, call, call_result
 from websockets.asyncio.client import ClientConnection
 
-from tools.simulator._typing import on
+from shared.clock import ocpp_time
+from shared.ocpp import on
 from tools.simulator.station import (
     AVAILABLE,
     RESERVED,
@@ -22,7 +23,6 @@ from tools.simulator.station import (
     Reservation,
     SimulatedCharger,
     Station,
-    utc_now,
 )
 
 # 2.0.1 has five connector states; the simulator's 1.6-style ones map onto them.
@@ -117,7 +117,7 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
         self._sent_status[connector] = mapped
         await self.call(
             call.StatusNotification(
-                timestamp=utc_now(), connector_status=mapped, evse_id=connector, connector_id=1
+                timestamp=ocpp_time(), connector_status=mapped, evse_id=connector, connector_id=1
             ),
             suppress=False,
         )
@@ -129,7 +129,7 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
     def _meter_value(self, session: ActiveSession, context: str) -> dict[str, Any]:
         physics = session.physics
         return {
-            "timestamp": utc_now(),
+            "timestamp": ocpp_time(),
             "sampled_value": [
                 {
                     "value": float(physics.meter_wh),
@@ -174,7 +174,7 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
             transaction_info["remote_start_id"] = session.remote_start_id
         payload = call.TransactionEvent(
             event_type=event_type,
-            timestamp=utc_now(),
+            timestamp=ocpp_time(),
             trigger_reason=trigger_reason,
             seq_no=session.seq_no,
             transaction_info=transaction_info,
@@ -353,7 +353,7 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
         ]
         await self.call(
             call.NotifyReport(
-                request_id=request_id, generated_at=utc_now(), seq_no=0, report_data=report
+                request_id=request_id, generated_at=ocpp_time(), seq_no=0, report_data=report
             ),
             suppress=False,
         )
@@ -392,7 +392,7 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
                     evse_id=connector,
                     meter_value=[
                         {
-                            "timestamp": utc_now(),
+                            "timestamp": ocpp_time(),
                             "sampled_value": [
                                 {
                                     "value": float(self.station.meter_wh[connector]),

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from services.connectivity.chargepoints.reports import BootReport, StatusReport
 from shared.db import Connection
 
 _COLUMNS = """id, ocpp_version, vendor, model, serial_number, firmware_version, connectors,
@@ -87,19 +88,11 @@ async def connect_many(
         replica_id,
         list(connection_ids),
     )
-    rows = await conn.fetch(
-        """with prev as (select id, online from charge_points
-                          where id = any($1::text[]) order by id for update)
-           update charge_points c set online = true, last_seen_at = now()
-             from prev where c.id = prev.id
-           returning c.id, prev.online as was_online""",
-        list(set(cp_ids)),
-    )
-    return [row["id"] for row in rows if not row["was_online"]]
+    return await touch(conn, sorted(set(cp_ids)))
 
 
-async def boot_many(conn: Connection, boots: Sequence[tuple[Any, ...]]) -> list[asyncpg.Record]:
-    """Record BootNotifications (id, vendor, model, serial, firmware), one row per charger."""
+async def boot_many(conn: Connection, boots: Sequence[BootReport]) -> list[asyncpg.Record]:
+    """Record BootNotifications, one per charger (the caller keeps each charger's last)."""
     return await conn.fetch(
         f"""with u as (select * from unnest($1::text[], $2::text[], $3::text[], $4::text[],
                                             $5::text[]) as u(id, vendor, model, serial, firmware)),
@@ -112,7 +105,11 @@ async def boot_many(conn: Connection, boots: Sequence[tuple[Any, ...]]) -> list[
               from u join old on old.id = u.id
              where c.id = u.id
          returning {_C_COLUMNS}, old.firmware_version as previous_firmware""",  # noqa: S608
-        *[list(column) for column in zip(*boots, strict=True)],
+        [b.cp_id for b in boots],
+        [b.vendor for b in boots],
+        [b.model for b in boots],
+        [b.serial_number for b in boots],
+        [b.firmware_version for b in boots],
     )
 
 
@@ -208,19 +205,30 @@ async def current_statuses(
     }
 
 
-async def record_statuses(conn: Connection, reports: Sequence[tuple[Any, ...]]) -> None:
-    """Reports (cp, connector, evse, status, error, info, at) in arrival order: history rows for
-    all, the current status from the last of each connector."""
-    columns = [list(column) for column in zip(*reports, strict=True)]
+def _status_columns(reports: Sequence[StatusReport]) -> list[list[Any]]:
+    return [
+        [r.cp_id for r in reports],
+        [r.connector_id for r in reports],
+        [r.evse_id for r in reports],
+        [r.status for r in reports],
+        [r.error_code for r in reports],
+        [r.info for r in reports],
+        [r.at for r in reports],
+    ]
+
+
+async def record_statuses(conn: Connection, reports: Sequence[StatusReport]) -> None:
+    """Reports in arrival order: history rows for all, the current status from the last of
+    each connector."""
     await conn.execute(
         """insert into connector_status_history
                (charge_point_id, connector_id, status, error_code, info, at)
            select cp, connector, status, err, info, at
              from unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[],
                          $7::timestamptz[]) as u(cp, connector, evse, status, err, info, at)""",
-        *columns,
+        *_status_columns(reports),
     )
-    latest = list({(r[0], r[1]): r for r in reports}.values())
+    latest = list({(r.cp_id, r.connector_id): r for r in reports}.values())
     await conn.execute(
         """insert into connector_status
                (charge_point_id, connector_id, evse_id, status, error_code, info, changed_at)
@@ -230,7 +238,7 @@ async def record_statuses(conn: Connection, reports: Sequence[tuple[Any, ...]]) 
                evse_id = excluded.evse_id, status = excluded.status,
                error_code = excluded.error_code, info = excluded.info,
                changed_at = excluded.changed_at""",
-        *[list(column) for column in zip(*latest, strict=True)],
+        *_status_columns(latest),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +12,7 @@ import asyncpg
 import structlog
 
 from services.connectivity.chargepoints import repository
+from services.connectivity.chargepoints.reports import BootReport, ConnectedCharger, StatusReport
 from services.connectivity.chargepoints.schemas import (
     ChargePointCreate,
     ChargePointOut,
@@ -20,6 +20,7 @@ from services.connectivity.chargepoints.schemas import (
     Location,
 )
 from services.connectivity.credentials import generate_password, hash_password
+from shared.clock import utc_now
 from shared.db import Connection
 from shared.events.chargepoints import (
     ChargePointBooted,
@@ -38,10 +39,6 @@ from shared.problems import Conflict, NotFound
 
 log = structlog.get_logger(__name__)
 SOURCE = "connectivity"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def publish(conn: Connection, payload: EventPayload, cp_id: str) -> None:
@@ -172,7 +169,7 @@ async def cut_off(
     """Every replica closes the charger's connection (see `events.CutOff`)."""
     await enqueue(
         conn,
-        ChargePointCutOff(charge_point_id=cp_id, reason=reason, at=now()),
+        ChargePointCutOff(charge_point_id=cp_id, reason=reason, at=utc_now()),
         source=SOURCE,
         subject=cp_id,
         key=ChargePointCutOff.key_for(cp_id),
@@ -246,7 +243,9 @@ async def security_event(
     await repository.insert_security_event(conn, cp_id, kind, detail)
     await publish(
         conn,
-        ChargePointSecurityEvent(charge_point_id=cp_id or "", kind=kind, detail=detail, at=now()),
+        ChargePointSecurityEvent(
+            charge_point_id=cp_id or "", kind=kind, detail=detail, at=utc_now()
+        ),
         cp_id or "unknown",
     )
 
@@ -257,21 +256,21 @@ async def fault(
     await publish(
         conn,
         ChargePointFault(
-            charge_point_id=cp_id, connector_id=connector_id, kind=kind, detail=detail, at=now()
+            charge_point_id=cp_id, connector_id=connector_id, kind=kind, detail=detail, at=utc_now()
         ),
         cp_id,
     )
 
 
 async def connected_many(
-    conn: Connection, connections: Sequence[tuple[str, str, str]], replica_id: str
+    conn: Connection, connections: Sequence[ConnectedCharger], replica_id: str
 ) -> None:
-    """Chargers (id, version, connection id) that just connected to this replica."""
-    versions = {cp_id: version for cp_id, version, _ in connections}
+    """Chargers that just connected to this replica."""
+    versions = {c.cp_id: c.ocpp_version for c in connections}
     newly_online = await repository.connect_many(
-        conn, [c[0] for c in connections], replica_id, [c[2] for c in connections]
+        conn, [c.cp_id for c in connections], replica_id, [c.connection_id for c in connections]
     )
-    at = now()
+    at = utc_now()
     await enqueue_many(
         conn,
         [
@@ -285,16 +284,14 @@ async def connected_many(
     )
 
 
-async def booted_many(
-    conn: Connection, boots: Sequence[tuple[str, str, str, str | None, str | None]]
-) -> list[str]:
-    """BootNotifications (id, vendor, model, serial, firmware); the registration of each."""
-    latest = {boot[0]: boot for boot in boots}  # the same charger twice: its last boot counts
+async def booted_many(conn: Connection, boots: Sequence[BootReport]) -> list[str]:
+    """BootNotifications of many chargers; the registration answer of each."""
+    latest = {boot.cp_id: boot for boot in boots}  # the same charger twice: its last boot counts
     rows = {row["id"]: row for row in await repository.boot_many(conn, list(latest.values()))}
-    at = now()
+    at = utc_now()
     events: list[tuple[EventPayload, str]] = []
     for cp_id, row in rows.items():
-        firmware = latest[cp_id][4]
+        firmware = latest[cp_id].firmware_version
         registration = _REGISTRATION.get(row["approval"], "Rejected")
         events.append(
             (
@@ -311,7 +308,9 @@ async def booted_many(
             events.append((registry_event(row), cp_id))
     await enqueue_many(conn, events, source=SOURCE)
     return [
-        _REGISTRATION.get(rows[boot[0]]["approval"], "Rejected") if boot[0] in rows else "Rejected"
+        _REGISTRATION.get(rows[boot.cp_id]["approval"], "Rejected")
+        if boot.cp_id in rows
+        else "Rejected"
         for boot in boots
     ]
 
@@ -328,14 +327,16 @@ async def disconnected(conn: Connection, cp_id: str, connection_id: str) -> None
         await repository.mark_offline(conn, cp_id)
     ):
         await publish(
-            conn, ChargePointDisconnected(charge_point_id=cp_id, reason="closed", at=now()), cp_id
+            conn,
+            ChargePointDisconnected(charge_point_id=cp_id, reason="closed", at=utc_now()),
+            cp_id,
         )
 
 
 async def heard_from(conn: Connection, chargers: dict[str, str]) -> None:
     """Chargers (id → version) that sent something; back online if they had gone silent."""
     back = await repository.touch(conn, sorted(chargers))
-    at = now()
+    at = utc_now()
     await enqueue_many(
         conn,
         [
@@ -350,7 +351,7 @@ async def heard_from(conn: Connection, chargers: dict[str, str]) -> None:
 
 
 async def replica_stopped(conn: Connection, replica_id: str) -> None:
-    at = now()
+    at = utc_now()
     for cp_id in await repository.drop_replica(conn, replica_id):
         await publish(
             conn, ChargePointDisconnected(charge_point_id=cp_id, reason="closed", at=at), cp_id
@@ -362,21 +363,27 @@ async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
     for cp_id in gone:
         await publish(
             conn,
-            ChargePointDisconnected(charge_point_id=cp_id, reason="heartbeat_missed", at=now()),
+            ChargePointDisconnected(charge_point_id=cp_id, reason="heartbeat_missed", at=utc_now()),
             cp_id,
         )
     return gone
 
 
-async def connector_statuses_reported(
-    conn: Connection,
-    reports: Sequence[tuple[str, int, int | None, str, str | None, str | None, datetime]],
-) -> None:
-    """StatusNotifications of many chargers (cp, connector, evse, status, error, info, at), in
-    arrival order: four round trips whatever their number."""
-    current = await repository.current_statuses(conn, sorted({(r[0], r[1]) for r in reports}))
+async def connector_statuses_reported(conn: Connection, reports: Sequence[StatusReport]) -> None:
+    """StatusNotifications of many chargers, in arrival order: four round trips whatever their
+    number."""
+    current = await repository.current_statuses(
+        conn, sorted({(r.cp_id, r.connector_id) for r in reports})
+    )
     events: list[tuple[EventPayload, str]] = []
-    for cp_id, connector_id, evse_id, status, error_code, info, at in reports:
+    for report in reports:
+        cp_id, connector_id, status, error_code = (
+            report.cp_id,
+            report.connector_id,
+            report.status,
+            report.error_code,
+        )
+        evse_id, info, at = report.evse_id, report.info, report.at
         key = (cp_id, connector_id)
         if current.get(key) == (status, error_code):
             continue
@@ -403,7 +410,7 @@ async def connector_statuses_reported(
                         connector_id=connector_id,
                         kind="connector_error",
                         detail=error_code or status,
-                        at=now(),
+                        at=utc_now(),
                     ),
                     cp_id,
                 )

@@ -4,6 +4,12 @@ A reconnect storm brings thousands of handshakes and BootNotifications within a 
 transaction each would queue on the pool and serialise on commits. A `Batcher` collects what
 arrives while the previous batch is being written and handles it together; alone, a request
 is handled at once.
+
+One charger must never cost the others their answer: when a batch fails for a reason that
+lies in its items (not an outage), it is split in halves and each half retried, down to single
+items, so only the guilty item fails. An outage (`is_outage`) fails the batch at once: retrying
+thousands of items one by one against a database that is down would only add load. The queue
+is bounded (`max_queue`): beyond it `submit` raises `Overloaded` at once.
 """
 
 from __future__ import annotations
@@ -20,6 +26,14 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+class Overloaded(Exception):
+    """The batcher's queue is full: the caller should answer "try again later"."""
+
+
+def _never(_: BaseException) -> bool:
+    return False
+
+
 class Batcher(Generic[T, R]):
     def __init__(
         self,
@@ -28,14 +42,22 @@ class Batcher(Generic[T, R]):
         *,
         max_batch: int = 1000,
         concurrency: int = 2,
+        max_queue: int = 100_000,
+        is_outage: Callable[[BaseException], bool] = _never,
     ) -> None:
         self._name = name
         self._handle = handle
         self._max_batch = max_batch
+        self._max_queue = max_queue
+        self._is_outage = is_outage
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._slots = asyncio.Semaphore(concurrency)
         self._draining = False
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -43,6 +65,8 @@ class Batcher(Generic[T, R]):
         task.add_done_callback(self._tasks.discard)
 
     async def submit(self, item: T) -> R:
+        if len(self._queue) >= self._max_queue:
+            raise Overloaded(self._name)
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
         if not self._draining:
@@ -70,23 +94,36 @@ class Batcher(Generic[T, R]):
     async def _run(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         started = asyncio.get_running_loop().time()
         try:
-            results = await self._handle([item for item, _ in batch])
+            await self._settle(batch)
             log.debug(
                 "connectivity.batch_done",
                 batch=self._name,
                 size=len(batch),
                 took_s=round(asyncio.get_running_loop().time() - started, 3),
             )
-        except Exception as exc:
-            log.warning(
-                "connectivity.batch_failed", batch=self._name, size=len(batch), error=repr(exc)
-            )
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-        else:
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
         finally:
             self._slots.release()
+
+    async def _settle(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        """Handle the batch; on a failure that is not an outage, isolate the guilty items."""
+        try:
+            results = await self._handle([item for item, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1 or self._is_outage(exc):
+                log.warning(
+                    "connectivity.batch_failed",
+                    batch=self._name,
+                    size=len(batch),
+                    error=repr(exc)[:500],
+                )
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            half = len(batch) // 2
+            await self._settle(batch[:half])
+            await self._settle(batch[half:])
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)

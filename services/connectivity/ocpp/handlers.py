@@ -1,17 +1,17 @@
-"""The central system's side of one charger connection: OCPP 1.6J and 2.0.1 message handlers.
+"""OCPP 1.6J and 2.0.1 message handlers of the central system.
 
 Handlers keep the `ocpp` library's `@on(Action)` routing and its `call_result` types; they call
 the service layer inside one transaction each. Heartbeats and meter samples go to the hub's
-write-behind buffers so the hot path never waits for the database.
+write-behind buffers so the hot path never waits for the database. Payloads arrive checked
+(schema, approval, storable values: see connection.py and edge.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar
 
 import structlog
+from ocpp.exceptions import InternalError, PropertyConstraintViolationError
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call_result as result16
 from ocpp.v16.datatypes import IdTagInfo
@@ -21,88 +21,35 @@ from ocpp.v201 import call_result as result201
 from ocpp.v201.datatypes import IdTokenInfoType
 from ocpp.v201.enums import Action as Action201
 
-from services.connectivity.chargepoints import service as cp_service
-from services.connectivity.ocpp.hub import Hub, StatusReport
-from services.connectivity.ocpp.protocol import FastRouting, on
+from services.connectivity.ocpp.connection import CentralSystemConnection
+from services.connectivity.ocpp.edge import Unstorable
 from services.connectivity.sessions import service as session_service
-from services.connectivity.sessions.service import Decision, normalise_samples
+from services.connectivity.sessions.samples import UnstorableSample, normalise_samples
+from services.connectivity.sessions.schemas import Sample, TransactionSamples
+from services.connectivity.sessions.service import Decision
+from shared.clock import ocpp_time
+from shared.ocpp import on
 
 log = structlog.get_logger(__name__)
 
 
-class Transport(Protocol):
-    async def send(self, message: str) -> None: ...
-    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+def _samples_or_error(cp: CentralSystemConnection, action: str, meter_value: Any) -> list[Sample]:
+    """Strictly normalised samples; a value the platform cannot store refuses the message."""
+    try:
+        return normalise_samples(meter_value)
+    except UnstorableSample as exc:
+        problem = Unstorable("meterValue", "property", str(exc))
+        cp.report_unstorable(action, [problem])
+        raise PropertyConstraintViolationError(details={"cause": str(exc)}) from None
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class CentralSystemConnection(FastRouting):
-    """State of one live connection: its hub, a flood-control bucket, its version's handlers."""
-
-    def __init__(self, cp_id: str, transport: Transport, hub: Hub, connection_id: str) -> None:
-        self._init_transport(cp_id, transport, hub)
-        self.transport = transport
-        self.hub = hub
-        self.connection_id = connection_id
-        settings = hub.settings
-        self._rate = settings.ocpp_rate_per_s
-        self._burst = float(settings.ocpp_rate_burst)
-        self._tokens = self._burst
-        self._loop = asyncio.get_running_loop()
-        self._refilled = self._loop.time()
-
-    def throttle_delay(self) -> float:
-        """Token bucket: seconds a flooding charger's next frame must wait (others never wait)."""
-        now = self._loop.time()
-        tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
-        self._refilled = now
-        if tokens >= 1:
-            self._tokens = tokens - 1
-            return 0.0
-        self._tokens = 0.0
-        # The refill during the wait pays for this frame.
-        self._refilled = now + (1 - tokens) / self._rate
-        return (1 - tokens) / self._rate
-
-    @property
-    def version(self) -> str:
-        return self._ocpp_version
-
-    async def _security_event(self, kind: str, detail: str | None) -> None:
-        async with self.hub.transaction() as conn:
-            await cp_service.security_event(conn, self.id, kind, detail)
-
-    async def _fault(self, kind: str, detail: str | None) -> None:
-        async with self.hub.transaction() as conn:
-            await cp_service.fault(conn, self.id, kind, detail)
-
-    async def _status(
-        self,
-        *,
-        connector_id: int,
-        evse_id: int | None,
-        status: str,
-        error_code: str | None,
-        info: str | None,
-        timestamp: str | None,
-    ) -> None:
-        await self.hub.statuses.submit(
-            StatusReport(
-                cp_id=self.id,
-                connector_id=connector_id,
-                evse_id=evse_id,
-                status=status,
-                error_code=error_code,
-                info=info,
-                at=session_service.parse_time(timestamp) if timestamp else None,
-            )
-        )
-
-    async def _boot(self, vendor: str, model: str, serial: str | None, firmware: str | None) -> str:
-        return await self.hub.boots.submit((self.id, vendor, model, serial, firmware))
+def _samples_dropping(cp: CentralSystemConnection, action: str, meter_value: Any) -> list[Sample]:
+    """Normalised samples of a message that must be answered: unstorable values left out."""
+    rejected: list[str] = []
+    samples = normalise_samples(meter_value, rejected=rejected)
+    if rejected:
+        cp.report_unstorable(action, [Unstorable("meterValue", "property", r) for r in rejected])
+    return samples
 
 
 _FAILED_FIRMWARE = {
@@ -122,6 +69,8 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
     """OCPP 1.6J: Core, Firmware Management, Local Auth List, Reservation, Remote Trigger,
     Smart Charging and the Security extension's charger-initiated messages."""
 
+    MUST_ANSWER: ClassVar[frozenset[str]] = frozenset({"StartTransaction", "StopTransaction"})
+
     def _tag_info(self, decision: Decision) -> IdTagInfo:
         expiry = decision.expires_at.isoformat() if decision.expires_at else None
         return IdTagInfo(status=decision.status, expiry_date=expiry)
@@ -137,12 +86,12 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
             kwargs.get("firmware_version"),
         )
         return result16.BootNotification(
-            current_time=utc_now(), interval=self.hub.settings.heartbeat_interval_s, status=status
+            current_time=ocpp_time(), interval=self.hub.settings.heartbeat_interval_s, status=status
         )
 
     @on(Action16.heartbeat)
     async def on_heartbeat(self) -> Any:
-        return result16.Heartbeat(current_time=utc_now())
+        return result16.Heartbeat(current_time=ocpp_time())
 
     @on(Action16.status_notification)
     async def on_status_notification(
@@ -166,15 +115,23 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
 
     @on(Action16.start_transaction)
     async def on_start_transaction(
-        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **kwargs: Any
+        self,
+        connector_id: int | None = None,
+        id_tag: str | None = None,
+        meter_start: int | None = None,
+        timestamp: str | None = None,
+        **kwargs: Any,
     ) -> Any:
+        # A field that could not be stored was dropped at the edge: the start is still kept
+        # (OCPP wants it answered) but without its token, so it is answered Invalid.
+        complete = None not in (connector_id, id_tag, meter_start)
         async with self.hub.transaction() as conn:
             transaction_id, decision = await session_service.start_transaction(
                 conn,
                 self.id,
-                connector_id=connector_id,
-                id_tag=id_tag,
-                meter_start=meter_start,
+                connector_id=connector_id if connector_id is not None else 0,
+                id_tag=id_tag if complete else None,
+                meter_start=meter_start if meter_start is not None else 0,
                 timestamp=timestamp,
                 reservation_id=kwargs.get("reservation_id"),
             )
@@ -184,22 +141,34 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
 
     @on(Action16.stop_transaction)
     async def on_stop_transaction(
-        self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs: Any
+        self,
+        transaction_id: int | None = None,
+        meter_stop: int | None = None,
+        timestamp: str | None = None,
+        **kwargs: Any,
     ) -> Any:
-        # Samples still buffered belong before the stop (final energy, power, SoC).
-        await self.hub.flush()
-        async with self.hub.transaction() as conn:
-            decision = await session_service.stop_transaction(
-                conn,
-                self.id,
-                transaction_id=transaction_id,
-                meter_stop=meter_stop,
-                timestamp=timestamp,
-                reason=kwargs.get("reason"),
-                id_tag=kwargs.get("id_tag"),
-                samples=normalise_samples(kwargs.get("transaction_data") or []),
-                throttle_s=self.hub.settings.session_update_interval_s,
-            )
+        samples = _samples_dropping(self, "StopTransaction", kwargs.get("transaction_data") or [])
+        if transaction_id is None:  # dropped at the edge: nothing to stop, but an answer
+            return result16.StopTransaction()
+        # This transaction's samples still buffered are written with the stop, in its own
+        # transaction: final figures include them, and no other charger's rows are involved.
+        buffered = await self.hub.buffers.take_samples(self.id, str(transaction_id))
+        try:
+            async with self.hub.transaction() as conn:
+                decision = await session_service.stop_transaction(
+                    conn,
+                    self.id,
+                    transaction_id=transaction_id,
+                    meter_stop=meter_stop,
+                    timestamp=timestamp,
+                    reason=kwargs.get("reason"),
+                    id_tag=kwargs.get("id_tag"),
+                    samples=buffered + samples,
+                    throttle_s=self.hub.settings.session_update_interval_s,
+                )
+        except BaseException:
+            self.hub.buffers.return_samples(self.id, str(transaction_id), buffered)
+            raise
         return result16.StopTransaction(
             id_tag_info=self._tag_info(decision) if decision and kwargs.get("id_tag") else None
         )
@@ -210,8 +179,24 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
     ) -> Any:
         transaction_id = kwargs.get("transaction_id")
         if transaction_id is not None:
-            self.hub.queue_samples(self.id, str(transaction_id), normalise_samples(meter_value))
+            samples = _samples_or_error(self, "MeterValues", meter_value)
+            if not self.hub.queue_samples(self.id, str(transaction_id), samples):
+                await self._write_samples_now(str(transaction_id), samples)
         return result16.MeterValues()
+
+    async def _write_samples_now(self, transaction_id: str, samples: list[Sample]) -> None:
+        """The replica's sample buffer is full: this charger's samples are written at once
+        (back-pressure on the sender); if that fails it gets an error and sends them again."""
+        try:
+            async with self.hub.transaction() as conn:
+                await session_service.record_transaction_samples(
+                    conn,
+                    [TransactionSamples(self.id, transaction_id, samples)],
+                    self.hub.settings.session_update_interval_s,
+                )
+        except Exception as exc:
+            log.warning("connectivity.samples.write_failed", error=repr(exc)[:300])
+            raise InternalError(details={"cause": "Samples could not be stored."}) from None
 
     @on(Action16.data_transfer)
     async def on_data_transfer(self, vendor_id: str, **kwargs: Any) -> Any:
@@ -251,6 +236,9 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
 class Ocpp201Connection(CentralSystemConnection, ChargePoint201):  # type: ignore[misc]
     """OCPP 2.0.1: the charger-initiated messages of the issue's list."""
 
+    def _must_answer(self, action: str, payload: dict[str, Any]) -> bool:
+        return action == "TransactionEvent" and payload.get("eventType") == "Ended"
+
     def _token_info(self, decision: Decision) -> IdTokenInfoType:
         expiry = decision.expires_at.isoformat() if decision.expires_at else None
         return IdTokenInfoType(status=decision.status, cache_expiry_date_time=expiry)
@@ -266,12 +254,12 @@ class Ocpp201Connection(CentralSystemConnection, ChargePoint201):  # type: ignor
             charging_station.get("firmware_version"),
         )
         return result201.BootNotification(
-            current_time=utc_now(), interval=self.hub.settings.heartbeat_interval_s, status=status
+            current_time=ocpp_time(), interval=self.hub.settings.heartbeat_interval_s, status=status
         )
 
     @on(Action201.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> Any:
-        return result201.Heartbeat(current_time=utc_now())
+        return result201.Heartbeat(current_time=ocpp_time())
 
     @on(Action201.status_notification)
     async def on_status_notification(
@@ -302,14 +290,18 @@ class Ocpp201Connection(CentralSystemConnection, ChargePoint201):  # type: ignor
     async def on_transaction_event(
         self,
         event_type: str,
-        timestamp: str,
-        trigger_reason: str,
-        seq_no: int,
         transaction_info: dict[str, Any],
+        timestamp: str | None = None,
         **kwargs: Any,
     ) -> Any:
         evse = kwargs.get("evse") or {}
         token = (kwargs.get("id_token") or {}).get("id_token")
+        if event_type == "Ended":  # must be answered: unstorable samples are left out
+            samples = _samples_dropping(self, "TransactionEvent", kwargs.get("meter_value") or [])
+        else:
+            samples = _samples_or_error(self, "TransactionEvent", kwargs.get("meter_value") or [])
+        if "transaction_id" not in transaction_info:  # dropped at the edge
+            return result201.TransactionEvent()
         async with self.hub.transaction() as conn:
             decision = await session_service.transaction_event(
                 conn,
@@ -321,7 +313,7 @@ class Ocpp201Connection(CentralSystemConnection, ChargePoint201):  # type: ignor
                 connector_id=evse.get("connector_id"),
                 id_token=token,
                 stopped_reason=transaction_info.get("stopped_reason"),
-                samples=normalise_samples(kwargs.get("meter_value") or []),
+                samples=samples,
                 throttle_s=self.hub.settings.session_update_interval_s,
             )
         return result201.TransactionEvent(

@@ -9,13 +9,14 @@ CALLERROR the OCPP-J specification names instead of being dropped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import enum
 import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol
 
 from ocpp.charge_point import camel_to_snake_case, snake_to_camel_case
 from ocpp.exceptions import (
@@ -28,7 +29,6 @@ from ocpp.exceptions import (
     ProtocolError,
 )
 from ocpp.messages import CallError, CallResult
-from ocpp.routing import on as library_on
 
 from services.connectivity.ocpp.validation import has_schema, validate
 
@@ -109,13 +109,8 @@ class Transport(Protocol):
 
 
 Route = Callable[..., Awaitable[Any]]
-H = TypeVar("H", bound=Callable[..., Any])
-
-
-def on(action: Any) -> Callable[[H], H]:
-    """The library's `@on(Action)` with a type mypy can see through."""
-    decorator: Callable[[H], H] = library_on(action)
-    return decorator
+# Outgoing CALLs whose answer is awaited; more can only come from a misbehaving library user.
+_MAX_PENDING = 16
 
 
 class FastRouting:
@@ -133,13 +128,21 @@ class FastRouting:
                 routes[str(getattr(action, "value", action))] = getattr(cls, name)
         cls._routes = routes
 
-    def _init_transport(self, cp_id: str, transport: Transport, frames: FrameSink | None) -> None:
+    def _init_transport(
+        self,
+        cp_id: str,
+        transport: Transport,
+        frames: FrameSink | None,
+        *,
+        max_answers: int = 8,
+    ) -> None:
         # What the library's `call()` needs; its own __init__ would build a route map per charger.
         self.id = cp_id
         self._connection = transport
         self._response_timeout = 30
         self._call_lock = asyncio.Lock()
-        self._response_queue: asyncio.Queue[Any] = asyncio.Queue()
+        # Only answers to a CALL we sent are queued (see _answer): bounded, never a backlog.
+        self._response_queue: asyncio.Queue[Any] = asyncio.Queue(max_answers)
         self._unique_id_generator = uuid.uuid4
         self.logger = LOGGER
         self._frames = frames
@@ -159,6 +162,8 @@ class FastRouting:
             try:
                 frame = json.loads(message)
                 self._frames.record(self.id, "out", frame[0], frame[1], frame[2], message)
+                if len(self._pending_actions) >= _MAX_PENDING:
+                    self._pending_actions.pop(next(iter(self._pending_actions)))
                 self._pending_actions[frame[1]] = frame[2]
             except (ValueError, IndexError, TypeError):
                 self._frames.record(self.id, "out", None, None, None, message)
@@ -175,6 +180,11 @@ class FastRouting:
         if self._ocpp_version == "1.6":
             return FormationViolationError(details={"cause": cause})
         return FormatViolationError(details={"cause": cause})
+
+    def _admit(self, action: str, payload: dict[str, Any], escaped: bool) -> dict[str, Any]:
+        """After schema validation: the payload a handler may use, or an OCPPError (a hook for
+        the central system's edge checks; everything passes here)."""
+        return payload
 
     async def route_message(self, raw: str | bytes) -> None:
         try:
@@ -200,16 +210,28 @@ class FastRouting:
                     unique_id, self._format_error("A CALL is [2, id, action, {payload}].")
                 )
                 return
-            await self._handle(unique_id, action, frame[3])
+            # Only a frame with a \u escape can hold a NUL or a lone surrogate.
+            escaped = not isinstance(raw, str) or "\\u" in raw
+            await self._handle(unique_id, action, frame[3], escaped)
         elif message_type == CALLRESULT and len(frame) == 3:
-            self._record_in(CALLRESULT, unique_id, self._pending_actions.pop(unique_id, None), raw)
-            self._response_queue.put_nowait(CallResult(unique_id, frame[2]))
+            action = self._pending_actions.pop(unique_id, None)
+            self._record_in(CALLRESULT, unique_id, action, raw)
+            self._answer(action, CallResult(unique_id, frame[2]))
         elif message_type == CALLERROR and len(frame) == 5:
-            self._record_in(CALLERROR, unique_id, self._pending_actions.pop(unique_id, None), raw)
-            self._response_queue.put_nowait(CallError(unique_id, frame[2], frame[3], frame[4]))
+            action = self._pending_actions.pop(unique_id, None)
+            self._record_in(CALLERROR, unique_id, action, raw)
+            self._answer(action, CallError(unique_id, frame[2], frame[3], frame[4]))
         else:
             self._record_in(None, unique_id, None, raw)
             await self._wrong_message_type(unique_id)
+
+    def _answer(self, action: str | None, answer: CallResult | CallError) -> None:
+        """Queue an answer for the call awaiting it; an unsolicited or late one is dropped
+        (it is in the frame log), so a charger cannot fill memory with answers."""
+        if action is None:
+            return
+        with contextlib.suppress(asyncio.QueueFull):
+            self._response_queue.put_nowait(answer)
 
     async def _wrong_message_type(self, unique_id: str) -> None:
         if self._ocpp_version == "1.6":
@@ -236,7 +258,9 @@ class FastRouting:
             text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
             self._frames.record(self.id, "in", message_type, unique_id, action, text)
 
-    async def _handle(self, unique_id: str, action: str, payload: dict[str, Any]) -> None:
+    async def _handle(
+        self, unique_id: str, action: str, payload: dict[str, Any], escaped: bool = True
+    ) -> None:
         route = self._routes.get(action)
         try:
             if route is None:
@@ -246,6 +270,7 @@ class FastRouting:
                     )
                 raise NotImplementedError(details={"cause": f"Unknown action {action}."})
             validate(self._ocpp_version, action, payload)
+            payload = self._admit(action, payload, escaped)
             result = await route(self, **to_snake(payload))
             response = to_wire(result)
         except OCPPError as error:
@@ -269,15 +294,19 @@ class FastRouting:
         unique_id = str(uuid.uuid4())
         async with self._call_lock:
             self._pending_actions[unique_id] = action
-            await self._send_frame([CALL, unique_id, action, payload], action)
-            deadline = asyncio.get_running_loop().time() + timeout
-            while True:
-                left = deadline - asyncio.get_running_loop().time()
-                if left <= 0:
-                    raise TimeoutError
-                response = await asyncio.wait_for(self._response_queue.get(), left)
-                if response.unique_id != unique_id:
-                    continue  # a late answer to an earlier, timed-out call
-                if isinstance(response, CallError):
-                    raise response.to_exception()
-                return response.payload
+            try:
+                await self._send_frame([CALL, unique_id, action, payload], action)
+                deadline = asyncio.get_running_loop().time() + timeout
+                while True:
+                    left = deadline - asyncio.get_running_loop().time()
+                    if left <= 0:
+                        raise TimeoutError
+                    response = await asyncio.wait_for(self._response_queue.get(), left)
+                    if response.unique_id != unique_id:
+                        continue  # a late answer to an earlier, timed-out call
+                    if isinstance(response, CallError):
+                        raise response.to_exception()
+                    return response.payload
+            finally:
+                # Answered, timed out or failed: nothing waits for this id any more.
+                self._pending_actions.pop(unique_id, None)

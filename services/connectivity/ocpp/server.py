@@ -2,7 +2,8 @@
 
 Handshake (security profiles 1 and 2): the subprotocol must be `ocpp1.6` or `ocpp2.0.1`, and
 HTTP Basic credentials must name this charger with its current password; an unknown, retired
-or wrongly authenticated charger is refused with a bare 401 and a security event is recorded.
+or wrongly authenticated charger is refused with a bare 401 and a security event is recorded
+(rate-limited, see handshake.py for what is refused before any database work).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import http
 import logging
 import ssl
 import uuid
+import weakref
 from collections.abc import Sequence
 from urllib.parse import unquote
 
@@ -26,8 +28,11 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from services.connectivity.chargepoints import service as cp_service
+from services.connectivity.chargepoints.reports import ConnectedCharger
 from services.connectivity.credentials import verify_password
+from services.connectivity.ocpp.batching import Overloaded
 from services.connectivity.ocpp.handlers import CONNECTION_TYPES
+from services.connectivity.ocpp.handshake import HandshakeGuard, can_be_valid, printable
 from services.connectivity.ocpp.hub import Hub
 
 log = structlog.get_logger(__name__)
@@ -58,6 +63,11 @@ class OcppServer:
         self.hub = hub
         self.settings = hub.settings
         self.started = asyncio.Event()
+        self.guard = HandshakeGuard(hub.settings)
+        # A handshake's approval state, from its credentials to its connection handler.
+        self._approval: weakref.WeakKeyDictionary[ServerConnection, str] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         if not (self.settings.ocpp_tls_cert_file and self.settings.ocpp_tls_key_file):
@@ -109,16 +119,21 @@ class OcppServer:
         kind: str | None,
     ) -> Response:
         if kind is not None:
-            self.hub.spawn(self._record_refusal(cp_id, kind))
+            address = _address(connection)
+            self.guard.refused(address)
+            # One event per address and kind per interval, not one per attempt.
+            self.hub.security.report(
+                f"handshake:{address}", cp_id, kind, f"handshake refused from {address}"
+            )
         response = connection.respond(status, f"{status.phrase}\n")
         if status == http.HTTPStatus.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
         return response
 
-    async def _record_refusal(self, cp_id: str | None, kind: str) -> None:
-        log.warning("connectivity.handshake.refused", charge_point_id=cp_id, reason=kind)
-        async with self.hub.transaction() as conn:
-            await cp_service.security_event(conn, cp_id, kind, "handshake refused")
+    def _too_many(self, connection: ServerConnection, retry_after: int) -> Response:
+        response = connection.respond(http.HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests\n")
+        response.headers["Retry-After"] = str(retry_after)
+        return response
 
     async def _process_request(
         self, connection: ServerConnection, request: Request
@@ -126,11 +141,22 @@ class OcppServer:
         path = request.path.split("?", 1)[0]
         if not path.startswith(PATH_PREFIX) or "/" in path[len(PATH_PREFIX) :].strip("/"):
             return self._refuse(connection, http.HTTPStatus.NOT_FOUND, None, None)
+        address = _address(connection)
+        retry_after = self.guard.retry_after(address)
+        if retry_after is not None:
+            return self._too_many(connection, retry_after)
         cp_id = unquote(path[len(PATH_PREFIX) :].strip("/"))
-        if not cp_id:
-            return self._refuse(connection, http.HTTPStatus.NOT_FOUND, None, None)
+        if not can_be_valid(cp_id):
+            # Never a charger (NUL, too long, outside OCPP's identifier characters): refused
+            # before any database work, and never part of a shared batch.
+            log.debug("connectivity.handshake.invalid_id", id=printable(cp_id), address=address)
+            return self._refuse(
+                connection, http.HTTPStatus.NOT_FOUND, None, "invalid_charge_point_id"
+            )
         if not any(p in SUBPROTOCOLS for p in offered_subprotocols(request.headers)):
             return self._refuse(connection, http.HTTPStatus.BAD_REQUEST, cp_id, None)
+        if not self.guard.may_open(address):
+            return self._too_many(connection, 1)
         authorization = request.headers.get("Authorization")
         if authorization is None:
             return self._refuse(
@@ -142,7 +168,13 @@ class OcppServer:
             return self._refuse(connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "bad_credentials")
         try:
             record = await self.hub.credentials.submit(cp_id)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError):
+        except (
+            OSError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            ConnectionError,
+            Overloaded,
+        ):
             return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Unavailable\n")
         if record is None:
             return self._refuse(
@@ -155,19 +187,31 @@ class OcppServer:
                 connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "retired_charge_point"
             )
         connection.username = cp_id
+        self._approval[connection] = record["approval"]
         return None
 
     # -- connection ------------------------------------------------------------------------
 
     async def _handle(self, websocket: ServerConnection) -> None:
         cp_id = websocket.username
+        approval = self._approval.pop(websocket, "pending")
         if cp_id is None or websocket.subprotocol is None:
             await websocket.close(1002, "subprotocol required")
             return
+        address = _address(websocket)
+        self.guard.opened(address)
+        try:
+            await self._serve(websocket, cp_id, websocket.subprotocol, approval)
+        finally:
+            self.guard.closed(address)
+
+    async def _serve(
+        self, websocket: ServerConnection, cp_id: str, subprotocol: str, approval: str
+    ) -> None:
         hub = self.hub
         connection_id = uuid.uuid4().hex
-        conn = CONNECTION_TYPES[websocket.subprotocol](cp_id, websocket, hub, connection_id)
-        await hub.connects.submit((cp_id, conn.version, connection_id))
+        conn = CONNECTION_TYPES[subprotocol](cp_id, websocket, hub, connection_id, approval)
+        await hub.connects.submit(ConnectedCharger(cp_id, conn.version, connection_id))
         previous = hub.attach(conn)
         if previous is not None:
             # A second connection with the same id replaces the first (e.g. after a NAT reset).
@@ -193,3 +237,8 @@ class OcppServer:
     async def _disconnected(self, cp_id: str, connection_id: str) -> None:
         async with self.hub.transaction() as db:
             await cp_service.disconnected(db, cp_id, connection_id)
+
+
+def _address(connection: ServerConnection) -> str:
+    remote = connection.remote_address
+    return str(remote[0]) if remote else "unknown"

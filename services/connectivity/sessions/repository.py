@@ -103,11 +103,12 @@ async def end_reservation(conn: Connection, cp_id: str, reservation_id: int, sta
 
 
 async def session_by_start(
-    conn: Connection, cp_id: str, connector_id: int, id_tag: str, started_at: datetime
+    conn: Connection, cp_id: str, connector_id: int, id_tag: str | None, started_at: datetime
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""select {_SESSION} from charging_sessions
-             where charge_point_id = $1 and connector_id = $2 and coalesce(id_tag, '') = $3
+             where charge_point_id = $1 and connector_id = $2
+               and coalesce(id_tag, '') = coalesce($3, '')
                and started_at = $4 and ocpp_version = '1.6'""",  # noqa: S608
         cp_id,
         connector_id,
@@ -177,6 +178,67 @@ async def stop_session(
     )
     assert row is not None
     return row
+
+
+# Closing a session whose stop never arrived: the last known register is its final reading.
+_ORPHAN_STOP = """status = 'stopped',
+                   meter_stop_wh = coalesce(meter_last_wh, meter_start_wh),
+                   meter_last_wh = coalesce(meter_last_wh, meter_start_wh),
+                   energy_wh = greatest(coalesce(meter_last_wh, meter_start_wh) - meter_start_wh, 0)"""
+
+
+async def stop_orphans_of_chargers(
+    conn: Connection, cp_ids: Sequence[str], reason: str
+) -> list[asyncpg.Record]:
+    """Close the chargers' active sessions (they rebooted), stopped at their last sample."""
+    return await conn.fetch(
+        f"""update charging_sessions set {_ORPHAN_STOP},
+                   stopped_at = greatest(coalesce(last_sample_at, started_at), started_at),
+                   stop_reason = $2
+             where charge_point_id = any($1::text[]) and status = 'active'
+         returning {_SESSION}""",  # noqa: S608
+        list(cp_ids),
+        reason,
+    )
+
+
+async def stop_orphans_on_connectors(
+    conn: Connection,
+    cp_ids: Sequence[str],
+    connector_ids: Sequence[int],
+    evse_ids: Sequence[int | None],
+    reported_at: Sequence[datetime],
+    reason: str,
+) -> list[asyncpg.Record]:
+    """Close active sessions on connectors (1.6) or EVSEs (2.0.1) reported free, stopped when
+    the report says; only sessions that began before the report."""
+    return await conn.fetch(
+        f"""update charging_sessions s set {_ORPHAN_STOP},
+                   stopped_at = greatest(k.at, s.started_at), stop_reason = $5
+              from unnest($1::text[], $2::int[], $3::int[], $4::timestamptz[])
+                   as k(cp, connector, evse, at)
+             where s.charge_point_id = k.cp and s.status = 'active' and s.started_at < k.at
+               and (case when k.evse is null then s.connector_id = k.connector
+                         else s.evse_id = k.evse end)
+         returning {", ".join("s." + c.strip() for c in _SESSION.split(","))}""",  # noqa: S608
+        list(cp_ids),
+        list(connector_ids),
+        list(evse_ids),
+        list(reported_at),
+        reason,
+    )
+
+
+async def stop_orphan(conn: Connection, session_id: UUID, reason: str) -> asyncpg.Record | None:
+    """Close one active session now (an operator's decision); None if it is not active."""
+    return await conn.fetchrow(
+        f"""update charging_sessions set {_ORPHAN_STOP},
+                   stopped_at = greatest(now(), started_at), stop_reason = $2
+             where id = $1 and status = 'active'
+         returning {_SESSION}""",  # noqa: S608
+        session_id,
+        reason,
+    )
 
 
 async def set_auth(

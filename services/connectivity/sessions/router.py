@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from services.connectivity.access import SessionViewer
-from services.connectivity.sessions import service
-from services.connectivity.sessions.schemas import SampleOut, SessionOut
+from services.connectivity.access import SessionCloser, SessionViewer
+from services.connectivity.sessions import orphans, service
+from services.connectivity.sessions.orphans import BY_OPERATOR
+from services.connectivity.sessions.schemas import SampleOut, SessionClose, SessionOut
 from shared.service import DbConn
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -47,3 +48,15 @@ async def meter_samples(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> list[SampleOut]:
     return await service.session_samples(conn, principal, session_id, limit)
+
+
+@router.post(
+    "/{session_id}/close",
+    responses={404: {"description": "No such session"}, 409: {"description": "Not active"}},
+)
+async def close_session(
+    session_id: str, conn: DbConn, principal: SessionCloser, body: SessionClose | None = None
+) -> SessionOut:
+    """Operators: close a session whose stop never arrived (billed up to its last reading)."""
+    reason = body.reason if body is not None else BY_OPERATOR
+    return await orphans.close_by_operator(conn, principal, session_id, reason)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,23 @@ class Sample:
     phase: str
     value: float
     unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionSamples:
+    """Samples of one transaction from one MeterValues, buffered until the next flush."""
+
+    cp_id: str
+    transaction_id: str
+    samples: Sequence[Sample]
+
+
+class SessionClose(BaseModel):
+    """An operator closes a session whose stop never arrived."""
+
+    reason: str = Field(
+        "ClosedByOperator", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 ._:-]+$"
+    )
 
 
 class SessionOut(BaseModel):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -14,8 +13,15 @@ import structlog
 
 from services.connectivity.access import sees_all_sessions
 from services.connectivity.sessions import repository
-from services.connectivity.sessions.schemas import Sample, SampleOut, SessionOut
+from services.connectivity.sessions.samples import parse_time, progress
+from services.connectivity.sessions.schemas import (
+    Sample,
+    SampleOut,
+    SessionOut,
+    TransactionSamples,
+)
 from shared.auth.jwt import Principal
+from shared.clock import utc_now
 from shared.db import Connection
 from shared.events.charging import SessionStarted, SessionStopped, SessionUpdated
 from shared.events.identity import IdTokenDecisionChanged
@@ -24,23 +30,11 @@ from shared.problems import NotFound
 
 log = structlog.get_logger(__name__)
 SOURCE = "connectivity"
-ENERGY = "Energy.Active.Import.Register"
-POWER = "Power.Active.Import"
-SOC = "SoC"
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def parse_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return now()
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def canonical_id_tag(id_tag: str) -> str:
+    """One spelling per card: identity stores uids upper-cased; readers send either case."""
+    return id_tag.strip().upper()
 
 
 @dataclass(frozen=True)
@@ -55,7 +49,12 @@ class Decision:
 
 async def apply_id_token_decision(conn: Connection, event: IdTokenDecisionChanged) -> None:
     await repository.upsert_id_token(
-        conn, event.uid, event.kind, event.user_id, event.decision, event.expires_at
+        conn,
+        canonical_id_tag(event.uid),
+        event.kind,
+        event.user_id,
+        event.decision,
+        event.expires_at,
     )
 
 
@@ -68,13 +67,14 @@ async def authorize(
     transaction_id: str | None = None,
 ) -> Decision:
     """The answer for a token from the local copy of identity's decisions (works offline)."""
+    id_tag = canonical_id_tag(id_tag)
     token = await repository.id_token(conn, id_tag)
     if token is None:
         return Decision("Invalid")
     user_id, expires_at = token["user_id"], token["expires_at"]
     if token["decision"] != "Accepted":
         return Decision(token["decision"], user_id, expires_at)
-    if expires_at is not None and expires_at <= now():
+    if expires_at is not None and expires_at <= utc_now():
         return Decision("Expired", user_id, expires_at)
     if await repository.active_session_of_token(
         conn, id_tag, except_cp=cp_id if transaction_id else None, except_tx=transaction_id
@@ -82,58 +82,13 @@ async def authorize(
         return Decision("ConcurrentTx", user_id, expires_at)
     if connector_id is not None:
         reservation = await repository.reservation_for(conn, cp_id, connector_id)
-        if reservation is not None and reservation["id_tag"] != id_tag:
+        if reservation is not None and canonical_id_tag(reservation["id_tag"]) != id_tag:
             # A reserved connector accepts only the reserving token.
             return Decision("Invalid", user_id, expires_at)
     return Decision("Accepted", user_id, expires_at)
 
 
 # -- samples ------------------------------------------------------------------------------------
-
-_ENERGY_FACTORS = {"Wh": 1.0, "kWh": 1000.0}
-_POWER_FACTORS = {"W": 1.0, "kW": 1000.0}
-
-
-def normalise_samples(meter_values: Iterable[dict[str, Any]]) -> list[Sample]:
-    """Samples of 1.6 (`value` string, `unit`) and 2.0.1 (`value` number, `unit_of_measure`)."""
-    samples: list[Sample] = []
-    for meter_value in meter_values:
-        at = parse_time(meter_value.get("timestamp"))
-        for sampled in meter_value.get("sampled_value", []):
-            measurand = sampled.get("measurand") or ENERGY
-            try:
-                value = float(sampled["value"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            unit_of_measure = sampled.get("unit_of_measure") or {}
-            unit = sampled.get("unit") or unit_of_measure.get("unit")
-            if unit_of_measure.get("multiplier"):
-                value *= 10 ** int(unit_of_measure["multiplier"])
-            if measurand.startswith("Energy"):
-                value *= _ENERGY_FACTORS.get(unit or "Wh", 1.0)
-                unit = "Wh"
-            elif measurand.startswith("Power"):
-                value *= _POWER_FACTORS.get(unit or "W", 1.0)
-                unit = "W"
-            elif measurand == SOC:
-                unit = "Percent"
-            samples.append(Sample(at, measurand, sampled.get("phase") or "", value, unit))
-    return samples
-
-
-def _progress(
-    samples: Sequence[Sample],
-) -> tuple[int | None, datetime | None, float | None, float | None]:
-    registers = [s.value for s in samples if s.measurand == ENERGY and not s.phase]
-    latest = max((s.at for s in samples), default=None)
-    powers = [s for s in samples if s.measurand == POWER and not s.phase]
-    socs = [s for s in samples if s.measurand == SOC]
-    return (
-        int(max(registers)) if registers else None,
-        latest,
-        max(powers, key=lambda s: s.at).value if powers else None,
-        max(socs, key=lambda s: s.at).value if socs else None,
-    )
 
 
 async def record_samples(
@@ -143,9 +98,15 @@ async def record_samples(
     if not samples:
         return
     await repository.insert_samples(conn, session_id, samples)
-    register, latest, power, soc = _progress(samples)
+    seen = progress(samples)
     row = await repository.apply_progress(
-        conn, session_id, register, latest, power, soc, throttle_s
+        conn,
+        session_id,
+        seen.register_wh,
+        seen.latest_at,
+        seen.power_w,
+        seen.soc_percent,
+        throttle_s,
     )
     if row is not None and row["update_due"]:
         await enqueue(
@@ -156,7 +117,7 @@ async def record_samples(
                 energy_wh=row["energy_wh"],
                 power_w=row["power_w"],
                 soc_percent=row["soc_percent"],
-                at=now(),
+                at=utc_now(),
             ),
             source=SOURCE,
             subject=str(row["id"]),
@@ -165,14 +126,12 @@ async def record_samples(
 
 
 async def record_transaction_samples(
-    conn: Connection,
-    batches: Sequence[tuple[str, str, Sequence[Sample]]],
-    throttle_s: float,
+    conn: Connection, batches: Sequence[TransactionSamples], throttle_s: float
 ) -> None:
     """Samples buffered from MeterValues of many chargers: one lookup, one write per session."""
     merged: dict[tuple[str, str], list[Sample]] = {}
-    for cp_id, transaction_id, samples in batches:
-        merged.setdefault((cp_id, transaction_id), []).extend(samples)
+    for batch in batches:
+        merged.setdefault((batch.cp_id, batch.transaction_id), []).extend(batch.samples)
     sessions = await repository.sessions_by_transactions(conn, list(merged))
     for key, samples in merged.items():
         session_id = sessions.get(key)
@@ -216,7 +175,7 @@ async def _publish_started(conn: Connection, row: asyncpg.Record) -> None:
     )
 
 
-async def _publish_stopped(conn: Connection, row: asyncpg.Record) -> None:
+async def publish_stopped(conn: Connection, row: asyncpg.Record) -> None:
     stopped_at = row["stopped_at"]
     await enqueue(
         conn,
@@ -250,25 +209,33 @@ async def start_transaction(
     cp_id: str,
     *,
     connector_id: int,
-    id_tag: str,
+    id_tag: str | None,
     meter_start: int,
-    timestamp: str,
+    timestamp: str | None,
     reservation_id: int | None,
 ) -> tuple[int, Decision]:
-    """OCPP 1.6 StartTransaction: a resent start (after a reconnect) gets the same transactionId."""
-    started_at = parse_time(timestamp)
+    """OCPP 1.6 StartTransaction: a resent start (after a reconnect) gets the same transactionId.
+
+    Without an id tag (the charger's could not be stored) the start is kept and answered
+    `Invalid`, so it is never billed and the charger stops it.
+    """
+    started_at = parse_time(timestamp) if timestamp else utc_now()
+    id_tag = canonical_id_tag(id_tag) if id_tag is not None else None
     existing = await repository.session_by_start(conn, cp_id, connector_id, id_tag, started_at)
     if existing is not None:
         return int(existing["transaction_id"]), Decision(
             existing["auth_status"], existing["user_id"]
         )
-    decision = await authorize(conn, cp_id, id_tag, connector_id=connector_id)
-    if reservation_id is not None and decision.status == "Invalid":
+    if id_tag is None:
+        decision = Decision("Invalid")
+    else:
+        decision = await authorize(conn, cp_id, id_tag, connector_id=connector_id)
+    if reservation_id is not None and id_tag is not None and decision.status == "Invalid":
         reservation = await repository.reservation_for(conn, cp_id, connector_id)
         if (
             reservation is not None
             and reservation["reservation_id"] == reservation_id
-            and (reservation["id_tag"] == id_tag)
+            and canonical_id_tag(reservation["id_tag"]) == id_tag
         ):
             decision = Decision("Accepted", decision.user_id)
     transaction_id = await repository.next_transaction_id(conn)
@@ -305,20 +272,25 @@ async def stop_transaction(
     cp_id: str,
     *,
     transaction_id: int,
-    meter_stop: int,
-    timestamp: str,
+    meter_stop: int | None,
+    timestamp: str | None,
     reason: str | None,
     id_tag: str | None,
     samples: Sequence[Sample],
     throttle_s: float,
 ) -> Decision | None:
-    """OCPP 1.6 StopTransaction; a repeated stop changes nothing. Always answerable."""
+    """OCPP 1.6 StopTransaction; a repeated stop changes nothing. Always answerable.
+
+    `samples` include the MeterValues still buffered for this transaction, so the final
+    figures are written in the stop's own transaction. Without `meter_stop` (the charger's
+    could not be stored) the last known register counts.
+    """
     session = await repository.session_by_transaction(
         conn, cp_id, str(transaction_id), for_update=True
     )
     decision = Decision("Accepted") if id_tag is None else None
     if id_tag is not None:
-        token = await repository.id_token(conn, id_tag)
+        token = await repository.id_token(conn, canonical_id_tag(id_tag))
         decision = Decision(token["decision"] if token else "Invalid")
     if session is None:
         log.warning(
@@ -330,11 +302,12 @@ async def stop_transaction(
     if session["status"] == "stopped":
         return decision
     await record_samples(conn, session["id"], samples, throttle_s)
+    stopped_at = parse_time(timestamp) if timestamp else utc_now()
     row = await repository.stop_session(
-        conn, session["id"], parse_time(timestamp), meter_stop, reason or "Local"
+        conn, session["id"], stopped_at, meter_stop, reason or "Local"
     )
     if row["auth_status"] == "Accepted":
-        await _publish_stopped(conn, row)
+        await publish_stopped(conn, row)
     return decision
 
 
@@ -344,7 +317,7 @@ async def transaction_event(
     *,
     event_type: str,
     transaction_id: str,
-    timestamp: str,
+    timestamp: str | None,
     evse_id: int | None,
     connector_id: int | None,
     id_token: str | None,
@@ -353,7 +326,8 @@ async def transaction_event(
     throttle_s: float,
 ) -> Decision | None:
     """OCPP 2.0.1 TransactionEvent Started/Updated/Ended; repeats change nothing."""
-    at = parse_time(timestamp)
+    at = parse_time(timestamp) if timestamp else utc_now()
+    id_token = canonical_id_tag(id_token) if id_token is not None else None
     session = await repository.session_by_transaction(conn, cp_id, transaction_id, for_update=True)
     decision: Decision | None = None
     if id_token is not None:
@@ -364,7 +338,7 @@ async def transaction_event(
                 conn, cp_id, id_token, transaction_id=transaction_id, connector_id=connector_id
             )
     if session is None:
-        register, _, _, _ = _progress(samples)
+        register = progress(samples).register_wh
         session = await repository.insert_session(
             conn,
             {
@@ -398,12 +372,12 @@ async def transaction_event(
         return decision
     await record_samples(conn, session["id"], samples, throttle_s)
     if event_type == "Ended":
-        register, _, _, _ = _progress(samples)
+        register = progress(samples).register_wh
         row = await repository.stop_session(
             conn, session["id"], at, register, stopped_reason or "Local"
         )
         if row["auth_status"] == "Accepted":
-            await _publish_stopped(conn, row)
+            await publish_stopped(conn, row)
     return decision
 
 
@@ -411,7 +385,7 @@ async def transaction_event(
 
 
 def to_out(row: asyncpg.Record) -> SessionOut:
-    end = row["stopped_at"] or now()
+    end = row["stopped_at"] or utc_now()
     return SessionOut(
         id=str(row["id"]),
         charge_point_id=row["charge_point_id"],
