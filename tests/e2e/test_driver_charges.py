@@ -28,10 +28,11 @@ from services.connectivity.app import create_app as create_connectivity
 from services.connectivity.settings import Settings as ConnectivitySettings
 from services.identity.app import create_app as create_identity
 from services.identity.settings import Settings as IdentitySettings
+from shared.clock import ocpp_time as now
 from shared.events.envelope import Envelope
 from shared.events.payment import PaymentAccountChanged
 from shared.kafka import create_producer
-from tests.connectivity.clients import charger, now
+from tests.connectivity.clients import charger
 from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
 
 ADMIN = {"email": "e2e-admin@ladda.local", "password": "e2e-admin-password-1"}
@@ -120,7 +121,9 @@ async def publish_card_on_file(user_id: str) -> None:
         await producer.stop()
 
 
-async def authorize_until(client: Any, id_tag: str, wanted: str, timeout: float = 30) -> float:
+# Generous: connectivity's copy first reads the compacted decisions topic from its start, which
+# holds every token the other tests of the run registered.
+async def authorize_until(client: Any, id_tag: str, wanted: str, timeout: float = 120) -> float:
     """Ask the charger's CSMS until the decision is `wanted`; returns the seconds it took."""
     started = time.monotonic()
     while True:
