@@ -19,6 +19,8 @@ log = structlog.get_logger(__name__)
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number works; it only serialises migration runs of replicas of one service.
 _MIGRATION_LOCK = 7_410_001
+# A migration may rewrite or scan a big table: not bound by the pool's 30 s command timeout.
+MIGRATION_TIMEOUT_S = 6 * 3600.0
 
 
 async def _init_connection(conn: Connection) -> None:
@@ -74,7 +76,7 @@ async def migrate(pool: asyncpg.Pool, migrations: Path) -> list[str]:
                         raise RuntimeError(f"migration {version} changed after it was applied")
                     continue
                 async with conn.transaction():
-                    await conn.execute(sql)
+                    await conn.execute(sql, timeout=MIGRATION_TIMEOUT_S)
                     await conn.execute(
                         "insert into schema_migrations (version, checksum) values ($1, $2)",
                         version,

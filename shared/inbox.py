@@ -8,11 +8,13 @@ whose handler keeps failing goes to `dead_letters` so one bad event cannot stall
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
@@ -72,6 +74,30 @@ async def purge_processed(
             return total
 
 
+class _StartRecent(ConsumerRebalanceListener):  # type: ignore[misc]
+    """A partition this group never committed an offset for starts at the events of the last
+    `lookback` before the consumer started, not at the topic's beginning."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, lookback: timedelta) -> None:
+        self._consumer = consumer
+        self._since_ms = int((time.time() - lookback.total_seconds()) * 1000)
+
+    async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        fresh = [tp for tp in assigned if await self._consumer.committed(tp) is None]
+        if not fresh:
+            return
+        found = await self._consumer.offsets_for_times({tp: self._since_ms for tp in fresh})
+        for tp in fresh:
+            hit = found.get(tp)
+            if hit is None:
+                await self._consumer.seek_to_end(tp)
+            else:
+                self._consumer.seek(tp, hit.offset)
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -82,21 +108,33 @@ class EventConsumer:
         topics: Sequence[str],
         handlers: Mapping[str, Handler],
         max_attempts: int = 5,
+        new_group_lookback: timedelta | None = None,
     ) -> None:
+        """`new_group_lookback`: a new consumer group (no committed offsets) reads only the
+        events of this last stretch of time instead of the whole topic: for topics whose old
+        events no longer matter to a newcomer (commands past their timeout). None: the whole
+        topic, as for state to rebuild."""
         self.name = name
         self._pool = pool
         self._bootstrap = bootstrap_servers
         self._topics = list(topics)
         self._handlers = dict(handlers)
         self._max_attempts = max_attempts
+        self._lookback = new_group_lookback
         self.applied = 0
         self.duplicates = 0
 
     async def run(self) -> None:
         while True:
+            recent = self._lookback is not None
             consumer = create_consumer(
-                self._bootstrap, topics=self._topics, group_id=self.name, client_id=self.name
+                self._bootstrap,
+                topics=[] if recent else self._topics,
+                group_id=self.name,
+                client_id=self.name,
             )
+            if self._lookback is not None:
+                consumer.subscribe(self._topics, listener=_StartRecent(consumer, self._lookback))
             try:
                 await consumer.start()
                 log.info("consumer.started", consumer=self.name, topics=self._topics)

@@ -117,6 +117,9 @@ def build_consumers(runtime: ServiceRuntime, hub: Hub) -> Sequence[EventConsumer
             bootstrap_servers=bootstrap,
             topics=[CONNECTIVITY_COMMANDS.name],
             handlers={CommandRequested.event_type: executor.on_command},
+            # A new replica holds no charger yet: commands older than their timeout concern it
+            # not; it starts near the end instead of reading a day of them.
+            new_group_lookback=timedelta(seconds=hub.settings.command_replay_lookback_s),
         ),
         EventConsumer(
             # Each replica reads every cut-off: only the one holding the charger closes it.
@@ -125,5 +128,6 @@ def build_consumers(runtime: ServiceRuntime, hub: Hub) -> Sequence[EventConsumer
             bootstrap_servers=bootstrap,
             topics=[CHARGEPOINTS_REGISTRY.name],
             handlers={ChargePointCutOff.event_type: cut_off.on_cut_off},
+            new_group_lookback=CutOff.MARGIN,
         ),
     ]

@@ -51,6 +51,9 @@ class Settings(ServiceSettings):
 
     command_timeout_s: float = 30.0
     # A replica whose heartbeat is older than this no longer counts as holding its chargers.
+    # A replica's new commands consumer group starts at the commands of this last stretch, not
+    # at the topic's beginning (longer than any command's timeout; REST allows up to 300 s).
+    command_replay_lookback_s: float = Field(600.0, gt=0)
     replica_heartbeat_s: float = 2.0
     replica_stale_s: float = 10.0
     # Two live replicas must never share an id (they would release each other's chargers).

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 import pytest
 from pydantic import SecretStr
 
 from services.connectivity.app import create_app
 from services.connectivity.settings import Settings
-from tests.connectivity.support import Service, new_charge_point, running, settings_for
+from shared.events.commands import CommandRequested
+from shared.events.envelope import Envelope
+from shared.kafka import create_producer
+from tests.connectivity.support import (
+    BOOTSTRAP,
+    Service,
+    new_charge_point,
+    running,
+    settings_for,
+)
+from tests.helpers.polling import eventually
 from tests.helpers.stack import unique
 
 
@@ -55,3 +68,52 @@ async def test_a_restarted_replica_releases_the_chargers_it_held_before(service:
         )
     assert held == 0
     assert online is False
+
+
+async def publish_command_for(cp_id: str) -> str:
+    """A command event as another service would publish it; its event id."""
+    command_id = str(uuid.uuid4())
+    event = CommandRequested(
+        command_id=command_id,
+        charge_point_id=cp_id,
+        action="ClearCache",
+        payload={},
+        requested_by="svc-test",
+        requested_scopes=[],
+    )
+    envelope = Envelope.wrap(event, source="test", subject=command_id, correlation_id=None)
+    producer = create_producer(BOOTSTRAP, client_id="test-replica-identity")
+    await producer.start()
+    try:
+        await producer.send_and_wait(event.topic.name, envelope.to_bytes(), key=cp_id.encode())
+    finally:
+        await producer.stop()
+    return str(envelope.id)
+
+
+async def test_a_new_replica_does_not_replay_a_day_of_commands(service: Service) -> None:
+    """A new consumer group starts at the last `command_replay_lookback_s`, not at the beginning."""
+    old = await publish_command_for("CP-NOWHERE")
+    await asyncio.sleep(3)  # the old command is now older than the lookback below
+    replica_id = unique("replica")
+    settings = settings_for(service.dsn, replica_id=replica_id, command_replay_lookback_s=2)
+    async with running(settings) as replica:
+        consumer = replica.app.state.runtime.consumer_name(f"commands.{replica_id}")
+
+        async def seen(event_id: str) -> bool:
+            return bool(
+                await service.pool.fetchval(
+                    "select count(*) from inbox where consumer = $1 and event_id = $2",
+                    consumer,
+                    uuid.UUID(event_id),
+                )
+            )
+
+        await asyncio.sleep(1)  # joined its group; the next command is recent
+        new = await publish_command_for("CP-NOWHERE")
+
+        async def new_seen() -> bool:
+            return await seen(new)
+
+        await eventually(new_seen, timeout=60)
+        assert not await seen(old)

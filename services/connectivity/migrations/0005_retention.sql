@@ -66,10 +66,13 @@ begin
     foreach parent in array array['ocpp_frames', 'meter_samples'] loop
         execute format('select exists (select 1 from %I)', parent || '_legacy') into strict has_rows;
         if has_rows then
+            -- One pass over the old table: rows dated tomorrow or later are taken out of it.
+            execute format('create temp table %I (like %I) on commit drop',
+                parent || '_moved', parent);
             execute format(
-                'create temp table %I on commit drop as select * from %I where at >= %L',
-                parent || '_moved', parent || '_legacy', tomorrow);
-            execute format('delete from %I where at >= %L', parent || '_legacy', tomorrow);
+                'with moved as (delete from %I where at >= %L returning *) '
+                'insert into %I select * from moved',
+                parent || '_legacy', tomorrow, parent || '_moved');
             execute format(
                 'alter table %I attach partition %I for values from (minvalue) to (%L)',
                 parent, parent || '_legacy', tomorrow);
