@@ -18,18 +18,11 @@ from fastapi.routing import iter_route_contexts
 from gateway.app import create_app
 from gateway.settings import DEFAULT_PUBLIC_ROUTES, DEFAULT_ROLE_GROUPS, DEFAULT_ROUTES
 from tests.gateway.conftest import Stack
+from tests.helpers.roles import ROLES, expect
 from tests.helpers.stack import serve
 from tests.helpers.tokens import bearer
 
-ROLES = ("anonymous", "driver", "support", "operator", "admin", "service", "service+scopes")
 PASSED = "passed"  # forwarded (proxied routes) or answered (the gateway's own)
-
-
-def expect(default: object, **by_role: object) -> dict[str, object]:
-    found = {role: default for role in ROLES}
-    for role, outcome in by_role.items():
-        found[role.replace("_scopes", "+scopes")] = outcome
-    return found
 
 
 EVERYONE = expect(PASSED)

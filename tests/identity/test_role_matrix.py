@@ -18,8 +18,17 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from shared.auth.scopes import KNOWN_SCOPES
+from tests.helpers.roles import ROLES, expect
 from tests.helpers.stack import unique
-from tests.identity.conftest import PASSWORD, Account, Identity, create_account, login
+from tests.identity.conftest import (
+    PASSWORD,
+    Account,
+    Identity,
+    create_account,
+    create_client,
+    login,
+    token_for,
+)
 
 IDENTITY_SETTINGS: dict[str, Any] = {
     # Many accounts per test: cheap hashing (the cost is tested elsewhere).
@@ -28,16 +37,7 @@ IDENTITY_SETTINGS: dict[str, Any] = {
     "argon2_parallelism": 1,
 }
 
-ROLES = ("anonymous", "driver", "support", "operator", "admin", "service", "service+scopes")
 OK = "ok"
-
-
-def expect(default: object, **by_role: object) -> dict[str, object]:
-    """The expected outcome for every role: `default` unless named."""
-    found = {role: default for role in ROLES}
-    for role, outcome in by_role.items():
-        found[role.replace("_scopes", "+scopes")] = outcome
-    return found
 
 
 EVERYONE = expect(OK)
@@ -72,12 +72,7 @@ class World:
         return str(created.json()["id"])
 
     async def client(self) -> dict[str, Any]:
-        created = await self.http.post(
-            "/v1/auth/clients", json={"name": "matrix"}, headers=self.identity.admin
-        )
-        assert created.status_code == 201, created.text
-        body: dict[str, Any] = created.json()
-        return body
+        return await create_client(self.identity, "matrix")
 
 
 Call = Callable[[World, dict[str, str], Account | None], Awaitable[httpx.Response]]
@@ -270,18 +265,8 @@ async def _callers(identity: Identity) -> dict[str, tuple[dict[str, str], Accoun
         account = await create_account(identity, roles=[role])
         callers[role] = (account.headers, account)
     for role, scopes in (("service", []), ("service+scopes", sorted(KNOWN_SCOPES))):
-        created = await identity.http.post(
-            "/v1/auth/clients", json={"name": "caller", "scopes": scopes}, headers=identity.admin
-        )
-        client = created.json()
-        token = await identity.http.post(
-            "/v1/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": client["client_id"],
-                "client_secret": client["client_secret"],
-            },
-        )
+        client = await create_client(identity, "caller", scopes)
+        token = await token_for(identity, client["client_id"], client["client_secret"])
         callers[role] = (identity.auth(token.json()["access_token"]), None)
     return callers
 
