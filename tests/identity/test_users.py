@@ -115,12 +115,14 @@ async def test_an_admin_changes_roles_and_new_tokens_carry_them(identity: Identi
         headers=identity.admin,
     )
     assert response.status_code == 200 and response.json()["roles"] == ["driver", "operator"]
-    # identity itself applies the new roles at once (it reads them from its database)…
-    assert (await identity.http.get("/v1/users", headers=account.headers)).status_code == 200
-    # …and the next token (refresh reads the current roles) carries them to other services.
+    # A role change revokes the tokens issued before it (the revocation travels over Kafka);
+    # the next token (refresh reads the current roles) carries the new roles.
     refreshed = await identity.http.post(
         "/v1/auth/refresh", json={"refresh_token": account.refresh_token}
     )
+    assert refreshed.status_code == 200
+    new_headers = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+    assert (await identity.http.get("/v1/users", headers=new_headers)).status_code == 200
     from jose import jwt
 
     claims = jwt.get_unverified_claims(refreshed.json()["access_token"])
