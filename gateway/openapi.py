@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ import structlog
 
 from gateway.routing import AccessPolicy, RoutingTable
 from gateway.settings import GatewaySettings
+from shared.problems import document_problems
 
 log = structlog.get_logger(__name__)
 
@@ -27,26 +29,28 @@ JsonDict = dict[str, Any]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 BEARER = "bearerAuth"
 
-PROBLEM_SCHEMA: JsonDict = {
-    "title": "Problem",
-    "description": "RFC 9457 problem details; every error of the API has this shape.",
-    "type": "object",
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-    },
-    "required": ["type", "title", "status"],
-}
-
-# Answers the gateway itself may give on any proxied operation.
+# Answers the gateway itself may give on a proxied operation.
 GATEWAY_RESPONSES: dict[str, str] = {
+    "400": "A request the gateway refuses to forward (dot segments, ambiguous framing).",
     "429": "Too many requests; see Retry-After.",
     "502": "The service answered with a broken response.",
     "503": "The service is unavailable; try again shortly.",
     "504": "The service did not answer in time.",
 }
+
+
+def _gateway_statuses(policy: AccessPolicy) -> Callable[[str, str, JsonDict], dict[str, str]]:
+    def statuses(method: str, path: str, operation: JsonDict) -> dict[str, str]:
+        found = dict(GATEWAY_RESPONSES)
+        if not policy.is_public(method.upper(), path):
+            found["401"] = "A valid access token is required."
+            if policy.roles_for(path) is not None:
+                found["403"] = "This area needs another role."
+        if "requestBody" in operation:
+            found["413"] = "The request body is too large."
+        return found
+
+    return statuses
 
 
 def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -110,28 +114,10 @@ def merge_documents(
                     if operation_id in operation_ids:
                         operation["operationId"] = f"{service}_{operation_id}"
                     operation_ids.add(operation["operationId"])
-                responses = operation.setdefault("responses", {})
-                extra = dict(GATEWAY_RESPONSES)
-                if not public:
-                    extra["401"] = "A valid access token is required."
-                for status, description in extra.items():
-                    responses.setdefault(
-                        status,
-                        {
-                            "description": description,
-                            "content": {
-                                "application/problem+json": {
-                                    "schema": {"$ref": "#/components/schemas/Problem"}
-                                }
-                            },
-                        },
-                    )
             paths[path] = item
         for tag in document.get("tags") or []:
             if isinstance(tag, dict) and "name" in tag:
                 tags.setdefault(tag["name"], tag)
-    schemas = components.setdefault("schemas", {})
-    schemas.setdefault("Problem", PROBLEM_SCHEMA)
     components["securitySchemes"] = {
         BEARER: {
             "type": "http",
@@ -159,7 +145,8 @@ def merge_documents(
     }
     if tags:
         result["tags"] = list(tags.values())
-    return result
+    # Every status an operation can answer, the services' and the gateway's own, as problems.
+    return document_problems(result, extra=_gateway_statuses(policy))
 
 
 class OpenApiAggregator:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -122,3 +123,104 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(asyncpg.DataError, _unstorable_value)
     app.add_exception_handler(Exception, _unhandled)
+
+
+# -- the contract in OpenAPI ---------------------------------------------------------------------
+
+PROBLEM_REF = "#/components/schemas/Problem"
+VALIDATION_PROBLEM_REF = "#/components/schemas/ValidationProblem"
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; every error of the API has this shape.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "required": ["type", "title", "status"],
+}
+VALIDATION_PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "ValidationProblem",
+    "description": "A 422 problem: what in the request was not valid.",
+    "type": "object",
+    "properties": {
+        **PROBLEM_SCHEMA["properties"],
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+# What every operation of a service may answer, beyond what its route declares.
+_SERVICE_STATUSES: dict[str, str] = {
+    "404": "Not found, or not yours to see.",
+    "500": "An unexpected error; it has been logged.",
+    "503": "The service is starting or its database is unreachable; try again shortly.",
+}
+_SECURED_STATUSES = {
+    "401": "A valid access token is required.",
+    "403": "The caller's role or scopes do not allow this.",
+}
+_MUTATION_STATUSES = {"409": "The request conflicts with the current state."}
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+
+
+def problem_response(description: str, schema_ref: str = PROBLEM_REF) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": schema_ref}}},
+    }
+
+
+def document_problems(
+    document: dict[str, Any],
+    extra: Callable[[str, str, dict[str, Any]], dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Make every operation of an OpenAPI document list the errors it can answer, each as
+    `application/problem+json` with the Problem schema (422: ValidationProblem).
+
+    Generic, from the operation's shape: 401/403 when it is secured, 409 for writes, 422 when it
+    takes input, 400 when it takes a body, 404/500/503 always; `extra(method, path, operation)` adds a caller's own (the
+    gateway's 413, 429, 5xx). Errors a route declared itself keep their description. Idempotent.
+    """
+    global_security = document.get("security")
+    for path, item in (document.get("paths") or {}).items():
+        for method in _HTTP_METHODS:
+            operation = item.get(method) if isinstance(item, dict) else None
+            if not isinstance(operation, dict):
+                continue
+            statuses = dict(_SERVICE_STATUSES)
+            if operation.get("security", global_security):
+                statuses.update(_SECURED_STATUSES)
+            if method in ("post", "put", "patch", "delete"):
+                statuses.update(_MUTATION_STATUSES)
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses["422"] = "The request is not valid."
+            if operation.get("requestBody"):
+                statuses["400"] = "The body could not be parsed."
+            if extra is not None:
+                statuses.update(extra(method, path, operation))
+            responses = operation.setdefault("responses", {})
+            for status, description in statuses.items():
+                responses.setdefault(status, {"description": description})
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400 and isinstance(response, dict):
+                    ref = VALIDATION_PROBLEM_REF if status == "422" else PROBLEM_REF
+                    response["content"] = {PROBLEM_JSON: {"schema": {"$ref": ref}}}
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Problem", PROBLEM_SCHEMA)
+    schemas.setdefault("ValidationProblem", VALIDATION_PROBLEM_SCHEMA)
+    return document

@@ -29,7 +29,7 @@ from shared.inbox import EventConsumer
 from shared.kafka import create_producer
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay
-from shared.problems import Unavailable, install_problem_handlers
+from shared.problems import Unavailable, document_problems, install_problem_handlers
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -182,6 +182,18 @@ def get_runtime(request: Request) -> ServiceRuntime:
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
+def _document_problems(app: FastAPI) -> None:
+    """The service's OpenAPI lists every error status of every operation (problem+json)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_service_app(
     *,
     runtime: ServiceRuntime,
@@ -231,6 +243,7 @@ def create_service_app(
         "revocations": feed.ready,
     }
     install_problem_handlers(app)
+    _document_problems(app)
     app.add_middleware(RequestContextMiddleware, service=runtime.name)
     app.include_router(health_router)
     for router in routers:

@@ -11,8 +11,7 @@ KNOWN_SCOPES: dict[str, str] = {
     "chargepoints:read": "read charge points, their connectors and status",
     "sessions:read": "read charging sessions",
     "commands:reserve": "send ReserveNow / CancelReservation to a charger",
-    "commands:start": "send RemoteStartTransaction / RequestStartTransaction",
-    "commands:stop": "send RemoteStopTransaction / RequestStopTransaction",
+    "commands:start": "start and stop charging remotely (RemoteStart/Stop, RequestStart/Stop)",
     "id-tokens:read": "read id-tokens and look up the authorisation decision for a UID",
     "users:read": "read user accounts (no credentials)",
 }

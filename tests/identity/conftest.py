@@ -133,6 +133,26 @@ async def create_account(identity: Identity, **overrides: Any) -> Account:
     )
 
 
+async def create_client(
+    identity: Identity, name: str = "connectivity", scopes: list[str] | None = None
+) -> dict[str, Any]:
+    """A service account made by the admin (with its one-time secret)."""
+    response = await identity.http.post(
+        "/v1/auth/clients", json={"name": name, "scopes": scopes or []}, headers=identity.admin
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def token_for(identity: Identity, client_id: str, secret: str) -> httpx.Response:
+    """The client-credentials grant, form-encoded as RFC 6749 §4.4 has it."""
+    return await identity.http.post(
+        "/v1/auth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+
+
 def from_address() -> dict[str, str]:
     """A client address of its own (behind the gateway it arrives as X-Forwarded-For)."""
     raw = uuid.uuid4().bytes

@@ -9,38 +9,13 @@ from jose import jwt
 from services.identity.clients.schemas import Scope
 from shared.auth.jwt import JwksClient, TokenVerifier
 from shared.auth.scopes import KNOWN_SCOPES
-from tests.identity.conftest import Identity, create_account
-
-
-async def create_client(
-    identity: Identity, name: str = "connectivity", scopes: list[str] | None = None
-) -> dict:  # type: ignore[type-arg]
-    response = await identity.http.post(
-        "/v1/auth/clients", json={"name": name, "scopes": scopes or []}, headers=identity.admin
-    )
-    assert response.status_code == 201, response.text
-    body: dict = response.json()  # type: ignore[type-arg]
-    return body
-
-
-async def token_for(identity: Identity, client_id: str, secret: str) -> object:
-    return await identity.http.post(
-        "/v1/auth/token",
-        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-    )
+from tests.identity.conftest import Identity, create_account, create_client, token_for
 
 
 async def test_a_service_trades_its_credentials_for_a_service_token(identity: Identity) -> None:
     client = await create_client(identity)
     assert client["client_secret"] and client["status"] == "active"
-    response = await identity.http.post(
-        "/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-    )
+    response = await token_for(identity, client["client_id"], client["client_secret"])
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer" and 0 < body["expires_in"] <= 900
@@ -169,27 +144,13 @@ async def test_a_disabled_service_account_gets_no_token_and_its_tokens_stop_work
     identity: Identity,
 ) -> None:
     client = await create_client(identity, "analytics", scopes=["users:read"])
-    issued = await identity.http.post(
-        "/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-    )
+    issued = await token_for(identity, client["client_id"], client["client_secret"])
     headers = identity.auth(issued.json()["access_token"])
     disabled = await identity.http.post(
         f"/v1/auth/clients/{client['id']}/disable", headers=identity.admin
     )
     assert disabled.status_code == 200 and disabled.json()["status"] == "disabled"
-    again = await identity.http.post(
-        "/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-    )
+    again = await token_for(identity, client["client_id"], client["client_secret"])
     assert again.status_code == 401
     assert (await identity.http.get("/v1/users", headers=headers)).status_code == 401
     enabled = await identity.http.post(

@@ -23,6 +23,11 @@ IDENTITY_SETTINGS: dict[str, Any] = {
     "register_max_per_address": 3,
     "login_max_failures_per_account": 5,
     "audit_retention_days": 30,
+    # Cheap hashing: the burst test stands its own slow hasher in; a loaded test machine must
+    # not turn real Argon2 into timeouts.
+    "argon2_time_cost": 1,
+    "argon2_memory_kib": 8192,
+    "argon2_parallelism": 1,
 }
 
 

@@ -87,7 +87,7 @@ async def test_not_ready_while_database_is_down_and_ready_again_after(
     finally:
         stack_command("start-postgres")
     checks = await wait_for_readiness(url, 200)
-    assert checks == {"started": True, "database": True, "kafka": True}
+    assert checks == {"started": True, "database": True, "kafka": True, "revocations": True}
 
 
 async def test_not_ready_while_kafka_is_down_and_events_written_meanwhile_are_delivered(

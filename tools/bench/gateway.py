@@ -228,6 +228,14 @@ async def run() -> list[Figure]:
     ) as identity:
         gateway_env = {
             "LADDA_GATEWAY_UPSTREAM_IDENTITY": identity,
+            # Only identity runs here: the gateway is ready once every routed upstream's
+            # OpenAPI is merged, so it routes identity's prefixes alone.
+            "LADDA_GATEWAY_ROUTES": json.dumps(
+                {
+                    prefix: "identity"
+                    for prefix in ("/v1/auth", "/v1/users", "/.well-known/jwks.json")
+                }
+            ),
             "LADDA_JWKS_URL": identity_env["LADDA_JWKS_URL"],
             # The limiter stays on (its cost is part of the figure), above what one user drives.
             "LADDA_GATEWAY_RATE_LIMIT_PER_USER": "10000000/hour",

@@ -38,6 +38,7 @@ async def _token_request(request: Request) -> dict[str, str]:
 @router.post(
     "/token",
     response_model=ClientToken,
+    responses={401: {"description": "The client credentials are not valid."}},
     openapi_extra={
         "requestBody": {
             "content": {

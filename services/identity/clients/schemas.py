@@ -16,7 +16,6 @@ Scope = Literal[
     "sessions:read",
     "commands:reserve",
     "commands:start",
-    "commands:stop",
     "id-tokens:read",
     "users:read",
 ]
