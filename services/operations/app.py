@@ -10,8 +10,13 @@ from fastapi import FastAPI
 
 from services.operations import jobs
 from services.operations.alerts.router import router as alerts
+from services.operations.equipment.router import public as station_safety
+from services.operations.equipment.router import router as equipment
 from services.operations.events import build_consumers
+from services.operations.inspections.router import router as inspections
+from services.operations.maintenance.router import plans, templates
 from services.operations.settings import Settings
+from services.operations.workorders.router import router as work_orders
 from shared.auth.jwt import KeySource
 from shared.service import ServiceRuntime, create_service_app
 
@@ -38,6 +43,14 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
             "Alerts, security equipment, maintenance plans, inspections with checklists, "
             "and work orders."
         ),
-        routers=[alerts],
+        routers=[
+            alerts,
+            equipment,
+            station_safety,
+            templates,
+            plans,
+            inspections,
+            work_orders,
+        ],
         key_source=key_source,
     )
