@@ -22,7 +22,10 @@ from services.operations.app import create_app
 from services.operations.events import SUBSCRIPTIONS
 from services.operations.settings import Settings
 from shared.db import create_pool
+from shared.events.envelope import Envelope, EventPayload
+from shared.events.identity import UserRegistered
 from shared.events.topics import ALL_TOPICS
+from shared.kafka import create_producer
 from tests.connectivity.support import BOOTSTRAP, StaticKeys, auth
 from tests.helpers.polling import eventually
 from tests.helpers.stack import serve, unique, wait_until_ready
@@ -127,4 +130,45 @@ async def wait_for_alert(
         return False
 
     await eventually(present, timeout=timeout, interval=0.1)
+    return found
+
+
+async def publish(payload: EventPayload, key: str, source: str = "identity") -> None:
+    """Another service's event, through the real topic."""
+    envelope = Envelope.wrap(payload, source=source, subject=key, correlation_id=None)
+    producer = create_producer(BOOTSTRAP, client_id="test-operations")
+    await producer.start()
+    try:
+        await producer.send_and_wait(payload.topic.name, envelope.to_bytes(), key=key.encode())
+    finally:
+        await producer.stop()
+
+
+async def register_technician(ops: Operations, user_id: str, *roles: str) -> None:
+    """Identity says the user exists with these roles; waits until operations has it."""
+    await publish(UserRegistered(user_id=user_id, roles=list(roles)), user_id)
+
+    async def known() -> bool:
+        return bool(
+            await ops.pool.fetchval("select true from technicians where user_id = $1", user_id)
+        ) == bool({"operator", "admin"} & set(roles))
+
+    await eventually(known, timeout=60)
+
+
+async def work_order(ops: Operations, work_order_id: str) -> dict[str, Any]:
+    response = await ops.http.get(f"/v1/work-orders/{work_order_id}", headers=OPERATOR)
+    assert response.status_code == 200, response.text
+    order: dict[str, Any] = response.json()
+    return order
+
+
+async def wait_for_availability(ops: Operations, work_order_id: str, state: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    async def reached() -> bool:
+        found.update(await work_order(ops, work_order_id))
+        return found["availability"] == state
+
+    await eventually(reached, timeout=60, interval=0.1)
     return found
