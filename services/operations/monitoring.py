@@ -47,6 +47,9 @@ class Monitor:
             event.connectors,
             event.approval,
         )
+        if event.approval == "retired":
+            # A retired charger is offline on purpose.
+            await alerts.clear(conn, f"offline:{event.charge_point_id}")
 
     async def connected(self, conn: Connection, event: ChargePointConnected) -> None:
         await stations.came_online(conn, event.charge_point_id, event.ocpp_version)
@@ -63,12 +66,14 @@ class Monitor:
     async def status_changed(
         self, conn: Connection, event: ConnectorStatusChanged
     ) -> tuple[AlertOut, bool] | None:
+        # 2.0.1 numbers connectors within an EVSE: the EVSE is what alerts (and work orders) name.
+        connector = event.evse_id if event.evse_id is not None else event.connector_id
         if event.status == "Faulted":
             condition = rules.faulted(
-                event.charge_point_id, event.connector_id, event.error_code, event.info
+                event.charge_point_id, connector, event.error_code, event.info
             )
             return await self._raise(conn, condition, event.at)
-        for key in rules.connector_keys(event.charge_point_id, event.connector_id):
+        for key in rules.connector_keys(event.charge_point_id, connector):
             await alerts.clear(conn, key, event.at)
         return None
 

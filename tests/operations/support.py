@@ -92,8 +92,8 @@ def operations_settings(dsn: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": SecretStr(dsn),
         "consumer_group_suffix": unique(".test"),
-        "offline_alert_after_s": 2.0,
-        "alert_hold_down_s": 3.0,
+        "offline_alert_after_s": 3.0,
+        "alert_hold_down_s": 5.0,
         "evaluation_interval_s": 0.2,
         "failed_logins_threshold": 3,
         "db_pool_max_size": 10,

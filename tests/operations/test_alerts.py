@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from ocpp.v16 import call as call16
+from ocpp.v201 import call as call201
 from websockets.exceptions import InvalidStatus
 
 from shared.events.topics import OPERATIONS_ALERTS
@@ -239,3 +240,27 @@ async def test_operator_acknowledges_and_resolves_with_a_note(
     assert len(await alerts_of(ops, cp_id, "tamper")) == 2
     missing = await ops.http.get("/v1/alerts/not-a-uuid", headers=OPERATOR)
     assert missing.status_code == 404
+
+
+async def test_ocpp201_charger_fault_names_the_evse_and_tamper(
+    connectivity: Service, ops: Operations
+) -> None:
+    cp_id, password = await new_charge_point(connectivity, ocpp_version="2.0.1")
+    await wait_for_station(ops, cp_id)
+
+    def status(state: str) -> call201.StatusNotification:
+        return call201.StatusNotification(
+            timestamp=now(), connector_status=state, evse_id=2, connector_id=1
+        )
+
+    async with charger(connectivity.ocpp_url, cp_id, password, "2.0.1") as cp:
+        await cp.call(status("Faulted"))
+        await cp.call(
+            call201.SecurityEventNotification(type="TamperDetectionActivated", timestamp=now())
+        )
+        tamper = await wait_for_alert(ops, cp_id, "tamper")
+        assert tamper["severity"] == "high"
+        fault = await wait_for_alert(ops, cp_id, "connector_faulted")
+        assert fault["connector_id"] == 2  # the EVSE, as work orders name it
+        await cp.call(status("Available"))
+        await wait_for_alert(ops, cp_id, "connector_faulted", status="resolved")

@@ -89,21 +89,15 @@ async def went_offline(conn: Connection, cp_id: str, at: datetime) -> None:
     )
 
 
-async def came_online(conn: Connection, cp_id: str, ocpp_version: str | None) -> bool:
-    """Back online; true when an offline alert had been raised for this outage."""
-    alerted = await conn.fetchval(
-        """with before as (
-               select offline_alerted from stations where charge_point_id = $1 for update)
-           insert into stations (charge_point_id, online, ocpp_version)
-           values ($1, true, coalesce($2, '1.6'))
+async def came_online(conn: Connection, cp_id: str, ocpp_version: str) -> None:
+    await conn.execute(
+        """insert into stations (charge_point_id, online, ocpp_version) values ($1, true, $2)
            on conflict (charge_point_id) do update set
                online = true, offline_since = null, offline_alerted = false,
-               ocpp_version = coalesce($2, stations.ocpp_version), updated_at = now()
-           returning (select offline_alerted from before)""",
+               ocpp_version = excluded.ocpp_version, updated_at = now()""",
         cp_id,
         ocpp_version,
     )
-    return bool(alerted)
 
 
 async def claim_offline_beyond(conn: Connection, since: datetime) -> list[Station]:
@@ -112,6 +106,7 @@ async def claim_offline_beyond(conn: Connection, since: datetime) -> list[Statio
         f"""with due as (
                 select charge_point_id from stations
                  where offline_since is not null and offline_since <= $1 and not offline_alerted
+                   and approval <> 'retired'
                  for update skip locked)
             update stations s set offline_alerted = true
               from due where s.charge_point_id = due.charge_point_id
