@@ -69,12 +69,14 @@ class Monitor:
         # 2.0.1 numbers connectors within an EVSE: the EVSE is what alerts (and work orders) name.
         connector = event.evse_id if event.evse_id is not None else event.connector_id
         if event.status == "Faulted":
+            vendor_code = event.vendor_error_code or event.info
             condition = rules.faulted(
-                event.charge_point_id, connector, event.error_code, event.info
+                event.charge_point_id, connector, event.error_code, vendor_code
             )
-            return await self._raise(conn, condition, event.at)
+            # Our clock, not the charger's (its timestamp may be wrong): the hold-down must hold.
+            return await self._raise(conn, condition)
         for key in rules.connector_keys(event.charge_point_id, connector):
-            await alerts.clear(conn, key, event.at)
+            await alerts.clear(conn, key)
         return None
 
     async def security_event(
