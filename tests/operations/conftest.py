@@ -18,7 +18,8 @@ def _name(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 async def connectivity(request: pytest.FixtureRequest) -> AsyncIterator[Service]:
     dsn = await fresh_database("test_opsconn_" + _name(request))
-    async with running(settings_for(dsn)) as svc:
+    overrides = getattr(request.module, "CONNECTIVITY_SETTINGS", {})
+    async with running(settings_for(dsn, **overrides)) as svc:
         yield svc
 
 
