@@ -237,6 +237,19 @@ async def test_assignment_needs_a_technician_and_notes_are_kept(
     )
     assert noted.status_code == 201
     assert [n["body"] for n in noted.json()["notes"]] == ["lens cleaned"]
+    nulls = await ops.http.patch(
+        f"/v1/work-orders/{order['id']}",
+        json={"title": None, "status": None, "priority": None},
+        headers=OPERATOR,
+    )
+    assert nulls.status_code == 200
+    assert (nulls.json()["title"], nulls.json()["status"]) == ("Check camera", "in_progress")
+    no_alert = await ops.http.post(
+        "/v1/work-orders",
+        json={"title": "x", "charge_point_id": cp_id, "alert_id": "not-an-alert"},
+        headers=OPERATOR,
+    )
+    assert no_alert.status_code == 422
     mine = await ops.http.get("/v1/work-orders", params={"assignee": technician}, headers=OPERATOR)
     assert [o["id"] for o in mine.json()] == [order["id"]]
     assert order["availability"] == "untouched"

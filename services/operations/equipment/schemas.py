@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 EquipmentKind = Literal[
     "surveillance_camera",
@@ -24,7 +24,7 @@ class EquipmentCreate(BaseModel):
     kind: EquipmentKind
     label: str | None = Field(None, max_length=200)
     state: EquipmentState = "working"
-    last_tested_at: datetime | None = None
+    last_tested_at: AwareDatetime | None = None
     notes: str | None = Field(None, max_length=2000)
 
 
@@ -33,7 +33,7 @@ class EquipmentUpdate(BaseModel):
 
     label: str | None = Field(None, max_length=200)
     state: EquipmentState | None = None
-    last_tested_at: datetime | None = None
+    last_tested_at: AwareDatetime | None = None
     notes: str | None = Field(None, max_length=2000)
 
 

@@ -54,9 +54,10 @@ async def get(conn: Connection, equipment_id: str) -> EquipmentOut:
 
 
 async def update(conn: Connection, equipment_id: str, data: EquipmentUpdate) -> EquipmentOut:
-    row = await repository.update(
-        conn, _parse_id(equipment_id), data.model_dump(exclude_unset=True)
-    )
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("state", "") is None:
+        del changes["state"]  # a state is required; null leaves it as it is
+    row = await repository.update(conn, _parse_id(equipment_id), changes)
     if row is None:
         raise NotFound(f"No security equipment {equipment_id}.")
     return to_out(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 ItemResult = Literal["pass", "fail", "not_applicable"]
 InspectionStatus = Literal["due", "completed", "cancelled"]
@@ -46,7 +46,7 @@ class InspectionCreate(BaseModel):
 
     template_id: str
     charge_point_id: str = Field(min_length=1, max_length=128)
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = None
 
 
 class ItemResultIn(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from services.operations.equipment.schemas import EquipmentKind
 
@@ -60,7 +60,7 @@ class PlanCreate(BaseModel):
     interval_days: int | None = Field(None, gt=0, le=3660)
     grace_days: int = Field(0, ge=0, le=365)
     # The first inspection's due date; defaults to now plus the interval.
-    first_due_at: datetime | None = None
+    first_due_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _one_scope(self) -> PlanCreate:
@@ -75,7 +75,7 @@ class PlanUpdate(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=200)
     interval_days: int | None = Field(None, gt=0, le=3660)
     grace_days: int | None = Field(None, ge=0, le=365)
-    next_due_at: datetime | None = None
+    next_due_at: AwareDatetime | None = None
     active: bool | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 Priority = Literal["low", "normal", "high", "urgent"]
 WorkOrderStatus = Literal["open", "assigned", "in_progress", "on_hold", "done", "cancelled"]
@@ -37,8 +37,8 @@ class WorkOrderCreate(BaseModel):
     # The alert this order answers (optional).
     alert_id: str | None = None
     requires_inoperative: bool = False
-    window_starts_at: datetime | None = None
-    window_ends_at: datetime | None = None
+    window_starts_at: AwareDatetime | None = None
+    window_ends_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _window(self) -> WorkOrderCreate:
@@ -57,7 +57,7 @@ class WorkOrderUpdate(BaseModel):
     status: WorkOrderStatus | None = None
     assignee: str | None = Field(None, max_length=128)
     requires_inoperative: bool | None = None
-    window_ends_at: datetime | None = None
+    window_ends_at: AwareDatetime | None = None
     # Recorded as a note with the change.
     note: str | None = Field(None, max_length=4000)
 

@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from services.operations.alerts import service as alerts
 from services.operations.alerts.schemas import AlertOut
 from services.operations.settings import Settings
 from services.operations.stations import repository as stations
@@ -168,8 +169,8 @@ async def create(
     alert_id = None
     if data.alert_id is not None:
         try:
-            alert_id = UUID(data.alert_id)
-        except ValueError:
+            alert_id = UUID((await alerts.get(conn, data.alert_id)).id)
+        except NotFound:
             raise Invalid(f"No alert {data.alert_id}.") from None
     values = data.model_dump(exclude={"alert_id"})
     values.update(
@@ -287,15 +288,24 @@ async def update(
         raise NotFound(f"No work order {work_order_id}.")
     if order["status"] in CLOSED:
         raise Conflict(f"Work order {work_order_id} is {order['status']}.")
-    changes = data.model_dump(exclude_unset=True, exclude={"note"})
+    changes = {
+        name: value
+        for name, value in data.model_dump(exclude_unset=True, exclude={"note"}).items()
+        # Required fields given as null are left as they are; assignee null unassigns.
+        if value is not None or name in ("assignee", "description", "window_ends_at")
+    }
     if "assignee" in changes:
         await _check_assignee(conn, changes["assignee"])
     assignee = changes.get("assignee", order["assignee"])
     status = changes.get("status", order["status"])
+    if "assignee" in changes and "status" not in changes:
+        # Assigning an open order assigns it; unassigning an assigned one reopens it.
+        if status == "open" and assignee is not None:
+            changes["status"] = status = "assigned"
+        elif status == "assigned" and assignee is None:
+            changes["status"] = status = "open"
     if status == "assigned" and assignee is None:
         raise Invalid("An assigned work order needs an assignee.")
-    if status == "open" and assignee is not None and "assignee" in changes:
-        changes["status"] = status = "assigned"
     if status in CLOSED:
         changes["closed_at"] = datetime.now(UTC)
     row = await repository.update(conn, key, changes)
