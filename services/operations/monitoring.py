@@ -3,7 +3,7 @@ the alert rules (offline, faults, emergency stops, tamper, security events, fail
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.operations.alerts import repository as alert_repository
 from services.operations.alerts import rules
@@ -53,13 +53,16 @@ class Monitor:
 
     async def connected(self, conn: Connection, event: ChargePointConnected) -> None:
         await stations.came_online(conn, event.charge_point_id, event.ocpp_version)
-        await alerts.clear(conn, f"offline:{event.charge_point_id}", event.at)
+        await alerts.clear(conn, f"offline:{event.charge_point_id}")
         # A charger that logs in again proves its credentials work.
-        await alerts.clear(conn, f"failed_logins:{event.charge_point_id}", event.at)
+        await alerts.clear(conn, f"failed_logins:{event.charge_point_id}")
 
     async def disconnected(self, conn: Connection, event: ChargePointDisconnected) -> None:
-        await stations.went_offline(conn, event.charge_point_id, event.at)
-        if await alerts.recur(conn, f"offline:{event.charge_point_id}", event.at):
+        # The debounce runs from when we learn of the outage, not from the event's time: were
+        # this consumer behind, the reconnect that follows would still be queued, and a quick
+        # reconnect would page someone.
+        await stations.went_offline(conn, event.charge_point_id, datetime.now(UTC))
+        if await alerts.recur(conn, f"offline:{event.charge_point_id}"):
             # Gone again during the hold-down: the open alert covers this outage too.
             await stations.mark_offline_alerted(conn, event.charge_point_id)
 

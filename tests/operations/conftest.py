@@ -12,7 +12,8 @@ from tests.operations.support import Operations, operations_settings, running_op
 
 
 def _name(request: pytest.FixtureRequest) -> str:
-    return request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    module: str = request.module.__name__
+    return module.rsplit(".", 1)[-1].removeprefix("test_")
 
 
 @pytest.fixture(scope="module")

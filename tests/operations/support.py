@@ -213,7 +213,7 @@ async def wait_for_availability(ops: Operations, work_order_id: str, state: str)
 
     async def reached() -> bool:
         found.update(await work_order(ops, work_order_id))
-        return found["availability"] == state
+        return bool(found["availability"] == state)
 
     await eventually(reached, timeout=60, interval=0.1)
     return found

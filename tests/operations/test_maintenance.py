@@ -81,17 +81,18 @@ async def test_default_templates_are_shipped(ops: Operations) -> None:
 
 
 async def test_custom_template_keys_are_unique(ops: Operations) -> None:
-    body = {
+    items = [{"key": "lights", "label": "Lights on", "equipment_kind": "security_lighting"}]
+    body: dict[str, Any] = {
         "key": unique("night-check"),
         "name": "Night check",
         "default_interval_days": 7,
-        "items": [{"key": "lights", "label": "Lights on", "equipment_kind": "security_lighting"}],
+        "items": items,
     }
     created = await ops.http.post("/v1/checklist-templates", json=body, headers=OPERATOR)
     assert created.status_code == 201, created.text
     again = await ops.http.post("/v1/checklist-templates", json=body, headers=OPERATOR)
     assert again.status_code == 409
-    doubled = {**body, "key": unique("x"), "items": body["items"] * 2}
+    doubled = {**body, "key": unique("x"), "items": items * 2}
     assert (
         await ops.http.post("/v1/checklist-templates", json=doubled, headers=OPERATOR)
     ).status_code == 422

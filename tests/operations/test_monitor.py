@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services.operations.monitoring import Monitor
-from services.operations.stations import repository as stations
 from shared.events.chargepoints import (
+    Approval,
     ChargePointDisconnected,
     ChargePointLocation,
     ChargePointRegistered,
@@ -34,30 +34,36 @@ async def test_vendor_error_code_is_preferred_over_info(ops: Operations) -> None
     assert raised[0].details == {"error_code": "OtherError", "vendor_code": "0x42"}
 
 
+def _registered(cp_id: str, approval: Approval) -> ChargePointRegistered:
+    return ChargePointRegistered(
+        charge_point_id=cp_id,
+        ocpp_version="1.6",
+        vendor=None,
+        model=None,
+        serial_number=None,
+        firmware_version=None,
+        connectors=1,
+        location=ChargePointLocation(site_name="s"),
+        approval=approval,
+    )
+
+
 async def test_retired_charger_raises_no_offline_alert(ops: Operations) -> None:
-    cp_id = unique("CP")
+    retired, active = unique("CP"), unique("CP")
     monitor = Monitor(ops.settings)
-    long_ago = datetime.now(UTC) - timedelta(hours=1)
     async with ops.pool.acquire() as conn, conn.transaction():
-        await monitor.registry_changed(
-            conn,
-            ChargePointRegistered(
-                charge_point_id=cp_id,
-                ocpp_version="1.6",
-                vendor=None,
-                model=None,
-                serial_number=None,
-                firmware_version=None,
-                connectors=1,
-                location=ChargePointLocation(site_name="s"),
-                approval="retired",
-            ),
-        )
-        await monitor.disconnected(
-            conn, ChargePointDisconnected(charge_point_id=cp_id, reason="closed", at=long_ago)
-        )
-        raised = await monitor.raise_offline(conn, datetime.now(UTC))
-        assert cp_id not in {alert.charge_point_id for alert in raised}
-        station = await stations.get(conn, cp_id)
-    assert station is not None and station.offline_since == long_ago
-    assert await alerts_of(ops, cp_id, "offline") == []
+        await monitor.registry_changed(conn, _registered(retired, "retired"))
+        await monitor.registry_changed(conn, _registered(active, "approved"))
+        for cp_id in (retired, active):
+            await monitor.disconnected(
+                conn,
+                ChargePointDisconnected(
+                    charge_point_id=cp_id, reason="closed", at=datetime.now(UTC)
+                ),
+            )
+        # An hour later, as the evaluation would see it.
+        raised = await monitor.raise_offline(conn, datetime.now(UTC) + timedelta(hours=1))
+    offline = {alert.charge_point_id for alert in raised}
+    assert active in offline
+    assert retired not in offline
+    assert await alerts_of(ops, retired, "offline") == []

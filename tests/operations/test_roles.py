@@ -79,7 +79,7 @@ def _routes(ops: Operations) -> list[tuple[str, str]]:
         (method, route.path)
         for route in _walk(ops.app.routes)
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     )
 
 
@@ -92,7 +92,7 @@ async def test_role_matrix(ops: Operations, caller: str) -> None:
     outcomes: dict[tuple[str, str], int] = {}
     for method, path in _routes(ops):
         url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
-        body = {} if method in ("POST", "PATCH") else None
+        body: dict[str, object] | None = {} if method in ("POST", "PATCH") else None
         response = await ops.http.request(method, url, json=body, headers=CALLERS[caller])
         outcomes[(method, path)] = response.status_code
         assert response.status_code < 500, (method, path, response.text)
