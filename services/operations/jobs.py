@@ -34,6 +34,8 @@ async def evaluate_once(runtime: ServiceRuntime, settings: Settings) -> None:
     async with runtime.transaction() as conn:
         await work_orders.start_due_windows(conn, settings, now)
     async with runtime.transaction() as conn:
+        await work_orders.resend_unanswered(conn, settings, now)
+    async with runtime.transaction() as conn:
         await monitor.housekeeping(conn, now)
 
 

@@ -34,3 +34,6 @@ class Settings(ServiceSettings):
     # `commands:availability` (and nothing else).
     service_account: str = "svc-operations"
     availability_command_timeout_s: float = 30.0
+    # A change with no answer (or a timeout) this long after it was sent is sent again; a
+    # charger that was offline gets it again when it reconnects.
+    availability_resend_after_s: float = 120.0

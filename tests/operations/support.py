@@ -96,6 +96,8 @@ def operations_settings(dsn: str, **overrides: Any) -> Settings:
         "alert_hold_down_s": 5.0,
         "evaluation_interval_s": 0.2,
         "failed_logins_threshold": 3,
+        "availability_command_timeout_s": 5.0,
+        "availability_resend_after_s": 8.0,
         "db_pool_max_size": 10,
     }
     values.update(overrides)

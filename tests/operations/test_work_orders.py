@@ -272,3 +272,20 @@ async def test_tamper_alert_opens_one_work_order(connectivity: Service, ops: Ope
     assert len(orders) == 1
     assert orders[0]["source"] == "alert" and orders[0]["alert_id"] == alert["id"]
     assert orders[0]["priority"] == "urgent"
+
+
+async def test_change_lost_on_the_way_is_sent_again(connectivity: Service, ops: Operations) -> None:
+    cp_id, password = await _station(connectivity, ops)
+    async with charger(connectivity.ocpp_url, cp_id, password) as cp:
+        await _online(ops, cp_id)
+        order = await _create(ops, title="Lost command", charge_point_id=cp_id)
+        # As if the ChangeAvailability had been sent long ago and no answer ever came.
+        await ops.pool.execute(
+            """update work_orders set requires_inoperative = true,
+                      availability = 'inoperative_requested',
+                      availability_requested_at = now() - interval '1 hour'
+                where id = $1""",
+            order["id"],
+        )
+        await wait_for_availability(ops, order["id"], "inoperative")
+        assert (await _received(cp, 1))[0] == {"connector_id": 0, "type": "Inoperative"}

@@ -13,7 +13,8 @@ from shared.db import Connection
 COLUMNS = """id, title, description, charge_point_id, connector_id, site, priority, status,
              assignee, source, alert_id, inspection_id, inspection_item, requires_inoperative,
              window_starts_at, window_ends_at, availability, availability_command,
-             availability_detail, created_by, created_at, updated_at, closed_at"""
+             availability_detail, availability_requested_at, created_by, created_at, updated_at,
+             closed_at"""
 _UPDATABLE = (
     "title",
     "description",
@@ -26,6 +27,7 @@ _UPDATABLE = (
     "availability",
     "availability_command",
     "availability_detail",
+    "availability_requested_at",
     "closed_at",
 )
 
@@ -163,6 +165,22 @@ async def claim_window_starts(conn: Connection, now: datetime, limit: int) -> li
              order by window_starts_at limit $2
              for update skip locked""",  # noqa: S608
         now,
+        limit,
+    )
+
+
+async def claim_unanswered(
+    conn: Connection, sent_before: datetime, limit: int
+) -> list[asyncpg.Record]:
+    """Changes sent long ago with no answer, or timed out (lost on the way, or never executed)."""
+    return await conn.fetch(
+        f"""select {COLUMNS} from work_orders
+             where availability in ('inoperative_requested', 'operative_requested')
+               and availability_requested_at < $1
+               and (availability_detail is null or availability_detail like 'Timeout%')
+             order by availability_requested_at limit $2
+             for update skip locked""",  # noqa: S608
+        sent_before,
         limit,
     )
 

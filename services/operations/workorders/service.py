@@ -5,7 +5,7 @@ and Operative again once no open order needs it."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -95,7 +95,12 @@ async def _send(
     return await repository.update(
         conn,
         order["id"],
-        {"availability": state, "availability_command": command_id, "availability_detail": None},
+        {
+            "availability": state,
+            "availability_command": command_id,
+            "availability_detail": None,
+            "availability_requested_at": datetime.now(UTC),
+        },
     )
 
 
@@ -118,6 +123,16 @@ async def start_due_windows(conn: Connection, settings: Settings, now: datetime)
     rows = await repository.claim_window_starts(conn, now, 100)
     for order in rows:
         await _send(conn, order, operative=False, settings=settings)
+    return len(rows)
+
+
+async def resend_unanswered(conn: Connection, settings: Settings, now: datetime) -> int:
+    """Changes without an answer long after their timeout are sent again (periodic job)."""
+    cutoff = now - timedelta(seconds=settings.availability_resend_after_s)
+    rows = await repository.claim_unanswered(conn, cutoff, 100)
+    for order in rows:
+        operative = order["availability"] == "operative_requested"
+        await _send(conn, order, operative=operative, settings=settings)
     return len(rows)
 
 
