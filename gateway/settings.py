@@ -33,6 +33,9 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/maintenance-plans": "operations",
     "/v1/inspections": "operations",
     "/v1/work-orders": "operations",
+    "/v1/security-equipment": "operations",
+    "/v1/checklist-templates": "operations",
+    "/v1/station-safety": "operations",
     "/v1/support": "support",
 }
 
@@ -49,6 +52,8 @@ DEFAULT_PUBLIC_ROUTES: list[str] = [
     # The public charger map and the public prices, including single entries.
     "GET /v1/locations/**",
     "GET /v1/tariffs/**",
+    # A station's public safety features (lit, camera-monitored...), for drivers choosing one.
+    "GET /v1/station-safety/**",
     # Stripe signs its webhooks; the payment service verifies the signature.
     "POST /v1/stripe/webhook",
 ]
@@ -58,10 +63,13 @@ DEFAULT_PUBLIC_ROUTES: list[str] = [
 # ownership and finer rules themselves; the gateway is not the only lock.
 STAFF_OPERATIONS = ["operator", "admin", "service"]
 DEFAULT_ROLE_GROUPS: dict[str, list[str]] = {
-    "/v1/alerts": STAFF_OPERATIONS,
+    # Support staff read alerts (operations refuses them every change).
+    "/v1/alerts": [*STAFF_OPERATIONS, "support"],
     "/v1/maintenance-plans": STAFF_OPERATIONS,
     "/v1/inspections": STAFF_OPERATIONS,
     "/v1/work-orders": STAFF_OPERATIONS,
+    "/v1/security-equipment": STAFF_OPERATIONS,
+    "/v1/checklist-templates": STAFF_OPERATIONS,
     "/v1/stats/network": STAFF_OPERATIONS,
     "/v1/stats/charge-points": STAFF_OPERATIONS,
 }

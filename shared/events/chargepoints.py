@@ -104,6 +104,9 @@ class ConnectorStatusChanged(EventPayload):
     error_code: str | None = None
     info: str | None = None
     at: datetime
+    # 1.6 `vendorErrorCode`, when the publisher carries it apart from `info` (optional: older
+    # publishers put it in `info` when the charger sent no info text).
+    vendor_error_code: str | None = None
 
 
 class ChargePointSecurityEvent(EventPayload):

@@ -52,7 +52,8 @@ def test_public_allow_list_is_exact_per_method() -> None:
 
 def test_role_groups() -> None:
     policy = AccessPolicy([], DEFAULT_ROLE_GROUPS)
-    assert policy.roles_for("/v1/alerts") == {"operator", "admin", "service"}
+    assert policy.roles_for("/v1/alerts") == {"operator", "admin", "service", "support"}
+    assert policy.roles_for("/v1/security-equipment/x") == {"operator", "admin", "service"}
     assert policy.roles_for("/v1/work-orders/7/close") == {"operator", "admin", "service"}
     assert policy.roles_for("/v1/stats/network") == {"operator", "admin", "service"}
     assert policy.roles_for("/v1/stats/me") is None

@@ -1,0 +1,106 @@
+"""The role matrix of the README, walked over EVERY route of the operations app with every
+role: driver, support, operator, admin, a service account (with and without `alerts:read`),
+and no token at all. A route missing from the matrix fails the test."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from tests.operations.support import Operations, auth
+
+PUBLIC = "public"
+OPERATORS = frozenset({"operator", "admin"})
+ALERT_READERS = frozenset({"operator", "admin", "support", "service+alerts:read"})
+
+# (method, path) -> who passes authorisation. Keep in step with the README's role matrix.
+MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/v1/station-safety/{charge_point_id}"): PUBLIC,
+    ("GET", "/v1/alerts"): ALERT_READERS,
+    ("GET", "/v1/alerts/{alert_id}"): ALERT_READERS,
+    ("POST", "/v1/alerts/{alert_id}/acknowledge"): OPERATORS,
+    ("POST", "/v1/alerts/{alert_id}/resolve"): OPERATORS,
+    ("GET", "/v1/security-equipment"): OPERATORS,
+    ("POST", "/v1/security-equipment"): OPERATORS,
+    ("GET", "/v1/security-equipment/{equipment_id}"): OPERATORS,
+    ("PATCH", "/v1/security-equipment/{equipment_id}"): OPERATORS,
+    ("DELETE", "/v1/security-equipment/{equipment_id}"): OPERATORS,
+    ("GET", "/v1/checklist-templates"): OPERATORS,
+    ("POST", "/v1/checklist-templates"): OPERATORS,
+    ("GET", "/v1/checklist-templates/{template_id}"): OPERATORS,
+    ("GET", "/v1/maintenance-plans"): OPERATORS,
+    ("POST", "/v1/maintenance-plans"): OPERATORS,
+    ("GET", "/v1/maintenance-plans/{plan_id}"): OPERATORS,
+    ("PATCH", "/v1/maintenance-plans/{plan_id}"): OPERATORS,
+    ("GET", "/v1/inspections"): OPERATORS,
+    ("POST", "/v1/inspections"): OPERATORS,
+    ("GET", "/v1/inspections/{inspection_id}"): OPERATORS,
+    ("POST", "/v1/inspections/{inspection_id}/complete"): OPERATORS,
+    ("POST", "/v1/inspections/{inspection_id}/cancel"): OPERATORS,
+    ("GET", "/v1/work-orders"): OPERATORS,
+    ("POST", "/v1/work-orders"): OPERATORS,
+    ("GET", "/v1/work-orders/{work_order_id}"): OPERATORS,
+    ("PATCH", "/v1/work-orders/{work_order_id}"): OPERATORS,
+    ("POST", "/v1/work-orders/{work_order_id}/notes"): OPERATORS,
+}
+
+CALLERS: dict[str, dict[str, str]] = {
+    "none": {},
+    "driver": auth("driver-1", "driver"),
+    "support": auth("support-1", "support"),
+    "operator": auth("operator-1", "operator"),
+    "admin": auth("admin-1", "admin"),
+    # A service account with an unrelated scope, and one allowed to read alerts.
+    "service": auth("svc-booking", "service", scope="commands:reserve"),
+    "service+alerts:read": auth("svc-notifications", "service", scope="alerts:read"),
+}
+
+
+def _walk(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
+    """Every route, also inside included routers (FastAPI keeps those as one entry each)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _walk(included.routes)
+        else:
+            yield route
+
+
+def _routes(ops: Operations) -> list[tuple[str, str]]:
+    return sorted(
+        (method, route.path)
+        for route in _walk(ops.app.routes)
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    )
+
+
+def test_every_route_is_in_the_matrix(ops: Operations) -> None:
+    assert set(_routes(ops)) == set(MATRIX)
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+async def test_role_matrix(ops: Operations, caller: str) -> None:
+    outcomes: dict[tuple[str, str], int] = {}
+    for method, path in _routes(ops):
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        body: dict[str, object] | None = {} if method in ("POST", "PATCH") else None
+        response = await ops.http.request(method, url, json=body, headers=CALLERS[caller])
+        outcomes[(method, path)] = response.status_code
+        assert response.status_code < 500, (method, path, response.text)
+        allowed = MATRIX[(method, path)]
+        if allowed == PUBLIC or caller in allowed:
+            assert response.status_code not in (401, 403), (method, path, response.text)
+        else:
+            expected = 401 if caller == "none" else 403
+            assert response.status_code == expected, (method, path, response.status_code)
+            assert response.headers["content-type"] == "application/problem+json"
+    assert outcomes
