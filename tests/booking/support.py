@@ -1,0 +1,206 @@
+"""A running booking service for tests (real PostgreSQL, Kafka, HTTP), tokens and factories."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import FastAPI
+from jose import jwk, jwt
+from pydantic import SecretStr
+
+from services.booking.app import create_app
+from services.booking.settings import Settings
+from services.booking.timeslots import ceil_slot
+from shared.db import Connection, create_pool
+from tests.helpers.stack import serve, unique, wait_until_ready
+
+KID = "booking-test-key"
+_PRIVATE = ec.generate_private_key(ec.SECP256R1())
+_PEM = _PRIVATE.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+).decode()
+_PUBLIC_JWK: dict[str, Any] = {
+    **jwk.construct(
+        _PRIVATE.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode(),
+        "ES256",
+    ).to_dict(),
+    "kid": KID,
+}
+
+
+class StaticKeys:
+    async def key_for(self, kid: str) -> dict[str, Any] | None:
+        return _PUBLIC_JWK if kid == KID else None
+
+
+def token(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> str:
+    issued = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": "ladda-identity",
+        "aud": "ladda",
+        "sub": subject,
+        "roles": list(roles),
+        "iat": issued,
+        "exp": issued + 900,
+        "jti": uuid.uuid4().hex,
+    }
+    if scopes:
+        claims["scope"] = " ".join(scopes)
+    return str(jwt.encode(claims, _PEM, algorithm="ES256", headers={"kid": KID}))
+
+
+def auth(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(subject, *roles, scopes=scopes)}"}
+
+
+def driver(name: str | None = None) -> tuple[str, dict[str, str]]:
+    user_id = name or unique("driver")
+    return user_id, auth(user_id, "driver")
+
+
+OPERATOR = auth("operator-1", "operator")
+ADMIN = auth("admin-1", "admin")
+SUPPORT = auth("support-1", "support")
+
+
+@dataclass
+class Service:
+    app: FastAPI
+    url: str
+    pool: asyncpg.Pool
+    http: httpx.AsyncClient
+    settings: Settings
+
+
+def settings_for(dsn: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": SecretStr(dsn),
+        "consumer_group_suffix": unique(".test"),
+        "db_pool_max_size": 10,
+        "tick_interval_s": 0.2,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Service]:
+    app = create_app(settings, key_source=StaticKeys())
+    async with serve(app) as url:
+        await wait_until_ready(url)
+        pool = await create_pool(settings.database_url.get_secret_value())
+        try:
+            async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+                yield Service(app, url, pool, http, settings)
+        finally:
+            await pool.close()
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def slot_start(settings: Settings, ahead: timedelta = timedelta(days=1)) -> datetime:
+    """An aligned start this far ahead (well past the minimum lead time by default)."""
+    return ceil_slot(datetime.now(UTC) + ahead, settings.slot)
+
+
+def window(
+    settings: Settings, ahead: timedelta = timedelta(days=1), slots: int = 4
+) -> dict[str, str]:
+    start = slot_start(settings, ahead)
+    return {
+        "starts_at": start.isoformat(),
+        "ends_at": (start + slots * settings.slot).isoformat(),
+    }
+
+
+# -- factories --------------------------------------------------------------------------------
+
+
+async def create_charge_point(conn: Connection, **overrides: Any) -> str:
+    """A charge point in booking's read model (as connectivity's registry event would put it)."""
+    values: dict[str, Any] = {
+        "id": unique("CP"),
+        "ocpp_version": "1.6",
+        "connectors": 2,
+        "approval": "approved",
+        "site_name": unique("site"),
+        "address": "Testgatan 1",
+        "latitude": 59.33,
+        "longitude": 18.06,
+        "online": True,
+        **overrides,
+    }
+    await conn.execute(
+        """insert into charge_points (id, ocpp_version, connectors, approval, site_name, address,
+                                      latitude, longitude, online)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        *values.values(),
+    )
+    return str(values["id"])
+
+
+async def create_id_token(conn: Connection, **overrides: Any) -> str:
+    values: dict[str, Any] = {
+        "uid": unique("TAG"),
+        "kind": "rfid",
+        "user_id": unique("driver"),
+        "decision": "Accepted",
+        **overrides,
+    }
+    await conn.execute(
+        "insert into driver_id_tokens (uid, kind, user_id, decision) values ($1, $2, $3, $4)",
+        *values.values(),
+    )
+    return str(values["uid"])
+
+
+async def set_connector_status(
+    conn: Connection, cp_id: str, connector_id: int, status: str
+) -> None:
+    await conn.execute(
+        """insert into connector_states (charge_point_id, connector_id, status, changed_at)
+           values ($1, $2, $3, now())
+           on conflict (charge_point_id, connector_id) do update set status = excluded.status""",
+        cp_id,
+        connector_id,
+        status,
+    )
+
+
+async def create_reservation(conn: Connection, **overrides: Any) -> uuid.UUID:
+    """A reservation written directly (for lifecycle tests whose windows the rules would refuse)."""
+    starts_at: datetime = overrides.pop("starts_at")
+    ends_at: datetime = overrides.pop("ends_at")
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "kind": "booking",
+        "user_id": unique("driver"),
+        "id_tag": None,
+        "charge_point_id": "CP",
+        "connector_id": 1,
+        "status": "confirmed",
+        "created_by": "test",
+        **overrides,
+    }
+    await conn.execute(
+        """insert into reservations (id, kind, user_id, id_tag, charge_point_id, connector_id,
+                                     status, created_by, during)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'))""",
+        *values.values(),
+        starts_at,
+        ends_at,
+    )
+    return uuid.UUID(str(values["id"]))
