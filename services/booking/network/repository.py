@@ -132,7 +132,8 @@ async def charge_points_near(
     """Approved charge points at the same site or within the radius, nearest first."""
     return await conn.fetch(
         f"""with origin as (select latitude, longitude from charge_points where id = $1)
-            select {CHARGE_POINT} from charge_points cp, origin o
+            select {", ".join("cp." + c.strip() for c in CHARGE_POINT.split(","))}
+              from charge_points cp, origin o
              where cp.id <> $1 and cp.approval = 'approved'
                and ((cp.site_name is not distinct from $2 and $2 is not null)
                     or (cp.latitude is not null and o.latitude is not null

@@ -224,3 +224,41 @@ async def by_command(conn: Connection, command_id: UUID) -> tuple[asyncpg.Record
         command_id,
     )
     return row, (row["command_kind"] if row is not None else "")
+
+
+async def open_bookings_overlapping(
+    conn: Connection,
+    charge_point_id: str,
+    connector_id: int | None,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    *,
+    min_connector: int = 1,
+) -> list[asyncpg.Record]:
+    """Drivers' open bookings on a connector (None: every connector from `min_connector` on)
+    whose window overlaps [starts_at, ends_at), locked, earliest first."""
+    return await conn.fetch(
+        f"""select {COLUMNS} from reservations
+             where charge_point_id = $1 and ($2::int is null or connector_id = $2)
+               and connector_id >= $5 and kind = 'booking' and status in {OPEN}
+               and during && tstzrange($3, $4, '[)')
+             order by lower(during), id
+             for update""",  # noqa: S608
+        charge_point_id,
+        connector_id,
+        starts_at,
+        ends_at,
+        min_connector,
+    )
+
+
+async def set_alternative(
+    conn: Connection, reservation_id: UUID, alternative: dict[str, Any]
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        f"update reservations set alternative = $2 where id = $1 returning {COLUMNS}",  # noqa: S608
+        reservation_id,
+        alternative,
+    )
+    assert row is not None
+    return row

@@ -1,0 +1,107 @@
+"""Consumers: thin adapters from other services' events to booking's read models and lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from services.booking.charger import service as charger
+from services.booking.lifecycle import service as lifecycle
+from services.booking.network import service as network
+from services.booking.settings import Settings
+from shared.db import Connection
+from shared.events.chargepoints import (
+    ChargePointConnected,
+    ChargePointDisconnected,
+    ChargePointRegistered,
+    ConnectorStatusChanged,
+)
+from shared.events.charging import SessionStarted
+from shared.events.commands import CommandCompleted
+from shared.events.envelope import Envelope
+from shared.events.identity import IdTokenDecisionChanged
+from shared.events.topics import (
+    CHARGEPOINTS_REGISTRY,
+    CHARGEPOINTS_STATUS,
+    CHARGING_SESSIONS,
+    CONNECTIVITY_COMMAND_RESULTS,
+    IDENTITY_ID_TOKENS,
+)
+from shared.inbox import EventConsumer, Handler
+from shared.service import ServiceRuntime
+
+
+class Handlers:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def registry(self, conn: Connection, envelope: Envelope) -> None:
+        await network.apply_registry(conn, envelope.payload(ChargePointRegistered), self.settings)
+
+    async def connector_status(self, conn: Connection, envelope: Envelope) -> None:
+        event = envelope.payload(ConnectorStatusChanged)
+        await network.apply_connector_status(conn, event, self.settings)
+
+    async def connected(self, conn: Connection, envelope: Envelope) -> None:
+        event = envelope.payload(ChargePointConnected)
+        await network.apply_presence(conn, event.charge_point_id, True, event.at)
+
+    async def disconnected(self, conn: Connection, envelope: Envelope) -> None:
+        event = envelope.payload(ChargePointDisconnected)
+        await network.apply_presence(conn, event.charge_point_id, False, event.at)
+
+    async def id_token(self, conn: Connection, envelope: Envelope) -> None:
+        await network.apply_id_token(conn, envelope.payload(IdTokenDecisionChanged))
+
+    async def session_started(self, conn: Connection, envelope: Envelope) -> None:
+        await lifecycle.session_started(conn, envelope.payload(SessionStarted), self.settings)
+
+    async def command_result(self, conn: Connection, envelope: Envelope) -> None:
+        await charger.apply_result(conn, envelope.payload(CommandCompleted))
+
+
+def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[EventConsumer]:
+    assert runtime.pool is not None
+    handlers = Handlers(settings)
+    bootstrap = settings.kafka_bootstrap_servers
+
+    def consumer(purpose: str, topic: str, table: Mapping[str, Handler]) -> EventConsumer:
+        assert runtime.pool is not None
+        return EventConsumer(
+            name=runtime.consumer_name(purpose),
+            pool=runtime.pool,
+            bootstrap_servers=bootstrap,
+            topics=[topic],
+            handlers=table,
+        )
+
+    return [
+        consumer(
+            "registry",
+            CHARGEPOINTS_REGISTRY.name,
+            {ChargePointRegistered.event_type: handlers.registry},
+        ),
+        consumer(
+            "status",
+            CHARGEPOINTS_STATUS.name,
+            {
+                ConnectorStatusChanged.event_type: handlers.connector_status,
+                ChargePointConnected.event_type: handlers.connected,
+                ChargePointDisconnected.event_type: handlers.disconnected,
+            },
+        ),
+        consumer(
+            "id-tokens",
+            IDENTITY_ID_TOKENS.name,
+            {IdTokenDecisionChanged.event_type: handlers.id_token},
+        ),
+        consumer(
+            "sessions",
+            CHARGING_SESSIONS.name,
+            {SessionStarted.event_type: handlers.session_started},
+        ),
+        consumer(
+            "command-results",
+            CONNECTIVITY_COMMAND_RESULTS.name,
+            {CommandCompleted.event_type: handlers.command_result},
+        ),
+    ]
