@@ -56,7 +56,19 @@ class Handlers:
         await lifecycle.session_started(conn, envelope.payload(SessionStarted), self.settings)
 
     async def command_result(self, conn: Connection, envelope: Envelope) -> None:
-        await charger.apply_result(conn, envelope.payload(CommandCompleted))
+        # Read leniently: results of other services' commands (and outcomes newer than this
+        # contract) must never stall the partition; booking's own are recognised by command id.
+        data = envelope.data
+        await charger.apply_result(
+            conn,
+            charger.CommandAnswer(
+                command_id=str(data.get("command_id", "")),
+                action=str(data.get("action", "")),
+                outcome=str(data.get("outcome", "")),
+                response=data.get("response") if isinstance(data.get("response"), dict) else None,
+                error=data.get("error") if isinstance(data.get("error"), str) else None,
+            ),
+        )
 
 
 def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[EventConsumer]:

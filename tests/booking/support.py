@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
@@ -22,8 +24,19 @@ from services.booking.app import create_app
 from services.booking.settings import Settings
 from services.booking.timeslots import ceil_slot
 from shared.db import Connection, create_pool
+from shared.events.envelope import Envelope, EventPayload
+from shared.events.topics import (
+    CHARGEPOINTS_REGISTRY,
+    CHARGEPOINTS_STATUS,
+    CHARGING_SESSIONS,
+    CONNECTIVITY_COMMAND_RESULTS,
+    IDENTITY_ID_TOKENS,
+)
+from shared.kafka import create_producer
+from tests.helpers.polling import eventually
 from tests.helpers.stack import serve, unique, wait_until_ready
 
+BOOTSTRAP = os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"]
 KID = "booking-test-key"
 _PRIVATE = ec.generate_private_key(ec.SECP256R1())
 _PEM = _PRIVATE.private_bytes(
@@ -95,8 +108,40 @@ def settings_for(dsn: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+CONSUMED = {
+    "registry": CHARGEPOINTS_REGISTRY,
+    "status": CHARGEPOINTS_STATUS,
+    "id-tokens": IDENTITY_ID_TOKENS,
+    "sessions": CHARGING_SESSIONS,
+    "command-results": CONNECTIVITY_COMMAND_RESULTS,
+}
+
+
+async def start_at_the_end(suffix: str) -> None:
+    """Commit the current end of every consumed topic for this run's consumer groups.
+
+    The shared topics hold every other test run's events (tens of thousands of status events);
+    a test service reads only what is published while it runs.
+    """
+    for purpose, topic in CONSUMED.items():
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=BOOTSTRAP,
+            group_id=f"booking.{purpose}{suffix}",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
+            ends = await consumer.end_offsets(partitions)
+            consumer.assign(partitions)
+            await consumer.commit({tp: offset for tp, offset in ends.items()})
+        finally:
+            await consumer.stop()
+
+
 @contextlib.asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Service]:
+    await start_at_the_end(settings.consumer_group_suffix)
     app = create_app(settings, key_source=StaticKeys())
     async with serve(app) as url:
         await wait_until_ready(url)
@@ -204,3 +249,34 @@ async def create_reservation(conn: Connection, **overrides: Any) -> uuid.UUID:
         ends_at,
     )
     return uuid.UUID(str(values["id"]))
+
+
+async def publish_event(payload: EventPayload, key: str, *, source: str = "test") -> Envelope:
+    """Publish an event on its real topic, as the owning service's relay would."""
+    envelope = Envelope.wrap(payload, source=source, subject=key, correlation_id=None)
+    producer = create_producer(BOOTSTRAP, client_id="test-booking")
+    await producer.start()
+    try:
+        await producer.send_and_wait(payload.topic.name, envelope.to_bytes(), key=key.encode())
+    finally:
+        await producer.stop()
+    return envelope
+
+
+async def reservation_status(service: Service, reservation_id: str) -> dict[str, Any]:
+    row = await service.pool.fetchrow(
+        "select status, charger_hold, cancel_reason, session_id, alternative "
+        "from reservations where id = $1",
+        uuid.UUID(reservation_id),
+    )
+    assert row is not None
+    return dict(row)
+
+
+async def wait_status(
+    service: Service, reservation_id: str, status: str, timeout: float = 30
+) -> None:
+    async def reached() -> bool:
+        return (await reservation_status(service, reservation_id))["status"] == status
+
+    await eventually(reached, timeout=timeout)

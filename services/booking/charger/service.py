@@ -8,6 +8,7 @@ Booking requests its commands as its service account (`requested_by`), which hol
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from services.booking.reservations import repository
 from services.booking.reservations.events import SOURCE, publish
 from shared.db import Connection
 from shared.events.booking import ReservationChargerHoldChanged
-from shared.events.commands import CommandCompleted, CommandRequested
+from shared.events.commands import CommandRequested
 from shared.outbox import enqueue
 
 log = structlog.get_logger(__name__)
@@ -119,7 +120,18 @@ async def send_cancel(
     )
 
 
-def _hold_after(kind: str, result: CommandCompleted) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class CommandAnswer:
+    """What booking reads of a `command.completed` event."""
+
+    command_id: str
+    action: str
+    outcome: str
+    response: dict[str, Any] | None
+    error: str | None
+
+
+def _hold_after(kind: str, result: CommandAnswer) -> tuple[str, str | None]:
     answer = (result.response or {}).get("status")
     if result.outcome == "Answered":
         if answer == "Accepted":
@@ -127,10 +139,10 @@ def _hold_after(kind: str, result: CommandCompleted) -> tuple[str, str | None]:
         return ("rejected" if kind == "reserve" else "held"), f"The charger answered {answer}."
     if result.outcome == "Offline":
         return "offline", result.error
-    return "failed", result.error
+    return "failed", f"{result.outcome}: {result.error}" if result.error else result.outcome
 
 
-async def apply_result(conn: Connection, result: CommandCompleted) -> None:
+async def apply_result(conn: Connection, result: CommandAnswer) -> None:
     if result.action not in ("ReserveNow", "CancelReservation"):
         return
     try:
