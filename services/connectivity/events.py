@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -10,15 +11,17 @@ import structlog
 from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
 from websockets.exceptions import ConnectionClosed
 
+from services.connectivity.bookings import service as booking_holds
 from services.connectivity.commands import service as command_service
 from services.connectivity.ocpp.hub import Hub
 from services.connectivity.sessions import service as session_service
 from shared.db import Connection
+from shared.events.booking import RESERVATION_EVENTS, ReservationEvent
 from shared.events.commands import CommandRequested
 from shared.events.envelope import Envelope
 from shared.events.identity import IdTokenDecisionChanged
-from shared.events.topics import CONNECTIVITY_COMMANDS, IDENTITY_ID_TOKENS
-from shared.inbox import EventConsumer
+from shared.events.topics import BOOKING_RESERVATIONS, CONNECTIVITY_COMMANDS, IDENTITY_ID_TOKENS
+from shared.inbox import EventConsumer, Handler
 from shared.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -26,6 +29,13 @@ log = structlog.get_logger(__name__)
 
 async def on_id_token_decision(conn: Connection, envelope: Envelope) -> None:
     await session_service.apply_id_token_decision(conn, envelope.payload(IdTokenDecisionChanged))
+
+
+def _on_reservation(event_type: type[ReservationEvent]) -> Handler:
+    async def handle(conn: Connection, envelope: Envelope) -> None:
+        await booking_holds.apply(conn, envelope.payload(event_type))
+
+    return handle
 
 
 class CommandExecutor:
@@ -44,6 +54,7 @@ class CommandExecutor:
 
     async def execute(self, event: CommandRequested) -> None:
         command_id = UUID(event.command_id)
+        await self._until_recorded(command_id)
         conn = self.hub.connections.get(event.charge_point_id)
         status, response = "Offline", None
         error: str | None = "The charge point is offline."
@@ -61,6 +72,16 @@ class CommandExecutor:
                 pass
         async with self.hub.transaction() as db:
             await command_service.settle(db, command_id, status, response, error)
+
+    async def _until_recorded(self, command_id: UUID) -> None:
+        """A command first seen on Kafka (another service's) is recorded in the consumer's
+        transaction, which commits just after this task starts: a quick answer would otherwise
+        find no committed row to settle, and the result would be lost."""
+        for _ in range(250):
+            async with self.hub.transaction() as db:
+                if await command_service.recorded(db, command_id):
+                    return
+            await asyncio.sleep(0.02)
 
 
 def build_consumers(runtime: ServiceRuntime, hub: Hub) -> Sequence[EventConsumer]:
@@ -82,5 +103,13 @@ def build_consumers(runtime: ServiceRuntime, hub: Hub) -> Sequence[EventConsumer
             bootstrap_servers=bootstrap,
             topics=[CONNECTIVITY_COMMANDS.name],
             handlers={CommandRequested.event_type: executor.on_command},
+        ),
+        EventConsumer(
+            # Booking's reservations, mirrored as holds that Authorize enforces.
+            name=runtime.consumer_name("booking-holds"),
+            pool=runtime.pool,
+            bootstrap_servers=bootstrap,
+            topics=[BOOKING_RESERVATIONS.name],
+            handlers={event.event_type: _on_reservation(event) for event in RESERVATION_EVENTS},
         ),
     ]

@@ -248,6 +248,10 @@ async def list_for(conn: Connection, cp_id: str, limit: int) -> list[CommandOut]
 # -- the consuming side (every replica) -------------------------------------------------------
 
 
+async def recorded(conn: Connection, command_id: UUID) -> bool:
+    return await repository.get(conn, command_id) is not None
+
+
 async def accept_requested(
     conn: Connection,
     event: CommandRequested,
