@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.booking.availability.schemas import AvailabilityOut
 from tests.booking.support import (
     OPERATOR,
     Service,
@@ -70,6 +71,7 @@ async def test_free_windows_leave_out_bookings_maintenance_and_faults(service: S
         headers=headers,
     )
     assert response.status_code == 200, response.text
+    AvailabilityOut.model_validate_json(response.text)  # the documented shape
     [charge_point] = response.json()["charge_points"]
     one, two, three = charge_point["connectors"]
     assert windows(one) == [

@@ -5,18 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from services.booking.access import AnyRole
 from services.booking.availability import service
 from services.booking.availability.repository import Scope
-from services.booking.availability.schemas import (
-    AvailabilityOut,
-    ChargePointAvailabilityOut,
-    ConnectorAvailabilityOut,
-    FreeWindowOut,
-)
+from services.booking.availability.schemas import AvailabilityOut
 from services.booking.settings import Settings
 from services.booking.timeslots import ceil_slot, local_day, now, zone
 from shared.problems import Invalid
@@ -35,7 +30,7 @@ def _bbox(value: str) -> tuple[float, float, float, float]:
     return min_lon, min_lat, max_lon, max_lat
 
 
-@router.get("")
+@router.get("", response_model=AvailabilityOut)
 async def availability(
     conn: DbConn,
     runtime: Runtime,
@@ -51,7 +46,7 @@ async def availability(
     period_start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     period_end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     tz: Annotated[str | None, Query(max_length=64, description="IANA zone")] = None,
-) -> AvailabilityOut:
+) -> Response:
     settings = runtime.settings
     assert isinstance(settings, Settings)
     if sum(x is not None for x in (charge_point_id, site, bbox)) != 1:
@@ -75,46 +70,14 @@ async def availability(
         min_lon, min_lat, max_lon, max_lat = _bbox(bbox)
         scope = Scope(min_lat=min_lat, min_lon=min_lon, max_lat=max_lat, max_lon=max_lon)
     earliest = ceil_slot(current + settings.min_lead_time, settings.slot)
-    found = await service.free_windows(
+    document = await service.view(
         conn,
         scope,
         start,
         end,
         slot=settings.slot,
         earliest=earliest,
+        time_zone=zone_name,
         limit=settings.availability_max_charge_points,
     )
-    return AvailabilityOut(
-        time_zone=zone_name,
-        period_start=start.astimezone(local),
-        period_end=end.astimezone(local),
-        slot_s=int(settings.slot.total_seconds()),
-        earliest_start=earliest.astimezone(local),
-        charge_points=[
-            ChargePointAvailabilityOut(
-                charge_point_id=cp.charge_point_id,
-                ocpp_version=cp.ocpp_version,
-                site_name=cp.site_name,
-                address=cp.address,
-                latitude=cp.latitude,
-                longitude=cp.longitude,
-                online=cp.online,
-                connectors=[
-                    ConnectorAvailabilityOut(
-                        connector_id=c.connector_id,
-                        status=c.status,
-                        in_service=c.in_service,
-                        free=[
-                            FreeWindowOut(
-                                starts_at=w.starts_at.astimezone(local),
-                                ends_at=w.ends_at.astimezone(local),
-                            )
-                            for w in c.free
-                        ],
-                    )
-                    for c in cp.connectors
-                ],
-            )
-            for cp in found
-        ],
-    )
+    return Response(document, media_type="application/json")
