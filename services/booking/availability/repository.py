@@ -199,22 +199,3 @@ async def availability_document(
         time_zone,
     )
     return document
-
-
-async def maintenance_overlapping(
-    conn: Connection,
-    charge_point_id: str,
-    connector_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """select lower(during) as starts_at, upper(during) as ends_at from maintenance_windows
-            where charge_point_id = $1 and (connector_id is null or connector_id = $2)
-              and during && tstzrange($3, $4, '[)')
-            order by lower(during) limit 1""",
-        charge_point_id,
-        connector_id,
-        starts_at,
-        ends_at,
-    )

@@ -87,14 +87,6 @@ async def set_connector_status(
     return previous
 
 
-async def connector_statuses(conn: Connection, charge_point_id: str) -> dict[int, str]:
-    rows = await conn.fetch(
-        "select connector_id, status from connector_states where charge_point_id = $1",
-        charge_point_id,
-    )
-    return {row["connector_id"]: row["status"] for row in rows}
-
-
 async def upsert_id_token(
     conn: Connection, uid: str, kind: str, user_id: str | None, decision: str
 ) -> None:
@@ -147,4 +139,35 @@ async def charge_points_near(
         charge_point_id,
         site_name,
         radius_km,
+    )
+
+
+async def charge_point_for_booking(
+    conn: Connection,
+    charge_point_id: str,
+    connector_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> asyncpg.Record | None:
+    """The charge point, the connector's and the charger's status, and the first maintenance
+    window overlapping the booking, in one round trip."""
+    return await conn.fetchrow(
+        f"""select {CHARGE_POINT},
+                   (select status from connector_states
+                     where charge_point_id = cp.id and connector_id = $2) as connector_status,
+                   (select status from connector_states
+                     where charge_point_id = cp.id and connector_id = 0) as charger_status,
+                   m.starts_at as maintenance_starts_at, m.ends_at as maintenance_ends_at
+              from charge_points cp
+              left join lateral (
+                  select lower(during) as starts_at, upper(during) as ends_at
+                    from maintenance_windows
+                   where charge_point_id = cp.id and (connector_id is null or connector_id = $2)
+                     and during && tstzrange($3, $4, '[)')
+                   order by lower(during) limit 1) m on true
+             where cp.id = $1""",  # noqa: S608
+        charge_point_id,
+        connector_id,
+        starts_at,
+        ends_at,
     )

@@ -14,7 +14,6 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from services.booking.availability import repository as availability_repository
 from services.booking.availability.repository import Scope
 from services.booking.availability.service import Window, fits, free_windows, in_service
 from services.booking.charger import service as charger
@@ -61,21 +60,17 @@ def to_out(row: asyncpg.Record) -> ReservationOut:
     )
 
 
-def _conflict(window: asyncpg.Record | None, detail: str) -> Conflict:
+def _conflict(window: tuple[datetime, datetime] | None, detail: str) -> Conflict:
     if window is None:
         return Conflict(detail)
+    starts_at, ends_at = window[0].isoformat(), window[1].isoformat()
     return Conflict(
-        f"{detail} It is taken from {window['starts_at'].isoformat()} "
-        f"to {window['ends_at'].isoformat()}.",
-        conflicting_window={
-            "starts_at": window["starts_at"].isoformat(),
-            "ends_at": window["ends_at"].isoformat(),
-        },
+        f"{detail} It is taken from {starts_at} to {ends_at}.",
+        conflicting_window={"starts_at": starts_at, "ends_at": ends_at},
     )
 
 
-async def _bookable_charge_point(conn: Connection, cp_id: str) -> asyncpg.Record:
-    charge_point = await network.charge_point(conn, cp_id)
+def _check_bookable(charge_point: asyncpg.Record | None, cp_id: str) -> asyncpg.Record:
     if charge_point is None or charge_point["approval"] == "retired":
         raise NotFound(f"No charge point {cp_id}.")
     if charge_point["approval"] != "approved":
@@ -83,19 +78,28 @@ async def _bookable_charge_point(conn: Connection, cp_id: str) -> asyncpg.Record
     return charge_point
 
 
-async def _check_connector(
-    conn: Connection, charge_point: asyncpg.Record, connector_id: int, window: Window
-) -> None:
-    if connector_id > charge_point["connectors"]:
-        raise NotFound(f"Charge point {charge_point['id']} has no connector {connector_id}.")
-    statuses = await network.connector_statuses(conn, charge_point["id"])
-    if not in_service(statuses.get(connector_id), statuses.get(0)):
-        raise Conflict(f"Connector {connector_id} of {charge_point['id']} is out of service.")
-    maintenance = await availability_repository.maintenance_overlapping(
-        conn, charge_point["id"], connector_id, window.starts_at, window.ends_at
+async def _bookable_charge_point(conn: Connection, cp_id: str) -> asyncpg.Record:
+    return _check_bookable(await network.charge_point(conn, cp_id), cp_id)
+
+
+async def _bookable_connector(
+    conn: Connection, cp_id: str, connector_id: int, window: Window
+) -> asyncpg.Record:
+    """The charge point, if that connector of it can be booked for the window."""
+    found = await network.charge_point_for_booking(
+        conn, cp_id, connector_id, window.starts_at, window.ends_at
     )
-    if maintenance is not None:
-        raise _conflict(maintenance, "The connector is under maintenance in that window.")
+    charge_point = _check_bookable(found, cp_id)
+    if connector_id > charge_point["connectors"]:
+        raise NotFound(f"Charge point {cp_id} has no connector {connector_id}.")
+    if not in_service(charge_point["connector_status"], charge_point["charger_status"]):
+        raise Conflict(f"Connector {connector_id} of {cp_id} is out of service.")
+    if charge_point["maintenance_starts_at"] is not None:
+        raise _conflict(
+            (charge_point["maintenance_starts_at"], charge_point["maintenance_ends_at"]),
+            "The connector is under maintenance in that window.",
+        )
+    return charge_point
 
 
 async def _candidates(
@@ -151,7 +155,10 @@ async def _insert_holding(
         taken = await repository.conflicting_window(
             conn, charge_point["id"], connectors[0], window.starts_at, window.ends_at
         )
-        raise _conflict(taken, f"Connector {connectors[0]} is already reserved in that window.")
+        raise _conflict(
+            (taken["starts_at"], taken["ends_at"]) if taken is not None else None,
+            f"Connector {connectors[0]} is already reserved in that window.",
+        )
     raise Conflict(
         f"No connector of {charge_point['id']} is free from {window.starts_at.isoformat()} "
         f"to {window.ends_at.isoformat()}.",
@@ -184,7 +191,12 @@ async def create_booking(
         current=current,
     )
     window = Window(starts_at, ends_at)
-    charge_point = await _bookable_charge_point(conn, data.charge_point_id)
+    if data.connector_id is not None:
+        charge_point = await _bookable_connector(
+            conn, data.charge_point_id, data.connector_id, window
+        )
+    else:
+        charge_point = await _bookable_charge_point(conn, data.charge_point_id)
     if data.id_token is not None:
         token = await network.id_token(conn, data.id_token)
         if token is None or token["user_id"] != user_id or token["decision"] != "Accepted":
@@ -196,7 +208,6 @@ async def create_booking(
             rule="max_active_per_driver",
         )
     if data.connector_id is not None:
-        await _check_connector(conn, charge_point, data.connector_id, window)
         connectors = [data.connector_id]
     else:
         connectors = await _candidates(conn, charge_point, window, settings)
