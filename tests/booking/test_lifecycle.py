@@ -310,3 +310,72 @@ async def test_a_block_ends_with_its_window(service: Service) -> None:
     )
     assert response.status_code == 201, response.text
     await wait_status(service, response.json()["id"], "ended")
+
+
+async def test_a_whole_charger_going_unavailable_offers_a_charger_at_the_same_site(
+    service: Service,
+) -> None:
+    site = unique("site")
+    cp_id = await new_cp(service, connectors=2, site_name=site, latitude=10.0, longitude=10.0)
+    neighbour = await new_cp(service, connectors=1, site_name=site, latitude=10.0, longitude=10.001)
+    _, first = driver()
+    _, second = driver()
+    booked = soon(30, 60)
+    one = await book(service, first, charge_point_id=cp_id, connector_id=1, **booked)
+    two = await book(service, second, charge_point_id=cp_id, connector_id=2, **booked)
+    async with EventWatcher(BOOKING_RESERVATIONS.name) as events:
+        await publish_event(
+            ConnectorStatusChanged(
+                charge_point_id=cp_id, connector_id=0, status="Unavailable", at=datetime.now(UTC)
+            ),
+            cp_id,
+            source="connectivity",
+        )
+        await wait_status(service, one["id"], "cancelled")
+        await wait_status(service, two["id"], "cancelled")
+        cancelled = [
+            *await events.wait_for("reservation.cancelled", one["id"]),
+            *await events.wait_for("reservation.cancelled", two["id"]),
+        ]
+    assert {e.data["reason"] for e in cancelled} == {"connector_unavailable"}
+    offers = [e.data["alternative"] for e in cancelled]
+    # The neighbour's one connector is offered at the booked time to one driver only; the
+    # other gets the nearest other start there.
+    assert all(offer["charge_point_id"] == neighbour for offer in offers)
+    starts = sorted(datetime.fromisoformat(offer["starts_at"]) for offer in offers)
+    assert starts[0] == datetime.fromisoformat(one["starts_at"])
+    assert starts[1] != starts[0]
+
+
+async def test_a_charger_reporting_fewer_connectors_cancels_bookings_on_the_ones_gone(
+    service: Service,
+) -> None:
+    cp_id = unique("CP-SHRINK")
+    registered = ChargePointRegistered(
+        charge_point_id=cp_id,
+        ocpp_version="1.6",
+        vendor=None,
+        model=None,
+        serial_number=None,
+        firmware_version=None,
+        connectors=2,
+        location=ChargePointLocation(),
+        approval="approved",
+    )
+    await publish_event(registered, cp_id, source="connectivity")
+
+    async def known() -> bool:
+        return bool(await service.pool.fetchval("select 1 from charge_points where id = $1", cp_id))
+
+    await eventually(known, timeout=60)
+    _, headers = driver()
+    kept = await book(service, headers, charge_point_id=cp_id, connector_id=1, **soon(120))
+    gone = await book(service, headers, charge_point_id=cp_id, connector_id=2, **soon(120))
+    await publish_event(
+        registered.model_copy(update={"connectors": 1}), cp_id, source="connectivity"
+    )
+    await wait_status(service, gone["id"], "cancelled")
+    assert (await reservation_status(service, gone["id"]))[
+        "cancel_reason"
+    ] == "connector_unavailable"
+    assert (await reservation_status(service, kept["id"]))["status"] == "confirmed"

@@ -104,25 +104,35 @@ def fits(window: Window, free: list[Window]) -> bool:
     return any(f.starts_at <= window.starts_at and window.ends_at <= f.ends_at for f in free)
 
 
+def _without(free: list[Window], taken: list[Window]) -> list[Window]:
+    """Free windows minus windows already offered to someone else."""
+    for offered in taken:
+        rest: list[Window] = []
+        for window in free:
+            if offered.ends_at <= window.starts_at or window.ends_at <= offered.starts_at:
+                rest.append(window)
+                continue
+            if window.starts_at < offered.starts_at:
+                rest.append(Window(window.starts_at, offered.starts_at))
+            if offered.ends_at < window.ends_at:
+                rest.append(Window(offered.ends_at, window.ends_at))
+        free = rest
+    return free
+
+
 def nearest_start(
     free: list[Window], wanted: Window, slot: timedelta, taken: list[Window]
 ) -> datetime | None:
-    """The start nearest to the wanted one at which its duration fits a free window."""
+    """The aligned start nearest to the wanted one at which its duration fits a free window
+    not yet offered to someone else."""
     duration = wanted.duration
     best: datetime | None = None
-    for window in free:
-        latest = window.ends_at - duration
-        if latest < window.starts_at:
+    for window in _without(free, taken):
+        earliest = ceil_slot(window.starts_at, slot)
+        latest = floor_slot(window.ends_at - duration, slot)
+        if latest < earliest:
             continue
-        candidate = min(max(wanted.starts_at, window.starts_at), latest)
-        candidate = floor_slot(candidate, slot)
-        if candidate < window.starts_at:
-            candidate += slot
-        if candidate > latest:
-            continue
-        proposal = Window(candidate, candidate + duration)
-        if any(t.starts_at < proposal.ends_at and proposal.starts_at < t.ends_at for t in taken):
-            continue
+        candidate = min(max(floor_slot(wanted.starts_at, slot), earliest), latest)
         if best is None or abs(candidate - wanted.starts_at) < abs(best - wanted.starts_at):
             best = candidate
     return best
