@@ -37,6 +37,7 @@ from services.booking.settings import Settings
 from services.booking.timeslots import ceil_slot, now
 from shared.auth.jwt import Principal
 from shared.db import create_pool, migrate
+from shared.logging import configure_logging
 from tools.bench import Figure
 
 DATABASE = "ladda_bench_booking"
@@ -44,6 +45,7 @@ WORKERS = int(os.environ.get("LADDA_BENCH_BOOKING_WORKERS", "8"))
 BOOKINGS = int(os.environ.get("LADDA_BENCH_BOOKING_COUNT", "2000"))
 CHARGERS = 1000
 AVAILABILITY_ROUNDS = 15
+ROUNDS = 2
 
 _PLAIN_INSERT = """insert into bench_plain (id, kind, user_id, charge_point_id, connector_id,
                                            during, created_by)
@@ -131,50 +133,54 @@ async def _plain_rate(pool: asyncpg.Pool, rows: list[Row]) -> float:
 
 
 async def _creation(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
-    day = ceil_slot(now() + timedelta(days=1), timedelta(hours=1))
-    distinct_ids = await _seed_charge_points(pool, "BENCH-D", BOOKINGS // 2, 2)
-    distinct = [
-        (f"bench-driver-{i}", cp_id, connector, day, day + timedelta(hours=1))
-        for i, (cp_id, connector) in enumerate(
-            (cp_id, connector) for cp_id in distinct_ids for connector in (1, 2)
-        )
-    ]
-    [contended_id] = await _seed_charge_points(pool, "BENCH-C", 1, 1)
-    contended = [
-        (
-            f"bench-driver-c{i}",
-            contended_id,
-            1,
-            day + i * settings.slot,
-            day + (i + 1) * settings.slot,
-        )
-        for i in range(BOOKINGS)
-    ]
+    """Each figure the better of ROUNDS rounds, baseline and booking alternating, fresh rows."""
     await pool.execute("create table bench_plain (like reservations including defaults)")
-    figures: list[Figure] = []
-    for label, rows in (("distinct connectors", distinct), ("one connector", contended)):
-        plain = await _plain_rate(pool, rows)
-        booked = await _booking_rate(pool, settings, rows)
-        created = await pool.fetchval(
-            "select count(*) from reservations where charge_point_id = any($1::text[])",
-            list({row[1] for row in rows}),
-        )
-        if created != len(rows):
-            raise RuntimeError(f"{label}: {created} of {len(rows)} bookings were created")
-        figures.append(
-            Figure(
-                name=f"booking: bookings created/s, {label}",
-                value=booked,
-                baseline=plain,
-                unit="/s",
-                baseline_name="plain INSERT of the same rows, one transaction each",
-                note=(
-                    f"{len(rows)} bookings, {WORKERS} at once, service layer without HTTP "
-                    "(rules, read models, driver lock, exclusion constraint, outbox event)"
-                ),
+    best: dict[str, tuple[float, float]] = {}
+    for round_ in range(ROUNDS):
+        day = ceil_slot(now() + timedelta(days=1 + round_), timedelta(hours=1))
+        distinct_ids = await _seed_charge_points(pool, f"BENCH-D{round_}", BOOKINGS // 2, 2)
+        distinct = [
+            (f"bench-driver-{round_}-{i}", cp_id, connector, day, day + timedelta(hours=1))
+            for i, (cp_id, connector) in enumerate(
+                (cp_id, connector) for cp_id in distinct_ids for connector in (1, 2)
             )
+        ]
+        [contended_id] = await _seed_charge_points(pool, f"BENCH-C{round_}", 1, 1)
+        contended = [
+            (
+                f"bench-driver-c{round_}-{i}",
+                contended_id,
+                1,
+                day + i * settings.slot,
+                day + (i + 1) * settings.slot,
+            )
+            for i in range(BOOKINGS)
+        ]
+        for label, rows in (("distinct connectors", distinct), ("one connector", contended)):
+            plain = await _plain_rate(pool, rows)
+            booked = await _booking_rate(pool, settings, rows)
+            created = await pool.fetchval(
+                "select count(*) from reservations where charge_point_id = any($1::text[])",
+                list({row[1] for row in rows}),
+            )
+            if created != len(rows):
+                raise RuntimeError(f"{label}: {created} of {len(rows)} bookings were created")
+            previous = best.get(label, (0.0, 0.0))
+            best[label] = (max(previous[0], booked), max(previous[1], plain))
+    return [
+        Figure(
+            name=f"booking: bookings created/s, {label}",
+            value=booked,
+            baseline=plain,
+            unit="/s",
+            baseline_name="plain INSERT of the same rows, one transaction each",
+            note=(
+                f"{BOOKINGS} bookings, {WORKERS} at once, best of {ROUNDS}, service layer without "
+                "HTTP (rules, read models, driver lock, exclusion constraint, outbox event)"
+            ),
         )
-    return figures
+        for label, (booked, plain) in best.items()
+    ]
 
 
 async def _availability(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
@@ -227,17 +233,20 @@ async def _availability(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
             return len(await conn.fetch(_PLAIN_SELECT, ids, start, end))
 
     async def timed(call: Callable[[], Awaitable[int]]) -> tuple[float, int]:
-        samples, size = [], 0
-        for _ in range(AVAILABILITY_ROUNDS):
-            started = time.perf_counter()
-            size = await call()
-            samples.append((time.perf_counter() - started) * 1000)
-        return statistics.median(samples), size
+        started = time.perf_counter()
+        size = await call()
+        return (time.perf_counter() - started) * 1000, size
 
     await service_call()
     await plain_select()  # warm both
-    plain_ms, rows = await timed(plain_select)
-    service_ms, size = await timed(service_call)
+    # Alternating, so that other work on the machine weighs on both alike.
+    plain_samples, service_samples, rows, size = [], [], 0, 0
+    for _ in range(AVAILABILITY_ROUNDS):
+        elapsed, rows = await timed(plain_select)
+        plain_samples.append(elapsed)
+        elapsed, size = await timed(service_call)
+        service_samples.append(elapsed)
+    plain_ms, service_ms = statistics.median(plain_samples), statistics.median(service_samples)
     return [
         Figure(
             name="booking: availability, 1,000 chargers, a day",
@@ -247,7 +256,7 @@ async def _availability(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
             baseline_name=f"plain SELECT of their {rows} bookings over the day",
             higher_is_better=False,
             note=(
-                f"median of {AVAILABILITY_ROUNDS}; 2,000 connectors, a map box, free windows with "
+                f"median of {AVAILABILITY_ROUNDS}, alternating with the baseline; 2,000 connectors, a map box, free windows with "
                 f"maintenance and status, aligned, the JSON document ({size / 1024:.0f} KiB)"
             ),
         )
@@ -255,6 +264,8 @@ async def _availability(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
 
 
 async def run() -> list[Figure]:
+    # One log line per booking would measure the terminal; warnings still show.
+    configure_logging("bench-booking", level="WARNING", fmt="json")
     dsn = await _fresh_database()
     settings = Settings(
         database_url=SecretStr(dsn),
