@@ -50,7 +50,20 @@ class Handlers:
         await network.apply_presence(conn, event.charge_point_id, False, event.at)
 
     async def id_token(self, conn: Connection, envelope: Envelope) -> None:
-        await network.apply_id_token(conn, envelope.payload(IdTokenDecisionChanged))
+        # Read leniently: a token kind newer than this contract must not stall the partition;
+        # booking needs only the token, its owner and the decision.
+        data = envelope.data
+        uid, decision = data.get("uid"), data.get("decision")
+        if not isinstance(uid, str) or not isinstance(decision, str):
+            return
+        user_id = data.get("user_id")
+        await network.apply_id_token(
+            conn,
+            uid=uid,
+            kind=str(data.get("kind", "")),
+            user_id=user_id if isinstance(user_id, str) else None,
+            decision=decision,
+        )
 
     async def session_started(self, conn: Connection, envelope: Envelope) -> None:
         await lifecycle.session_started(conn, envelope.payload(SessionStarted), self.settings)

@@ -26,11 +26,14 @@ from services.booking.timeslots import ceil_slot
 from shared.db import Connection, create_pool
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.topics import (
+    BOOKING_RESERVATIONS,
     CHARGEPOINTS_REGISTRY,
     CHARGEPOINTS_STATUS,
     CHARGING_SESSIONS,
     CONNECTIVITY_COMMAND_RESULTS,
+    CONNECTIVITY_COMMANDS,
     IDENTITY_ID_TOKENS,
+    Topic,
 )
 from shared.kafka import create_producer
 from tests.helpers.polling import eventually
@@ -117,31 +120,42 @@ CONSUMED = {
 }
 
 
-async def start_at_the_end(suffix: str) -> None:
-    """Commit the current end of every consumed topic for this run's consumer groups.
+def connectivity_groups(suffix: str, replica_id: str) -> dict[str, Topic]:
+    """The consumer groups of a connectivity test service (see its events.py)."""
+    return {
+        f"connectivity.id-tokens{suffix}": IDENTITY_ID_TOKENS,
+        f"connectivity.commands.{replica_id}{suffix}": CONNECTIVITY_COMMANDS,
+        f"connectivity.booking-holds{suffix}": BOOKING_RESERVATIONS,
+    }
 
-    The shared topics hold every other test run's events (tens of thousands of status events);
+
+async def start_at_the_end(groups: dict[str, Topic]) -> None:
+    """Commit the current end of each topic for its consumer group, before the service starts.
+
+    The shared topics hold every other test run's events (tens of thousands of status events,
+    and events of other branches' newer contracts that a consumer would dead-letter slowly);
     a test service reads only what is published while it runs.
     """
-    for purpose, topic in CONSUMED.items():
+    for group, topic in groups.items():
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=BOOTSTRAP,
-            group_id=f"booking.{purpose}{suffix}",
-            enable_auto_commit=False,
+            bootstrap_servers=BOOTSTRAP, group_id=group, enable_auto_commit=False
         )
         await consumer.start()
         try:
             partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
             ends = await consumer.end_offsets(partitions)
             consumer.assign(partitions)
-            await consumer.commit({tp: offset for tp, offset in ends.items()})
+            await consumer.commit(dict(ends))
         finally:
             await consumer.stop()
 
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Service]:
-    await start_at_the_end(settings.consumer_group_suffix)
+    suffix = settings.consumer_group_suffix
+    await start_at_the_end(
+        {f"booking.{purpose}{suffix}": topic for purpose, topic in CONSUMED.items()}
+    )
     app = create_app(settings, key_source=StaticKeys())
     async with serve(app) as url:
         await wait_until_ready(url)

@@ -21,7 +21,13 @@ from ocpp.v201 import call as call201
 
 from services.booking.timeslots import ceil_slot
 from tests.booking.support import Service as Booking
-from tests.booking.support import driver, reservation_status, wait_status
+from tests.booking.support import (
+    connectivity_groups,
+    driver,
+    reservation_status,
+    start_at_the_end,
+    wait_status,
+)
 from tests.booking.support import running as running_booking
 from tests.booking.support import settings_for as booking_settings
 from tests.connectivity.clients import Charger16, charger, now, on
@@ -48,6 +54,12 @@ class RejectingCharger16(Charger16):
 async def stack() -> AsyncIterator[tuple[Connectivity, Booking]]:
     conn_dsn = await fresh_database("test_booking_at_charger_conn")
     booking_dsn = await fresh_database("test_booking_at_charger")
+    connectivity_config = connectivity_settings(conn_dsn, replica_heartbeat_s=0.2)
+    await start_at_the_end(
+        connectivity_groups(
+            connectivity_config.consumer_group_suffix, connectivity_config.replica_id
+        )
+    )
     async with (
         running_booking(
             booking_settings(
@@ -59,7 +71,7 @@ async def stack() -> AsyncIterator[tuple[Connectivity, Booking]]:
                 cancellation_deadline=timedelta(0),
             )
         ) as booking,
-        running_connectivity(connectivity_settings(conn_dsn, replica_heartbeat_s=0.2)) as conn,
+        running_connectivity(connectivity_config) as conn,
     ):
         yield conn, booking
 
@@ -219,17 +231,19 @@ async def test_1_6_and_2_0_1_chargers_hold_bookings_and_refuse_other_drivers(
 
         # Cancelling sends CancelReservation to either version.
         later = soon(60)
-        third = await book(booking, alice_headers, charge_point_id=cp201, connector_id=2, **later)
-        await hold_is(booking, third["id"], "held")
-        cancelled = await booking.http.post(
-            f"/v1/reservations/{third['id']}/cancel", headers=alice_headers
-        )
-        assert cancelled.status_code == 200
-        await hold_is(booking, third["id"], "released")
-        [cancel201] = received(charger201, "CancelReservation")
-        assert (
-            cancel201["reservation_id"] == [r for r in received(charger201, "ReserveNow")][-1]["id"]
-        )
+        for client, cp_id in ((charger16, cp16), (charger201, cp201)):
+            third = await book(
+                booking, alice_headers, charge_point_id=cp_id, connector_id=2, **later
+            )
+            await hold_is(booking, third["id"], "held")
+            cancelled = await booking.http.post(
+                f"/v1/reservations/{third['id']}/cancel", headers=alice_headers
+            )
+            assert cancelled.status_code == 200
+            await hold_is(booking, third["id"], "released")
+            reserved = received(client, "ReserveNow")[-1]
+            [cancel] = received(client, "CancelReservation")
+            assert cancel["reservation_id"] == reserved.get("reservation_id", reserved.get("id"))
 
 
 async def test_a_charger_that_rejects_or_is_offline_is_still_enforced_by_authorize(

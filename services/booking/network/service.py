@@ -15,7 +15,6 @@ from services.booking.settings import Settings
 from services.booking.timeslots import now
 from shared.db import Connection
 from shared.events.chargepoints import ChargePointRegistered, ConnectorStatusChanged
-from shared.events.identity import IdTokenDecisionChanged
 
 
 async def apply_registry(
@@ -83,5 +82,8 @@ async def apply_presence(
     await repository.set_online(conn, charge_point_id, online)
 
 
-async def apply_id_token(conn: Connection, event: IdTokenDecisionChanged) -> None:
-    await repository.upsert_id_token(conn, event.uid, event.kind, event.user_id, event.decision)
+async def apply_id_token(
+    conn: Connection, *, uid: str, kind: str, user_id: str | None, decision: str
+) -> None:
+    """A token's current decision (`id-token.decision-changed`); only accepted ones are used."""
+    await repository.upsert_id_token(conn, uid, kind, user_id, decision)
