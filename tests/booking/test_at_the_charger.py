@@ -20,14 +20,15 @@ from ocpp.v16.enums import Action as Action16
 from ocpp.v201 import call as call201
 
 from services.booking.timeslots import ceil_slot
-from tests.booking.support import Service as Booking
 from tests.booking.support import (
+    OPERATOR,
     connectivity_groups,
     driver,
     reservation_status,
     start_at_the_end,
     wait_status,
 )
+from tests.booking.support import Service as Booking
 from tests.booking.support import running as running_booking
 from tests.booking.support import settings_for as booking_settings
 from tests.connectivity.clients import Charger16, charger, now, on
@@ -281,3 +282,40 @@ async def test_a_charger_that_rejects_or_is_offline_is_still_enforced_by_authori
     async with connected(conn, offline, pw_offline, "1.6") as client:
         assert await start16(client, 1, bob_card) == "Invalid"
         assert await start16(client, 1, alice_card) == "Accepted"
+
+
+async def test_an_operator_block_refuses_everyone_but_its_fleet_account(
+    stack: tuple[Connectivity, Booking],
+) -> None:
+    conn, booking = stack
+    cp_id, password = await new_charge_point(conn, ocpp_version="1.6", connectors=2)
+    await known_to_booking(booking, cp_id)
+    fleet, _ = driver()
+    walk_in, _ = driver()
+    fleet_card = await card(conn, booking, fleet)
+    walk_in_card = await card(conn, booking, walk_in)
+    blocks = []
+    for connector_id, user_id in ((1, None), (2, fleet)):
+        response = await booking.http.post(
+            "/v1/reservations/blocks",
+            json={
+                "charge_point_id": cp_id,
+                "connector_id": connector_id,
+                "user_id": user_id,
+                **soon(2),
+            },
+            headers=OPERATOR,
+        )
+        assert response.status_code == 201, response.text
+        blocks.append(response.json()["id"])
+    for block_id in blocks:
+        await wait_status(booking, block_id, "active")
+        await held_on_platform(conn, block_id)
+    async with connected(conn, cp_id, password, "1.6") as client:
+        assert await start16(client, 1, walk_in_card) == "Invalid"
+        assert await start16(client, 1, fleet_card) == "Invalid"
+        assert await start16(client, 2, walk_in_card) == "Invalid"
+        assert await start16(client, 2, fleet_card) == "Accepted"
+    # Blocks are platform-only: no ReserveNow without a driver's token.
+    for block_id in blocks:
+        assert (await reservation_status(booking, block_id))["charger_hold"] == "not_sent"
