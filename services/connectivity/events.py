@@ -3,6 +3,7 @@ this replica holds."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,16 +13,23 @@ import structlog
 from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
 from websockets.exceptions import ConnectionClosed
 
+from services.connectivity.bookings import service as booking_holds
 from services.connectivity.commands import service as command_service
 from services.connectivity.ocpp.hub import Hub
 from services.connectivity.sessions import service as session_service
 from shared.db import Connection
+from shared.events.booking import RESERVATION_EVENTS, ReservationEvent
 from shared.events.chargepoints import ChargePointCutOff
 from shared.events.commands import CommandRequested
 from shared.events.envelope import Envelope
 from shared.events.identity import IdTokenDecisionChanged
-from shared.events.topics import CHARGEPOINTS_REGISTRY, CONNECTIVITY_COMMANDS, IDENTITY_ID_TOKENS
-from shared.inbox import EventConsumer
+from shared.events.topics import (
+    BOOKING_RESERVATIONS,
+    CHARGEPOINTS_REGISTRY,
+    CONNECTIVITY_COMMANDS,
+    IDENTITY_ID_TOKENS,
+)
+from shared.inbox import EventConsumer, Handler
 from shared.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -29,6 +37,13 @@ log = structlog.get_logger(__name__)
 
 async def on_id_token_decision(conn: Connection, envelope: Envelope) -> None:
     await session_service.apply_id_token_decision(conn, envelope.payload(IdTokenDecisionChanged))
+
+
+def _on_reservation(event_type: type[ReservationEvent]) -> Handler:
+    async def handle(conn: Connection, envelope: Envelope) -> None:
+        await booking_holds.apply(conn, envelope.payload(event_type))
+
+    return handle
 
 
 class CommandExecutor:
@@ -48,6 +63,7 @@ class CommandExecutor:
 
     async def execute(self, event: CommandRequested, payload: dict[str, Any]) -> None:
         command_id = UUID(event.command_id)
+        await self._until_recorded(command_id)
         conn = self.hub.connections.get(event.charge_point_id)
         status, response = "Offline", None
         error: str | None = "The charge point is offline."
@@ -65,6 +81,16 @@ class CommandExecutor:
                 pass
         async with self.hub.transaction() as db:
             await command_service.settle(db, command_id, status, response, error)
+
+    async def _until_recorded(self, command_id: UUID) -> None:
+        """A command first seen on Kafka (another service's) is recorded in the consumer's
+        transaction, which commits just after this task starts: a quick answer would otherwise
+        find no committed row to settle, and the result would be lost."""
+        for _ in range(250):
+            async with self.hub.transaction() as db:
+                if await command_service.recorded(db, command_id):
+                    return
+            await asyncio.sleep(0.02)
 
 
 class CutOff:
@@ -129,5 +155,13 @@ def build_consumers(runtime: ServiceRuntime, hub: Hub) -> Sequence[EventConsumer
             topics=[CHARGEPOINTS_REGISTRY.name],
             handlers={ChargePointCutOff.event_type: cut_off.on_cut_off},
             new_group_lookback=CutOff.MARGIN,
+        ),
+        EventConsumer(
+            # Booking's reservations, mirrored as holds that Authorize enforces.
+            name=runtime.consumer_name("booking-holds"),
+            pool=runtime.pool,
+            bootstrap_servers=bootstrap,
+            topics=[BOOKING_RESERVATIONS.name],
+            handlers={event.event_type: _on_reservation(event) for event in RESERVATION_EVENTS},
         ),
     ]

@@ -325,6 +325,10 @@ async def _refuse(conn: Connection, command_id: UUID, event: CommandRequested, r
     )
 
 
+async def recorded(conn: Connection, command_id: UUID) -> bool:
+    return await repository.get(conn, command_id) is not None
+
+
 async def accept_requested(
     conn: Connection,
     event: CommandRequested,

@@ -12,6 +12,7 @@ import asyncpg
 import structlog
 
 from services.connectivity.access import sees_all_sessions
+from services.connectivity.bookings import service as booking_holds
 from services.connectivity.sessions import repository
 from services.connectivity.sessions.samples import parse_time, progress
 from services.connectivity.sessions.schemas import (
@@ -84,6 +85,9 @@ async def authorize(
         reservation = await repository.reservation_for(conn, cp_id, connector_id)
         if reservation is not None and canonical_id_tag(reservation["id_tag"]) != id_tag:
             # A reserved connector accepts only the reserving token.
+            return Decision("Invalid", user_id, expires_at)
+        if await booking_holds.held_for_someone_else(conn, cp_id, connector_id, user_id):
+            # Booked on the platform for another driver (whatever the charger answered).
             return Decision("Invalid", user_id, expires_at)
     return Decision("Accepted", user_id, expires_at)
 
@@ -334,8 +338,13 @@ async def transaction_event(
         if session is not None and session["id_tag"] == id_token:
             decision = Decision(session["auth_status"], session["user_id"])
         else:
+            # 2.0.1 reserves EVSEs: holds and reservations are per EVSE id.
             decision = await authorize(
-                conn, cp_id, id_token, transaction_id=transaction_id, connector_id=connector_id
+                conn,
+                cp_id,
+                id_token,
+                transaction_id=transaction_id,
+                connector_id=evse_id if evse_id is not None else connector_id,
             )
     if session is None:
         register = progress(samples).register_wh

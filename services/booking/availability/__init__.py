@@ -1,0 +1,1 @@
+"""Availability: free windows per connector, and maintenance windows."""

@@ -1,0 +1,1 @@
+"""At the charger: ReserveNow / CancelReservation through connectivity, and their answers."""

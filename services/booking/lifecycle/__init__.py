@@ -1,0 +1,1 @@
+"""The reservation lifecycle over time: ReserveNow ahead of the window, activation, no-shows, ends, fulfilment."""

@@ -1,0 +1,1 @@
+"""Read models booking keeps from other services: charge points, connector status, id-tokens."""

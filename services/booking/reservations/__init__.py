@@ -1,0 +1,1 @@
+"""Reservations: drivers book a connector for a window; operators block one."""

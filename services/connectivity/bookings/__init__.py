@@ -1,0 +1,1 @@
+"""The platform-side mirror of booking's reservations, which Authorize enforces."""
