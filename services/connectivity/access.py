@@ -18,6 +18,7 @@ from fastapi import Depends
 
 from shared.auth.deps import CurrentPrincipal
 from shared.auth.jwt import Principal
+from shared.auth.scopes import AVAILABILITY_SCOPE, RESERVE_SCOPE, START_SCOPE
 from shared.problems import Forbidden
 
 SUPPORT, OPERATOR, ADMIN = "support", "operator", "admin"
@@ -27,8 +28,6 @@ MANAGERS = frozenset({OPERATOR, ADMIN})
 # Scopes a service account may hold for connectivity (issued by identity).
 READ_CHARGE_POINTS_SCOPE = "chargepoints:read"
 READ_SESSIONS_SCOPE = "sessions:read"
-RESERVE_SCOPE = "commands:reserve"
-START_SCOPE = "commands:start"
 
 # Commands support may send: safe ones that change no configuration, firmware or credentials.
 SUPPORT_COMMANDS = frozenset(
@@ -37,6 +36,8 @@ SUPPORT_COMMANDS = frozenset(
 # What each command scope lets a service account send (booking reserves, payment starts).
 SCOPE_COMMANDS: dict[str, frozenset[str]] = {
     RESERVE_SCOPE: frozenset({"ReserveNow", "CancelReservation"}),
+    # Operations takes a connector out of service while a work order needs it.
+    AVAILABILITY_SCOPE: frozenset({"ChangeAvailability"}),
     START_SCOPE: frozenset(
         {
             "RemoteStartTransaction",

@@ -12,6 +12,12 @@ KNOWN_SCOPES: dict[str, str] = {
     "sessions:read": "read charging sessions",
     "commands:reserve": "send ReserveNow / CancelReservation to a charger",
     "commands:start": "start and stop charging remotely (RemoteStart/Stop, RequestStart/Stop)",
+    "commands:availability": "set a connector or charger Operative / Inoperative (ChangeAvailability)",
     "id-tokens:read": "read id-tokens and look up the authorisation decision for a UID",
     "users:read": "read user accounts (no credentials)",
 }
+
+# The command scopes other services put on the commands they publish (`requested_scopes`).
+RESERVE_SCOPE = "commands:reserve"
+START_SCOPE = "commands:start"
+AVAILABILITY_SCOPE = "commands:availability"

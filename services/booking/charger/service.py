@@ -18,6 +18,7 @@ import structlog
 from services.booking.network import repository as network
 from services.booking.reservations import repository
 from services.booking.reservations.events import SOURCE, publish
+from shared.auth.scopes import RESERVE_SCOPE
 from shared.db import Connection
 from shared.events.booking import ReservationChargerHoldChanged
 from shared.events.commands import CommandRequested
@@ -65,6 +66,7 @@ async def _request(
             payload=payload,
             timeout_s=timeout_s,
             requested_by=requested_by,
+            requested_scopes=[RESERVE_SCOPE],
         ),
         source=SOURCE,
         subject=str(command_id),

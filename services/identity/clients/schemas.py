@@ -16,6 +16,7 @@ Scope = Literal[
     "sessions:read",
     "commands:reserve",
     "commands:start",
+    "commands:availability",
     "id-tokens:read",
     "users:read",
 ]

@@ -18,6 +18,7 @@ import structlog
 
 from services.operations.settings import Settings
 from services.operations.stations import repository as stations
+from shared.auth.scopes import AVAILABILITY_SCOPE
 from shared.db import Connection
 from shared.events.commands import CommandRequested
 from shared.events.operations import MaintenanceWindowEnded, MaintenanceWindowScheduled
@@ -56,6 +57,7 @@ async def send(
             payload=change_availability(version, order["connector_id"], operative),
             timeout_s=settings.availability_command_timeout_s,
             requested_by=settings.service_account,
+            requested_scopes=[AVAILABILITY_SCOPE],
         ),
         source=SOURCE,
         subject=str(command_id),
