@@ -20,6 +20,7 @@ from ocpp.v16.enums import Action as Action16
 from ocpp.v201 import call as call201
 
 from services.booking.timeslots import ceil_slot
+from shared.clock import ocpp_time as now
 from tests.booking.support import (
     OPERATOR,
     connectivity_groups,
@@ -31,7 +32,7 @@ from tests.booking.support import (
 from tests.booking.support import Service as Booking
 from tests.booking.support import running as running_booking
 from tests.booking.support import settings_for as booking_settings
-from tests.connectivity.clients import Charger16, charger, now, on
+from tests.connectivity.clients import Charger16, charger, on
 from tests.connectivity.support import Service as Connectivity
 from tests.connectivity.support import new_charge_point, publish_id_token
 from tests.connectivity.support import running as running_connectivity

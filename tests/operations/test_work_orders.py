@@ -10,8 +10,9 @@ from typing import Any
 
 from ocpp.v16 import call as call16
 
+from shared.clock import ocpp_time as now
 from shared.events.topics import OPERATIONS_ALERTS
-from tests.connectivity.clients import charger, now
+from tests.connectivity.clients import charger
 from tests.connectivity.support import OPERATOR as CONNECTIVITY_OPERATOR
 from tests.connectivity.support import EventWatcher, Service, new_charge_point
 from tests.helpers.polling import eventually
