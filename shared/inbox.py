@@ -8,6 +8,7 @@ whose handler keeps failing goes to `dead_letters` so one bad event cannot stall
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
@@ -74,6 +75,14 @@ async def purge_processed(
             return total
 
 
+def _default_lookback() -> timedelta | None:
+    """`LADDA_KAFKA_NEW_GROUP_LOOKBACK_S`, for test runs only: every new consumer group reads
+    just the recent events instead of the whole of topics that every earlier test wrote to.
+    Unset (production): state topics are read from their beginning."""
+    seconds = os.environ.get("LADDA_KAFKA_NEW_GROUP_LOOKBACK_S")
+    return timedelta(seconds=float(seconds)) if seconds else None
+
+
 class _StartRecent(ConsumerRebalanceListener):  # type: ignore[misc]
     """A partition this group never committed an offset for starts at the events of the last
     `lookback` before the consumer started, not at the topic's beginning."""
@@ -120,7 +129,9 @@ class EventConsumer:
         self._topics = list(topics)
         self._handlers = dict(handlers)
         self._max_attempts = max_attempts
-        self._lookback = new_group_lookback
+        self._lookback = (
+            new_group_lookback if new_group_lookback is not None else _default_lookback()
+        )
         self.applied = 0
         self.duplicates = 0
 
@@ -195,6 +206,18 @@ class EventConsumer:
                 raise
             except _OUTAGES as exc:
                 log.warning("consumer.database_unavailable", consumer=self.name, error=repr(exc))
+            except ValidationError as exc:
+                # A payload this service's schema cannot read will not read better on a retry
+                # (e.g. a newer producer's value): set it aside at once, keep the partition moving.
+                log.error(
+                    "consumer.payload_invalid",
+                    consumer=self.name,
+                    event_type=envelope.type,
+                    event_id=str(envelope.id),
+                    error=repr(exc),
+                )
+                await self._dead_letter(record, envelope, repr(exc))
+                return
             except Exception as exc:
                 attempt += 1
                 log.error(

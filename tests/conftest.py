@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.helpers.stack import load_stack_env
 
 load_stack_env()
+# Every test module starts its services with new consumer groups; without a bound each would
+# read the whole of every topic that all earlier tests wrote to (shared/inbox.py).
+os.environ.setdefault("LADDA_KAFKA_NEW_GROUP_LOOKBACK_S", "300")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
