@@ -195,3 +195,26 @@ async def test_only_one_replica_runs_a_retention_pass_at_a_time(pool: asyncpg.Po
         skipped = await RetentionJob(pool, settings(dsn_of(pool))).run_once()
         await holder.execute("select pg_advisory_unlock(7410017)")
     assert skipped.ran is False
+
+
+async def test_a_partition_locked_by_a_reader_is_retried_and_the_rest_still_purged(
+    pool: asyncpg.Pool,
+) -> None:
+    await migrate(pool, MIGRATIONS)
+    job = RetentionJob(pool, settings(dsn_of(pool), retention_lock_timeout_s=0.2))
+    async with pool.acquire() as conn:
+        session_id = await create_session(conn)
+        await sessions.insert_samples(conn, session_id, [sample(NOW)])
+    await pool.execute(
+        "insert into commands (id, charge_point_id, action, payload, timeout_s, requested_at) "
+        "values ($1, 'CP', 'Reset', '{}', 30, now() - interval '400 days')",
+        uuid.uuid4(),
+    )
+    later = NOW + timedelta(days=32)
+    async with pool.acquire() as reader, reader.transaction():
+        await reader.fetchval("select count(*) from meter_samples")  # holds its lock
+        blocked = await job.run_once(later)
+    assert "meter_samples" in blocked.failed
+    assert blocked.deleted["commands"] == 1
+    retried = await job.run_once(later)
+    assert f"meter_samples_p{NOW:%Y%m%d}" in retried.dropped and retried.failed == []

@@ -9,8 +9,10 @@ the next pass otherwise.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import structlog
@@ -31,6 +33,8 @@ class RetentionReport:
     created: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     deleted: dict[str, int] = field(default_factory=dict)
+    # Steps that failed (a lock not granted in time, …); retried at the next pass.
+    failed: list[str] = field(default_factory=list)
 
 
 class RetentionJob:
@@ -66,21 +70,15 @@ class RetentionJob:
             try:
                 report = RetentionReport()
                 for table in repository.PARTITIONED:
-                    await self._partitions(table, now, report)
+                    await self._step(report, table, self._partitions(table, now, report))
                 for table in repository.DATED_ROWS:
                     kept = (
                         SECRETS_KEPT
                         if table == "command_secrets"
                         else timedelta(days=self._days(table))
                     )
-                    report.deleted[table] = await self._delete(
-                        repository.delete_rows_before, table, now - kept
-                    )
-                report.deleted["inbox"] = await purge_processed(
-                    self.pool,
-                    retention_days=self.settings.inbox_retention_days,
-                    batch_size=self.settings.retention_batch_size,
-                )
+                    await self._step(report, table, self._rows(table, now - kept, report))
+                await self._step(report, "inbox", self._inbox(report))
             finally:
                 await lock.execute("select pg_advisory_unlock($1)", _LOCK)
         log.info(
@@ -88,8 +86,29 @@ class RetentionJob:
             created=report.created,
             dropped=report.dropped,
             deleted=report.deleted,
+            failed=report.failed,
         )
         return report
+
+    async def _step(
+        self, report: RetentionReport, what: str, step: Coroutine[Any, Any, None]
+    ) -> None:
+        """One table's work; a failure is logged and leaves the other tables' work to be done."""
+        try:
+            await step
+        except (asyncpg.PostgresError, OSError) as exc:
+            report.failed.append(what)
+            log.warning("connectivity.retention.step_failed", table=what, error=repr(exc))
+
+    async def _rows(self, table: str, cutoff: datetime, report: RetentionReport) -> None:
+        report.deleted[table] = await self._delete(repository.delete_rows_before, table, cutoff)
+
+    async def _inbox(self, report: RetentionReport) -> None:
+        report.deleted["inbox"] = await purge_processed(
+            self.pool,
+            retention_days=self.settings.inbox_retention_days,
+            batch_size=self.settings.retention_batch_size,
+        )
 
     async def _partitions(self, table: str, now: datetime, report: RetentionReport) -> None:
         settings = self.settings
