@@ -359,6 +359,12 @@ def stack_env() -> dict[str, str]:
     if not stripe_is_real():
         env["LADDA_PAYMENT_STRIPE_API_KEY"] = "sk_test_ladda_local"
         env["LADDA_PAYMENT_STRIPE_API_BASE"] = f"http://127.0.0.1:{STRIPE_PORT}"
+        # The payment service tells localstripe at start-up to deliver webhooks here, signed
+        # with this (local-only) secret. With real Stripe both come from its dashboard.
+        env["LADDA_PAYMENT_STRIPE_WEBHOOK_SECRET"] = "whsec_ladda_local_dev"
+        env["LADDA_PAYMENT_STRIPE_WEBHOOK_REGISTER_URL"] = (
+            f"http://127.0.0.1:{SERVICE_PORTS['payment']}/v1/stripe/webhook"
+        )
     env.update({k: v for k, v in os.environ.items() if k.startswith("LADDA_")})
     return env
 
