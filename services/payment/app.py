@@ -16,6 +16,7 @@ from services.payment.customers.router import router as payment_methods
 from services.payment.deps import PaymentContext
 from services.payment.settings import Settings
 from services.payment.stripe_gateway import StripeGateway
+from services.payment.tariffs.router import router as tariffs
 from services.payment.webhooks import service as webhooks
 from services.payment.webhooks.dispatch import WebhookDispatcher
 from services.payment.webhooks.router import router as stripe_webhooks
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         runtime=runtime,
         title="Ladda payment",
         description="Tariffs, Stripe customers and payment methods (references only), payments, invoices, plans and subscriptions.",
-        routers=[payment_methods, stripe_webhooks],
+        routers=[payment_methods, tariffs, stripe_webhooks],
         key_source=key_source,
     )
     app.state.payments = PaymentContext(

@@ -5,6 +5,8 @@ create table tariffs (
     name             text not null,
     currency         text not null,
     vat_rate_bp      int not null check (vat_rate_bp between 0 and 10000),
+    -- Restrictions by time of day and day of week are read in this zone (the site's).
+    time_zone        text not null,
     -- Empty arrays: every charge point / every connector (the network's default tariff).
     charge_point_ids text[] not null default '{}',
     connector_ids    int[] not null default '{}',
