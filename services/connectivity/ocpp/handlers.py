@@ -199,6 +199,7 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
                 id_tag=kwargs.get("id_tag"),
                 samples=normalise_samples(kwargs.get("transaction_data") or []),
                 throttle_s=self.hub.settings.session_update_interval_s,
+                drawing_threshold_w=self.hub.settings.drawing_power_threshold_w,
             )
         return result16.StopTransaction(
             id_tag_info=self._tag_info(decision) if decision and kwargs.get("id_tag") else None
@@ -323,6 +324,7 @@ class Ocpp201Connection(CentralSystemConnection, ChargePoint201):  # type: ignor
                 stopped_reason=transaction_info.get("stopped_reason"),
                 samples=normalise_samples(kwargs.get("meter_value") or []),
                 throttle_s=self.hub.settings.session_update_interval_s,
+                drawing_threshold_w=self.hub.settings.drawing_power_threshold_w,
             )
         return result201.TransactionEvent(
             id_token_info=self._token_info(decision) if decision else None

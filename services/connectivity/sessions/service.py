@@ -215,8 +215,13 @@ async def _publish_started(conn: Connection, row: asyncpg.Record) -> None:
     )
 
 
-async def _publish_stopped(conn: Connection, row: asyncpg.Record) -> None:
+async def _publish_stopped(
+    conn: Connection, row: asyncpg.Record, drawing_threshold_w: float
+) -> None:
     stopped_at = row["stopped_at"]
+    drawing = await repository.last_drawing_at(
+        conn, row["id"], drawing_threshold_w, row["started_at"]
+    )
     await enqueue(
         conn,
         SessionStopped(
@@ -231,6 +236,7 @@ async def _publish_stopped(conn: Connection, row: asyncpg.Record) -> None:
             duration_s=max(int((stopped_at - row["started_at"]).total_seconds()), 0),
             energy_wh=row["energy_wh"],
             stop_reason=row["stop_reason"],
+            charging_ended_at=min(drawing, stopped_at) if drawing else None,
         ),
         source=SOURCE,
         subject=str(row["id"]),
@@ -310,6 +316,7 @@ async def stop_transaction(
     id_tag: str | None,
     samples: Sequence[Sample],
     throttle_s: float,
+    drawing_threshold_w: float = 100.0,
 ) -> Decision | None:
     """OCPP 1.6 StopTransaction; a repeated stop changes nothing. Always answerable."""
     session = await repository.session_by_transaction(
@@ -333,7 +340,7 @@ async def stop_transaction(
         conn, session["id"], parse_time(timestamp), meter_stop, reason or "Local"
     )
     if row["auth_status"] == "Accepted":
-        await _publish_stopped(conn, row)
+        await _publish_stopped(conn, row, drawing_threshold_w)
     return decision
 
 
@@ -350,6 +357,7 @@ async def transaction_event(
     stopped_reason: str | None,
     samples: Sequence[Sample],
     throttle_s: float,
+    drawing_threshold_w: float = 100.0,
 ) -> Decision | None:
     """OCPP 2.0.1 TransactionEvent Started/Updated/Ended; repeats change nothing."""
     at = parse_time(timestamp)
@@ -402,7 +410,7 @@ async def transaction_event(
             conn, session["id"], at, register, stopped_reason or "Local"
         )
         if row["auth_status"] == "Accepted":
-            await _publish_stopped(conn, row)
+            await _publish_stopped(conn, row, drawing_threshold_w)
     return decision
 
 
