@@ -12,8 +12,11 @@ import structlog
 from fastapi import FastAPI
 
 from services.payment import local_stripe
+from services.payment.billing.collector import Collector
 from services.payment.customers.router import router as payment_methods
 from services.payment.deps import PaymentContext
+from services.payment.events import build_consumers
+from services.payment.invoices.router import router as invoices
 from services.payment.settings import Settings
 from services.payment.stripe_gateway import StripeGateway
 from services.payment.tariffs.router import router as tariffs
@@ -22,6 +25,7 @@ from services.payment.webhooks.dispatch import WebhookDispatcher
 from services.payment.webhooks.router import router as stripe_webhooks
 from services.payment.wiring import register_webhook_handlers
 from shared.auth.jwt import KeySource
+from shared.inbox import EventConsumer
 from shared.service import ServiceRuntime, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,7 +35,7 @@ log = structlog.get_logger(__name__)
 def create_app(settings: Settings | None = None, *, key_source: KeySource | None = None) -> FastAPI:
     settings = settings or Settings()
     dispatcher = WebhookDispatcher()
-    register_webhook_handlers(dispatcher)
+    register_webhook_handlers(dispatcher, settings)
     stripe = StripeGateway(settings)
 
     async def on_database_ready(runtime: ServiceRuntime) -> None:
@@ -51,24 +55,34 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         assert runtime.pool is not None
         return [
             webhooks.run_retries(runtime.pool, dispatcher, settings.webhook_retry_interval_s),
+            payments.collector.run(),
             close_stripe_on_stop(),
         ]
+
+    def consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
+        return build_consumers(runtime, settings)
 
     runtime = ServiceRuntime(
         name="payment",
         settings=settings,
         migrations=MIGRATIONS,
+        consumers=consumers,
         background=background,
         on_database_ready=on_database_ready,
+    )
+    payments = PaymentContext(
+        runtime=runtime,
+        settings=settings,
+        stripe=stripe,
+        dispatcher=dispatcher,
+        collector=Collector(runtime, stripe, settings),
     )
     app = create_service_app(
         runtime=runtime,
         title="Ladda payment",
         description="Tariffs, Stripe customers and payment methods (references only), payments, invoices, plans and subscriptions.",
-        routers=[payment_methods, tariffs, stripe_webhooks],
+        routers=[payment_methods, tariffs, invoices, stripe_webhooks],
         key_source=key_source,
     )
-    app.state.payments = PaymentContext(
-        runtime=runtime, settings=settings, stripe=stripe, dispatcher=dispatcher
-    )
+    app.state.payments = payments
     return app

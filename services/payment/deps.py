@@ -8,6 +8,7 @@ from typing import Annotated
 import asyncpg
 from fastapi import Depends, Request
 
+from services.payment.billing.collector import Collector
 from services.payment.settings import Settings
 from services.payment.stripe_gateway import StripeGateway
 from services.payment.webhooks.dispatch import WebhookDispatcher
@@ -23,6 +24,7 @@ class PaymentContext:
     settings: Settings
     stripe: StripeGateway
     dispatcher: WebhookDispatcher
+    collector: Collector
 
     @property
     def pool(self) -> asyncpg.Pool:

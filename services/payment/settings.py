@@ -28,7 +28,8 @@ class Settings(ServiceSettings):
     stripe_timeout_s: float = 20.0
     stripe_max_network_retries: int = 2
 
-    # Billing
+    # Billing. Tests give the service a sessions topic of its own (the platform's is shared).
+    sessions_topic: str = "charging.sessions.v1"
     default_currency: str = "SEK"
     default_vat_rate_bp: int = 2500  # 25.00 % (Sweden); basis points
     tariff_time_zone: str = "Europe/Stockholm"

@@ -11,12 +11,14 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 import stripe
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
@@ -26,8 +28,10 @@ from pydantic import SecretStr
 from services.payment.app import create_app
 from services.payment.settings import Settings
 from services.payment.stripe_gateway import StripeGateway
+from shared.events.charging import SessionStopped
 from shared.events.envelope import Envelope
 from shared.events.topics import Topic
+from shared.kafka import create_producer
 from tests.helpers.stack import free_port, serve, unique, wait_until_ready
 
 STRIPE_BASE = os.environ.get("LADDA_PAYMENT_STRIPE_API_BASE", "http://127.0.0.1:8420")
@@ -109,8 +113,22 @@ class PaymentService:
 
 
 @contextlib.asynccontextmanager
+async def sessions_topic() -> AsyncIterator[str]:
+    """A charging-sessions topic of this test module's own (the platform's one is shared)."""
+    name = unique("test.payment.sessions")
+    admin = AIOKafkaAdminClient(bootstrap_servers=os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"])
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])
+        yield name
+        await admin.delete_topics([name])
+    finally:
+        await admin.close()
+
+
+@contextlib.asynccontextmanager
 async def running(dsn: str, **overrides: Any) -> AsyncIterator[PaymentService]:
-    port = free_port()
+    port = overrides.pop("port", None) or free_port()
     settings = payment_settings(dsn, port, **overrides)
     app = create_app(settings, key_source=StaticKeys())
     async with serve(app, port) as url:
@@ -124,12 +142,49 @@ async def running(dsn: str, **overrides: Any) -> AsyncIterator[PaymentService]:
             await pool.close()
 
 
-def stripe_client() -> stripe.StripeClient:
-    return stripe.StripeClient(
-        STRIPE_KEY,
-        base_addresses={"api": STRIPE_BASE},
-        http_client=stripe.HTTPXClient(timeout=20),
+async def publish_session_stopped(topic: str, **fields: Any) -> tuple[SessionStopped, Envelope]:
+    """What connectivity publishes when a session ends (defaults: 20 kWh in one hour)."""
+    envelope: Envelope | None = fields.pop("envelope", None)
+    start = fields.pop("started_at", datetime.now(UTC) - timedelta(hours=1))
+    values: dict[str, Any] = {
+        "session_id": str(uuid.uuid4()),
+        "charge_point_id": "PAY-CP-1",
+        "connector_id": 1,
+        "transaction_id": uuid.uuid4().hex[:8],
+        "id_tag": "TAG-" + uuid.uuid4().hex[:6],
+        "user_id": None,
+        "started_at": start,
+        "stopped_at": start + timedelta(hours=1),
+        "duration_s": 3600,
+        "energy_wh": 20_000,
+        "stop_reason": "EVDisconnected",
+        **fields,
+    }
+    event = SessionStopped(**values)
+    envelope = envelope or Envelope.wrap(
+        event, source="connectivity", subject=event.session_id, correlation_id=unique("test")
     )
+    await publish_envelope(topic, envelope, key=event.charge_point_id)
+    return event, envelope
+
+
+async def publish_envelope(topic: str, envelope: Envelope, *, key: str) -> None:
+    producer = create_producer(os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"], client_id="test-conn")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, envelope.to_bytes(), key=key.encode())
+    finally:
+        await producer.stop()
+
+
+@contextlib.asynccontextmanager
+async def stripe_client() -> AsyncIterator[stripe.StripeClient]:
+    """A Stripe client of the test's own, to look at what localstripe holds."""
+    http = stripe.HTTPXClient(timeout=20)
+    try:
+        yield stripe.StripeClient(STRIPE_KEY, base_addresses={"api": STRIPE_BASE}, http_client=http)
+    finally:
+        await http.close_async()  # type: ignore[no-untyped-call]
 
 
 async def save_card(
@@ -193,3 +248,46 @@ async def records_for_key(topic: Topic, key: str) -> list[Envelope]:
         return found
     finally:
         await consumer.stop()
+
+
+async def successful_charges(service: PaymentService, user_id: str) -> list[dict[str, Any]]:
+    """The driver's successful charges as localstripe has them."""
+    customer = await service.db.fetchval(
+        "select stripe_customer_id from customers where user_id = $1", user_id
+    )
+    if customer is None:
+        return []
+    async with stripe_client() as client:
+        listed = await client.v1.charges.list_async(params={"customer": customer, "limit": 100})
+    return [c.to_dict() for c in listed.data if c.status == "succeeded"]
+
+
+async def invoice_of_session(service: PaymentService, session_id: str) -> dict[str, Any] | None:
+    row = await service.db.fetchrow(
+        "select id, status, total_minor, failed_attempts from invoices where session_id = $1",
+        session_id,
+    )
+    return dict(row) if row else None
+
+
+async def create_tariff(service: PaymentService, **body: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": "Test tariff",
+        "elements": [
+            {
+                "price_components": [
+                    {"type": "ENERGY", "price_minor": 350},
+                    {"type": "FLAT", "price_minor": 500},
+                ]
+            }
+        ],
+        # In force well before the sessions the tests stop (priced at their start).
+        "valid_from": (datetime.now(UTC) - timedelta(days=400)).isoformat(),
+        **body,
+    }
+    response = await service.http.post(
+        "/v1/tariffs", json=values, headers=auth("operator-1", "operator")
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
