@@ -5,7 +5,17 @@ from __future__ import annotations
 import time
 import uuid
 
-from tests.payment.support import PaymentService, new_driver, save_card, sign, stripe_event
+from tests.helpers.polling import eventually
+from tests.payment.support import (
+    PaymentService,
+    create_tariff,
+    invoice_of_session,
+    new_driver,
+    publish_session_stopped,
+    save_card,
+    sign,
+    stripe_event,
+)
 
 
 async def post_event(payment: PaymentService, body: bytes, signature: str) -> int:
@@ -79,3 +89,85 @@ async def test_a_replay_is_acknowledged_but_processed_once(payment: PaymentServi
     row = await payment.db.fetchrow("select attempts from stripe_events where id = $1", event_id)
     assert row["attempts"] == 1
     assert user_id
+
+
+async def _paid_invoice(payment: PaymentService, topic: str) -> tuple[dict[str, object], str]:
+    user_id, headers = new_driver()
+    await save_card(payment, headers)
+    await create_tariff(payment, charge_point_ids=["WH-CP"])
+    stopped, _ = await publish_session_stopped(topic, user_id=user_id, charge_point_id="WH-CP")
+
+    async def paid() -> bool:
+        invoice = await invoice_of_session(payment, stopped.session_id)
+        return invoice is not None and invoice["status"] == "paid"
+
+    await eventually(paid)
+    invoice = await invoice_of_session(payment, stopped.session_id)
+    assert invoice is not None
+    intent = await payment.db.fetchval(
+        "select stripe_payment_intent_id from payments where invoice_id = $1", invoice["id"]
+    )
+    return invoice, str(intent)
+
+
+async def test_an_older_failure_arriving_after_success_changes_nothing(
+    payment: PaymentService, topic: str
+) -> None:
+    invoice, intent = await _paid_invoice(payment, topic)
+    failed = stripe_event(
+        "payment_intent.payment_failed",
+        {
+            "id": intent,
+            "object": "payment_intent",
+            "status": "requires_payment_method",
+            "amount": invoice["total_minor"],
+            "currency": "sek",
+            "last_payment_error": {"code": "card_declined", "message": "declined"},
+            "metadata": {},
+        },
+        created=int(time.time()) - 120,
+    )
+    assert await post_event(payment, failed, sign(failed)) == 200
+    after = await payment.db.fetchrow(
+        "select status, failed_attempts from invoices where id = $1", invoice["id"]
+    )
+    assert (after["status"], after["failed_attempts"]) == ("paid", 0)
+    statuses = await payment.db.fetch(
+        "select status from payments where invoice_id = $1", invoice["id"]
+    )
+    assert [row["status"] for row in statuses] == ["succeeded"]
+
+
+async def test_refund_events_in_any_order_end_with_the_largest_refund(
+    payment: PaymentService, topic: str
+) -> None:
+    invoice, intent = await _paid_invoice(payment, topic)
+
+    def refunded(total: int, refunds: list[tuple[str, int]]) -> bytes:
+        return stripe_event(
+            "charge.refunded",
+            {
+                "id": "ch_" + uuid.uuid4().hex[:14],
+                "object": "charge",
+                "payment_intent": intent,
+                "amount": invoice["total_minor"],
+                "amount_refunded": total,
+                "refunds": {
+                    "data": [{"id": i, "amount": a, "status": "succeeded"} for i, a in refunds]
+                },
+            },
+        )
+
+    first, second = "re_" + uuid.uuid4().hex[:12], "re_" + uuid.uuid4().hex[:12]
+    later = refunded(800, [(first, 300), (second, 500)])
+    earlier = refunded(300, [(first, 300)])
+    assert await post_event(payment, later, sign(later)) == 200
+    assert await post_event(payment, earlier, sign(earlier)) == 200  # arrives last, is older
+    row = await payment.db.fetchrow(
+        "select amount_refunded_minor from invoices where id = $1", invoice["id"]
+    )
+    assert row["amount_refunded_minor"] == 800
+    count = await payment.db.fetchval(
+        "select count(*) from refunds where invoice_id = $1", invoice["id"]
+    )
+    assert count == 2

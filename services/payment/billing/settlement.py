@@ -160,8 +160,11 @@ def payment_intent_handler(schedule: Sequence[float]) -> WebhookHandler:
     """The webhook handler of payment_intent.* events, with the retry schedule bound."""
 
     async def on_payment_intent(conn: Connection, event: WebhookEvent) -> None:
+        metadata = event.object.get("metadata") or {}
+        payment = await repository.payment_by_intent(conn, str(event.object.get("id")))
+        if payment is None and "ladda_payment_id" not in metadata:
+            return  # not one of ours (the Stripe account may serve other systems too)
         intent = payment_intent_info(event.object)
-        payment = await repository.payment_by_intent(conn, intent.id)
         if payment is None:
             link = intent.metadata.get("ladda_payment_id")
             if not link:
