@@ -250,9 +250,9 @@ async def records_for_key(topic: Topic, key: str) -> list[Envelope]:
         await consumer.stop()
 
 
-async def successful_charges(service: PaymentService, user_id: str) -> list[dict[str, Any]]:
-    """The driver's successful charges as localstripe has them."""
-    customer = await service.db.fetchval(
+async def successful_charges(db: asyncpg.Pool, user_id: str) -> list[dict[str, Any]]:
+    """The driver's successful charges as localstripe has them (customer from payment's db)."""
+    customer = await db.fetchval(
         "select stripe_customer_id from customers where user_id = $1", user_id
     )
     if customer is None:

@@ -48,7 +48,7 @@ async def test_a_session_is_billed_and_paid(payment: PaymentService, topic: str)
     )
     assert detail["amount_paid_minor"] == TOTAL_20_KWH
     assert [p["status"] for p in detail["payments"]] == ["succeeded"]
-    charges = await successful_charges(payment, user_id)
+    charges = await successful_charges(payment.db, user_id)
     assert [(c["amount"], c["currency"]) for c in charges] == [(TOTAL_20_KWH, "sek")]
 
     async def announced() -> bool:
@@ -90,7 +90,7 @@ async def test_the_same_stop_three_times_is_one_invoice_and_one_charge(
         "select count(*) from invoices where session_id = $1", stopped.session_id
     )
     assert count == 1
-    assert len(await successful_charges(payment, user_id)) == 1
+    assert len(await successful_charges(payment.db, user_id)) == 1
 
 
 async def test_sessions_of_unknown_drivers_are_priced_not_charged(
@@ -188,7 +188,7 @@ async def test_a_declined_card_leaves_the_invoice_open_until_the_driver_pays(
     assert settled.json()["status"] == "paid"
     standing = (await payment.http.get("/v1/payment-methods/standing", headers=headers)).json()
     assert standing["has_overdue_invoice"] is False
-    assert len(await successful_charges(payment, user_id)) == 1
+    assert len(await successful_charges(payment.db, user_id)) == 1
     twice = await payment.http.post(f"/v1/invoices/{invoice['id']}/pay", headers=headers)
     assert twice.status_code == 409
 
