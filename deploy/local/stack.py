@@ -439,12 +439,26 @@ def wait_platform_ready(started: float, timeout: float = 90) -> bool:
     return True
 
 
+def seed_demo() -> None:
+    """A demo driver owning the simulator's tag, with a test card, and a tariff (tools/demo)."""
+    if stripe_is_real():
+        say("demo: a real Stripe test key is configured; no demo card is seeded")
+        return
+    env = {**_platform_env(), **stack_env()}
+    subprocess.run([sys.executable, "-m", "tools.demo"], cwd=ROOT, env=env, check=False)
+
+
+def _ready_then_seed(started: float) -> None:
+    if wait_platform_ready(started):
+        seed_demo()
+
+
 def run() -> None:
     started = time.monotonic()
     infra()
     print_endpoints()
     proc = subprocess.Popen(_honcho_argv(), cwd=ROOT, env=_platform_env())
-    threading.Thread(target=wait_platform_ready, args=(started,), daemon=True).start()
+    threading.Thread(target=_ready_then_seed, args=(started,), daemon=True).start()
     try:
         proc.wait()
     except KeyboardInterrupt:
@@ -464,6 +478,7 @@ def up() -> None:
     print_endpoints()
     if not wait_platform_ready(started):
         raise SystemExit(1)
+    seed_demo()
 
 
 def stop_infra() -> None:

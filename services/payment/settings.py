@@ -12,6 +12,8 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LADDA_PAYMENT_")
 
     port: int = 8104
+    # Each invoice being collected holds one connection while it waits for Stripe.
+    db_pool_max_size: int = 20
 
     # Stripe: the secret key (`sk_test_…` / `sk_live_…`) and, for a Stripe-compatible test
     # server such as localstripe, its base URL. Without an API base the real Stripe API is used.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -24,7 +23,12 @@ from services.payment.billing.issuing import COLLECT_CHANNEL
 from services.payment.customers import repository as customers
 from services.payment.invoices import repository
 from services.payment.settings import Settings
-from services.payment.stripe_gateway import StripeGateway, StripeRejected, StripeUnavailable
+from services.payment.stripe_gateway import (
+    PaymentIntentInfo,
+    StripeGateway,
+    StripeRejected,
+    StripeUnavailable,
+)
 from shared.db import Connection
 from shared.problems import Unavailable
 from shared.service import ServiceRuntime
@@ -66,11 +70,6 @@ class Collector:
         if self._runtime.pool is None:
             raise Unavailable("The service is starting; its database is not connected yet.")
         return self._runtime.pool
-
-    @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Connection]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield conn
 
     # -- the background loop ----------------------------------------------------------------
 
@@ -129,29 +128,35 @@ class Collector:
         payment_method_id: str | None = None,
     ) -> CollectOutcome:
         """Charge an open invoice once. `by_driver`: the driver asked to pay now (from the app)."""
-        async with self._pool.acquire() as lock:
+        # One connection for the whole attempt: it holds the lock and runs each short
+        # transaction in turn (never two connections per attempt, which could starve the pool).
+        async with self._pool.acquire() as conn:
             key = str(invoice_id)
-            if not await lock.fetchval(
+            if not await conn.fetchval(
                 "select pg_try_advisory_lock($1, hashtext($2))", _LOCK_SPACE, key
             ):
                 return CollectOutcome(invoice_id, "busy")
             try:
-                return await self._collect_locked(invoice_id, by_driver, payment_method_id)
+                return await self._collect_locked(conn, invoice_id, by_driver, payment_method_id)
             finally:
-                await lock.execute("select pg_advisory_unlock($1, hashtext($2))", _LOCK_SPACE, key)
+                await conn.execute("select pg_advisory_unlock($1, hashtext($2))", _LOCK_SPACE, key)
 
     async def _collect_locked(
-        self, invoice_id: UUID, by_driver: bool, payment_method_id: str | None
+        self, conn: Connection, invoice_id: UUID, by_driver: bool, payment_method_id: str | None
     ) -> CollectOutcome:
-        attempt = await self._prepare(invoice_id, by_driver, payment_method_id)
+        attempt = await self._prepare(conn, invoice_id, by_driver, payment_method_id)
         if isinstance(attempt, CollectOutcome):
             return attempt
         self.attempts += 1
         try:
-            intent_id = attempt.intent_id or await self._create_intent(invoice_id, attempt)
+            if attempt.intent_id is None:
+                intent = await self._create_intent(conn, invoice_id, attempt)
+            else:
+                # Resuming after a crash or while Stripe was processing: ask where it stands.
+                intent = await self._stripe.retrieve_payment_intent(attempt.intent_id)
+            intent_id = intent.id
             if self._settings.fault_pause_before_confirm_s:
                 await asyncio.sleep(self._settings.fault_pause_before_confirm_s)
-            intent = await self._stripe.retrieve_payment_intent(intent_id)
             if intent.status == "requires_confirmation":
                 intent = await self._stripe.confirm_payment_intent(intent_id)
             if intent.status == "requires_action":
@@ -162,19 +167,19 @@ class Collector:
         except StripeRejected as exc:
             # Stripe refuses the attempt itself (the method vanished, the intent is unknown):
             # a failed attempt like a decline, so the schedule and the driver take over.
-            async with self._transaction() as conn:
+            async with conn.transaction():
                 await settlement.reject(
                     conn, attempt.payment_id, exc.detail, self._settings.charge_retry_schedule_s
                 )
             return CollectOutcome(invoice_id, "failed", "stripe_rejected")
         except (StripeUnavailable, Unavailable) as exc:
             log.warning("payment.collector.stripe_unavailable", invoice_id=str(invoice_id))
-            async with self._transaction() as conn:
+            async with conn.transaction():
                 await repository.postpone(
                     conn, invoice_id, datetime.now(UTC) + settlement.PROCESSING_RECHECK
                 )
             return CollectOutcome(invoice_id, "unavailable", str(exc.detail))
-        async with self._transaction() as conn:
+        async with conn.transaction():
             status = await settlement.settle(
                 conn, attempt.payment_id, intent, self._settings.charge_retry_schedule_s
             )
@@ -187,10 +192,10 @@ class Collector:
         return CollectOutcome(invoice_id, result, code)
 
     async def _prepare(
-        self, invoice_id: UUID, by_driver: bool, payment_method_id: str | None
+        self, conn: Connection, invoice_id: UUID, by_driver: bool, payment_method_id: str | None
     ) -> _Attempt | CollectOutcome:
         """Find the attempt to resume, or record a new one (committed before Stripe is called)."""
-        async with self._transaction() as conn:
+        async with conn.transaction():
             invoice = await repository.get_invoice(conn, invoice_id, for_update=True)
             if invoice is None or invoice["status"] != "open":
                 return CollectOutcome(invoice_id, "not_open")
@@ -233,7 +238,9 @@ class Collector:
                 attempt=payment["attempt"],
             )
 
-    async def _create_intent(self, invoice_id: UUID, attempt: _Attempt) -> str:
+    async def _create_intent(
+        self, conn: Connection, invoice_id: UUID, attempt: _Attempt
+    ) -> PaymentIntentInfo:
         intent = await self._stripe.create_payment_intent(
             key=f"invoice:{invoice_id}:attempt:{attempt.attempt}",
             amount=attempt.amount_minor,
@@ -246,6 +253,6 @@ class Collector:
                 "ladda_attempt": str(attempt.attempt),
             },
         )
-        async with self._transaction() as conn:
+        async with conn.transaction():
             await repository.set_payment_intent(conn, attempt.payment_id, intent.id)
-        return intent.id
+        return intent
