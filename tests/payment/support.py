@@ -129,8 +129,10 @@ async def sessions_topic() -> AsyncIterator[str]:
 @contextlib.asynccontextmanager
 async def running(dsn: str, **overrides: Any) -> AsyncIterator[PaymentService]:
     port = overrides.pop("port", None) or free_port()
+    # Tokens signed by the tests' own key, unless the test runs a real identity (its JWKS).
+    keys = StaticKeys() if "jwks_url" not in overrides else None
     settings = payment_settings(dsn, port, **overrides)
-    app = create_app(settings, key_source=StaticKeys())
+    app = create_app(settings, key_source=keys)
     async with serve(app, port) as url:
         await wait_until_ready(url)
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=3)

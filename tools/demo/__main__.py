@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-DRIVER_EMAIL = "demo.driver@ladda.local"
+DRIVER_EMAIL = "demo.driver@example.com"
 DRIVER_PASSWORD = "ladda-demo-driver-local"
 DEMO_TAG = "LADDA-DEMO-TAG"
 DEMO_CHARGER = "LADDA-SIM-001"
