@@ -53,6 +53,11 @@ async def bill_session(
     conn: Connection, stopped: SessionStopped, default_currency: str, default_vat_bp: int
 ) -> asyncpg.Record | None:
     """Price with the tariff in force at the session's start; None if already invoiced."""
+    if await repository.session_invoiced(conn, stopped.session_id):
+        # The same stop under a new event id: checked first so it takes no invoice number
+        # (the unique session_id still decides if two arrive at once).
+        log.info("payment.invoice.already_issued", session_id=stopped.session_id)
+        return None
     tariff = await tariffs.in_force(
         conn, stopped.charge_point_id, stopped.connector_id, stopped.started_at
     )

@@ -13,6 +13,7 @@ from services.payment.customers.standing import current_standing, publish_standi
 from services.payment.stripe_gateway import (
     PaymentMethodInfo,
     StripeGateway,
+    StripeRejected,
     WebhookEvent,
     payment_method_info,
 )
@@ -122,7 +123,10 @@ async def remove(conn: Connection, stripe: StripeGateway, user_id: str, method_i
     customer = await repository.lock_customer(conn, user_id)
     if await repository.active_method(conn, user_id, method_id) is None:
         raise NotFound(f"No payment method {method_id}.")
-    await stripe.detach_payment_method(method_id)
+    try:
+        await stripe.detach_payment_method(method_id)
+    except StripeRejected:
+        log.info("payment.method.already_gone_in_stripe", payment_method_id=method_id)
     await repository.remove_method(conn, method_id)
     if customer["default_payment_method_id"] == method_id:
         remaining = await repository.active_methods(conn, user_id)

@@ -55,6 +55,14 @@ async def insert_invoice(conn: Connection, values: dict[str, Any]) -> asyncpg.Re
     )
 
 
+async def session_invoiced(conn: Connection, session_id: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "select exists (select 1 from invoices where session_id = $1)", session_id
+        )
+    )
+
+
 async def insert_lines(conn: Connection, invoice_id: UUID, lines: Sequence[dict[str, Any]]) -> None:
     if not lines:
         return
