@@ -128,7 +128,7 @@ def payment_method_info(obj: Any) -> PaymentMethodInfo:
     )
 
 
-class _HttpxClient(stripe.HTTPXClient):
+class StripeHttpClient(stripe.HTTPXClient):
     """Stripe's httpx client, passing the encoded form as `content` (httpx deprecates `data=str`)."""
 
     def _get_request_args_kwargs(self, method: str, url: str, headers: Any, post_data: Any) -> Any:
@@ -143,7 +143,7 @@ class StripeGateway:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
-        self._http = _HttpxClient(timeout=settings.stripe_timeout_s)
+        self._http = StripeHttpClient(timeout=settings.stripe_timeout_s)
         self._client = stripe.StripeClient(
             settings.stripe_api_key.get_secret_value(),
             base_addresses=base,  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from pydantic import SecretStr
 
 from services.payment.app import create_app
 from services.payment.settings import Settings
-from services.payment.stripe_gateway import StripeGateway
+from services.payment.stripe_gateway import StripeGateway, StripeHttpClient
 from shared.events.charging import SessionStopped
 from shared.events.envelope import Envelope
 from shared.events.topics import Topic
@@ -182,7 +182,7 @@ async def publish_envelope(topic: str, envelope: Envelope, *, key: str) -> None:
 @contextlib.asynccontextmanager
 async def stripe_client() -> AsyncIterator[stripe.StripeClient]:
     """A Stripe client of the test's own, to look at what localstripe holds."""
-    http = stripe.HTTPXClient(timeout=20)
+    http = StripeHttpClient(timeout=20)
     try:
         yield stripe.StripeClient(STRIPE_KEY, base_addresses={"api": STRIPE_BASE}, http_client=http)
     finally:

@@ -16,6 +16,9 @@ from tests.payment.support import (
     publish_session_stopped,
     records_for_key,
     save_card,
+    sign,
+    stripe_client,
+    stripe_event,
     successful_charges,
 )
 
@@ -213,3 +216,54 @@ async def test_drivers_see_only_their_own_invoices(payment: PaymentService, topi
         "/v1/invoices", params={"user_id": user_id}, headers=auth("s-1", "support")
     )
     assert [i["id"] for i in support.json()] == [str(invoice["id"])]
+
+
+async def test_a_card_needing_authentication_off_session_leaves_the_invoice_open(
+    payment: PaymentService, topic: str
+) -> None:
+    """A card that asks for 3-D Secure on every charge: nobody can authenticate off-session."""
+    await create_tariff(payment, charge_point_ids=["PAY-CP-3DS"])
+    user_id, headers = new_driver()
+    await payment.http.post("/v1/payment-methods/setup-intents", headers=headers)  # the customer
+    customer = await payment.db.fetchval(
+        "select stripe_customer_id from customers where user_id = $1", user_id
+    )
+    # Saved in Stripe (by the app's SDK, after authenticating once); Stripe tells us by webhook.
+    async with stripe_client() as client:
+        method = await client.v1.payment_methods.create_async(
+            params={
+                "type": "card",
+                "card": {
+                    "number": "4000002760003184",
+                    "exp_month": 12,
+                    "exp_year": 2034,
+                    "cvc": "123",
+                },
+            }
+        )
+        attached = await client.v1.payment_methods.attach_async(
+            method.id, params={"customer": customer}
+        )
+    body = stripe_event("payment_method.attached", attached.to_dict())
+    delivered = await payment.http.post(
+        "/v1/stripe/webhook", content=body, headers={"Stripe-Signature": sign(body)}
+    )
+    assert delivered.status_code == 200
+    methods = (await payment.http.get("/v1/payment-methods", headers=headers)).json()
+    assert [(m["id"], m["last4"], m["is_default"]) for m in methods] == [(method.id, "3184", True)]
+
+    stopped, _ = await publish_session_stopped(topic, user_id=user_id, charge_point_id="PAY-CP-3DS")
+
+    async def failed_once() -> bool:
+        invoice = await invoice_of_session(payment, stopped.session_id)
+        return invoice is not None and invoice["failed_attempts"] == 1
+
+    await eventually(failed_once)
+    invoice = await invoice_of_session(payment, stopped.session_id)
+    assert invoice is not None and invoice["status"] == "open"
+    detail = (await payment.http.get(f"/v1/invoices/{invoice['id']}", headers=headers)).json()
+    assert detail["last_payment_error"] == "authentication_required"
+    assert [p["status"] for p in detail["payments"]] == ["failed"]
+    standing = (await payment.http.get("/v1/payment-methods/standing", headers=headers)).json()
+    assert standing["has_overdue_invoice"] is True
+    assert await successful_charges(payment.db, user_id) == []
