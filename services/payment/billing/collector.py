@@ -23,12 +23,8 @@ from services.payment.billing.issuing import COLLECT_CHANNEL
 from services.payment.customers import repository as customers
 from services.payment.invoices import repository
 from services.payment.settings import Settings
-from services.payment.stripe_gateway import (
-    PaymentIntentInfo,
-    StripeGateway,
-    StripeRejected,
-    StripeUnavailable,
-)
+from services.payment.stripe_gateway import StripeGateway, StripeRejected, StripeUnavailable
+from services.payment.stripe_objects import PaymentIntentInfo
 from shared.db import Connection
 from shared.problems import Unavailable
 from shared.service import ServiceRuntime

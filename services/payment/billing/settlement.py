@@ -16,7 +16,7 @@ import structlog
 from services.payment.billing.issuing import publish_invoice
 from services.payment.customers.standing import publish_standing
 from services.payment.invoices import repository
-from services.payment.stripe_gateway import PaymentIntentInfo, WebhookEvent, payment_intent_info
+from services.payment.stripe_objects import PaymentIntentInfo, WebhookEvent, payment_intent_info
 from services.payment.webhooks.dispatch import WebhookHandler
 from shared.db import Connection
 from shared.events.payment import InvoicePaid, InvoicePaymentFailed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.payment.stripe_gateway import PaymentMethodInfo
+from services.payment.stripe_objects import PaymentMethodInfo
 from shared.db import Connection
 
 _METHOD_COLUMNS = "id, user_id, type, brand, last4, exp_month, exp_year, wallet, status, created_at"

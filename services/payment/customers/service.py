@@ -10,13 +10,8 @@ import structlog
 from services.payment.customers import repository
 from services.payment.customers.schemas import PaymentMethodOut, SetupIntentOut, StandingOut
 from services.payment.customers.standing import current_standing, publish_standing
-from services.payment.stripe_gateway import (
-    PaymentMethodInfo,
-    StripeGateway,
-    StripeRejected,
-    WebhookEvent,
-    payment_method_info,
-)
+from services.payment.stripe_gateway import StripeGateway, StripeRejected
+from services.payment.stripe_objects import PaymentMethodInfo, WebhookEvent, payment_method_info
 from shared.db import Connection
 from shared.problems import Conflict, NotFound
 

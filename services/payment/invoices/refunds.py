@@ -9,7 +9,8 @@ import structlog
 
 from services.payment.billing.issuing import publish_invoice
 from services.payment.invoices import repository
-from services.payment.stripe_gateway import StripeGateway, WebhookEvent
+from services.payment.stripe_gateway import StripeGateway
+from services.payment.stripe_objects import WebhookEvent
 from shared.db import Connection
 from shared.events.payment import InvoiceRefunded
 from shared.problems import Conflict, NotFound

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from services.payment.stripe_gateway import WebhookEvent
+from services.payment.stripe_objects import WebhookEvent
 from shared.db import Connection
 
 WebhookHandler = Callable[[Connection, WebhookEvent], Awaitable[None]]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from services.payment.stripe_gateway import WebhookEvent
+from services.payment.stripe_objects import WebhookEvent
 from shared.db import Connection
 
 

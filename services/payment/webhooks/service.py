@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from services.payment.stripe_gateway import WebhookEvent
+from services.payment.stripe_objects import WebhookEvent
 from services.payment.webhooks import repository
 from services.payment.webhooks.dispatch import WebhookDispatcher
 
