@@ -267,3 +267,42 @@ async def test_a_card_needing_authentication_off_session_leaves_the_invoice_open
     standing = (await payment.http.get("/v1/payment-methods/standing", headers=headers)).json()
     assert standing["has_overdue_invoice"] is True
     assert await successful_charges(payment.db, user_id) == []
+
+
+async def test_idle_time_after_charging_ended_is_billed(
+    payment: PaymentService, topic: str
+) -> None:
+    await create_tariff(
+        payment,
+        charge_point_ids=["PAY-CP-IDLE"],
+        elements=[
+            {
+                "price_components": [
+                    {"type": "ENERGY", "price_minor": 300},
+                    {"type": "PARKING_TIME", "price_minor": 1200, "grace_period_s": 600},
+                ]
+            }
+        ],
+    )
+    user_id, headers = new_driver()
+    await save_card(payment, headers)
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    # Charged 10:00-11:00, plugged in until 11:40: 30 idle minutes after 10 free ones.
+    stopped, _ = await publish_session_stopped(
+        topic,
+        user_id=user_id,
+        charge_point_id="PAY-CP-IDLE",
+        started_at=start,
+        stopped_at=start.replace(hour=11, minute=40),
+        charging_ended_at=start.replace(hour=11),
+        energy_wh=10_000,
+    )
+    await eventually(lambda: paid(payment, stopped.session_id))
+    invoice = await invoice_of_session(payment, stopped.session_id)
+    assert invoice is not None
+    detail = (await payment.http.get(f"/v1/invoices/{invoice['id']}", headers=headers)).json()
+    assert [(line["component"], line["amount_minor"]) for line in detail["lines"]] == [
+        ("ENERGY", 3000),
+        ("PARKING_TIME", 600),
+    ]
+    assert detail["charging_ended_at"].startswith("2026-03-02T11:00:00")
