@@ -67,12 +67,14 @@ async def test_owing_blocks_the_drivers_card_and_paying_unblocks_it(
     # A card on file (one whose charges will be declined): the RFID card is accepted.
     driver = auth(user_id, "driver")
     await save_card(payment, driver, card="pm_card_chargeCustomerFail")
-    await eventually(lambda: decision_is("Accepted"), timeout=30)
+    # A fresh identity first reads payment.accounts.v1 from its beginning (shared, and long
+    # on a machine that has run many tests): a generous first wait.
+    await eventually(lambda: decision_is("Accepted"), timeout=180)
 
     # A session; its charge is declined: the driver owes, the RFID card is blocked.
     await create_tariff(payment, charge_point_ids=["OWE-CP"])
     stopped, _ = await publish_session_stopped(topic, user_id=user_id, charge_point_id="OWE-CP")
-    await eventually(lambda: decision_is("Blocked"), timeout=30)
+    await eventually(lambda: decision_is("Blocked"), timeout=60)
     reason = await identity_db.fetchval("select reason from id_token_decisions where uid = $1", uid)
     assert reason == "overdue-invoice"
     invoice = await invoice_of_session(payment, stopped.session_id)
@@ -84,5 +86,5 @@ async def test_owing_blocks_the_drivers_card_and_paying_unblocks_it(
         f"/v1/invoices/{invoice['id']}/pay", json={"payment_method_id": good["id"]}, headers=driver
     )
     assert paid.status_code == 200, paid.text
-    await eventually(lambda: decision_is("Accepted"), timeout=30)
+    await eventually(lambda: decision_is("Accepted"), timeout=60)
     assert len(await successful_charges(payment.db, user_id)) == 1
