@@ -35,7 +35,7 @@ async def test_a_session_is_billed_and_paid(payment: PaymentService, topic: str)
     user_id, headers = new_driver()
     await save_card(payment, headers)
     stopped, _ = await publish_session_stopped(topic, user_id=user_id)
-    await eventually(lambda: paid(payment, stopped.session_id))
+    await eventually(lambda: paid(payment, stopped.session_id), timeout=60)
 
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None
@@ -58,7 +58,7 @@ async def test_a_session_is_billed_and_paid(payment: PaymentService, topic: str)
         events = await records_for_key(PAYMENT_INVOICES, str(invoice["id"]))
         return [e.type for e in events] == ["invoice.issued", "invoice.paid"]
 
-    await eventually(announced)
+    await eventually(announced, timeout=60)
     paid_event = (await records_for_key(PAYMENT_INVOICES, str(invoice["id"])))[-1]
     assert paid_event.payload(InvoicePaid).total_minor == TOTAL_20_KWH
 
@@ -82,13 +82,13 @@ async def test_the_same_stop_three_times_is_one_invoice_and_one_charge(
     # (a connectivity replica re-publishing it).
     await publish_session_stopped(topic, envelope=envelope)
     await publish_session_stopped(topic, **stopped.model_dump())
-    await eventually(lambda: paid(payment, stopped.session_id))
+    await eventually(lambda: paid(payment, stopped.session_id), timeout=60)
 
     async def all_three_consumed() -> bool:
         consumer = payment.app.state.runtime.consumers[0]
         return bool(consumer.applied + consumer.duplicates >= 3)
 
-    await eventually(all_three_consumed)
+    await eventually(all_three_consumed, timeout=60)
     count = await payment.db.fetchval(
         "select count(*) from invoices where session_id = $1", stopped.session_id
     )
@@ -105,7 +105,7 @@ async def test_sessions_of_unknown_drivers_are_priced_not_charged(
         invoice = await invoice_of_session(payment, stopped.session_id)
         return invoice is not None and invoice["status"] == "recorded"
 
-    await eventually(recorded)
+    await eventually(recorded, timeout=60)
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None and invoice["total_minor"] > 0
     assert (
@@ -142,7 +142,7 @@ async def test_time_of_day_tariff_across_the_boundary_is_billed(
         stopped_at=start.replace(hour=21),
         energy_wh=10_000,
     )
-    await eventually(lambda: paid(payment, stopped.session_id))
+    await eventually(lambda: paid(payment, stopped.session_id), timeout=60)
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None
     detail = (await payment.http.get(f"/v1/invoices/{invoice['id']}", headers=headers)).json()
@@ -165,7 +165,7 @@ async def test_a_declined_card_leaves_the_invoice_open_until_the_driver_pays(
         invoice = await invoice_of_session(payment, stopped.session_id)
         return invoice is not None and invoice["failed_attempts"] == 1
 
-    await eventually(failed_once)
+    await eventually(failed_once, timeout=60)
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None and invoice["status"] == "open"
     standing = (await payment.http.get("/v1/payment-methods/standing", headers=headers)).json()
@@ -200,7 +200,7 @@ async def test_drivers_see_only_their_own_invoices(payment: PaymentService, topi
     user_id, headers = new_driver()
     await save_card(payment, headers)
     stopped, _ = await publish_session_stopped(topic, user_id=user_id, charge_point_id="PAY-CP-1")
-    await eventually(lambda: paid(payment, stopped.session_id))
+    await eventually(lambda: paid(payment, stopped.session_id), timeout=60)
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None
     _, other = new_driver()
@@ -258,7 +258,7 @@ async def test_a_card_needing_authentication_off_session_leaves_the_invoice_open
         invoice = await invoice_of_session(payment, stopped.session_id)
         return invoice is not None and invoice["failed_attempts"] == 1
 
-    await eventually(failed_once)
+    await eventually(failed_once, timeout=60)
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None and invoice["status"] == "open"
     detail = (await payment.http.get(f"/v1/invoices/{invoice['id']}", headers=headers)).json()
@@ -297,7 +297,7 @@ async def test_idle_time_after_charging_ended_is_billed(
         charging_ended_at=start.replace(hour=11),
         energy_wh=10_000,
     )
-    await eventually(lambda: paid(payment, stopped.session_id))
+    await eventually(lambda: paid(payment, stopped.session_id), timeout=60)
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None
     detail = (await payment.http.get(f"/v1/invoices/{invoice['id']}", headers=headers)).json()

@@ -60,7 +60,7 @@ async def test_the_demo_driver_is_seeded_and_billed(
                         invoice = await invoice_of_session(payment, stopped.session_id)
                         return invoice is not None and invoice["status"] == "paid"
 
-                    await eventually(paid)
+                    await eventually(paid, timeout=60)
                     invoices = (await http.get("/v1/invoices", headers=driver)).json()
                     assert [i["status"] for i in invoices] == ["paid"]
                     assert invoices[0]["total_minor"] > 0

@@ -30,7 +30,7 @@ async def test_save_a_card_and_the_standing_is_published(payment: PaymentService
         found = await standings(user_id)
         return bool(found) and found[-1].has_payment_method and not found[-1].has_overdue_invoice
 
-    await eventually(published)
+    await eventually(published, timeout=60)
 
 
 async def test_default_and_removal(payment: PaymentService) -> None:
@@ -54,7 +54,7 @@ async def test_default_and_removal(payment: PaymentService) -> None:
         found = await standings(user_id)
         return bool(found) and not found[-1].has_payment_method
 
-    await eventually(without_method)
+    await eventually(without_method, timeout=60)
     standing = await payment.http.get("/v1/payment-methods/standing", headers=headers)
     assert standing.json()["has_payment_method"] is False
 

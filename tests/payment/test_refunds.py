@@ -30,7 +30,7 @@ async def paid_invoice(
         invoice = await invoice_of_session(payment, stopped.session_id)
         return invoice is not None and invoice["status"] == "paid"
 
-    await eventually(paid)
+    await eventually(paid, timeout=60)
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None
     return invoice, headers

@@ -101,7 +101,7 @@ async def _paid_invoice(payment: PaymentService, topic: str) -> tuple[dict[str, 
         invoice = await invoice_of_session(payment, stopped.session_id)
         return invoice is not None and invoice["status"] == "paid"
 
-    await eventually(paid)
+    await eventually(paid, timeout=60)
     invoice = await invoice_of_session(payment, stopped.session_id)
     assert invoice is not None
     intent = await payment.db.fetchval(
