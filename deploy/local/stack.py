@@ -366,6 +366,12 @@ def stack_env() -> dict[str, str]:
     if not stripe_is_real():
         env["LADDA_PAYMENT_STRIPE_API_KEY"] = "sk_test_ladda_local"
         env["LADDA_PAYMENT_STRIPE_API_BASE"] = f"http://127.0.0.1:{STRIPE_PORT}"
+        # The payment service tells localstripe at start-up to deliver webhooks here, signed
+        # with this (local-only) secret. With real Stripe both come from its dashboard.
+        env["LADDA_PAYMENT_STRIPE_WEBHOOK_SECRET"] = "whsec_ladda_local_dev"
+        env["LADDA_PAYMENT_STRIPE_WEBHOOK_REGISTER_URL"] = (
+            f"http://127.0.0.1:{SERVICE_PORTS['payment']}/v1/stripe/webhook"
+        )
     env.update({k: v for k, v in os.environ.items() if k.startswith("LADDA_")})
     return env
 
@@ -440,12 +446,26 @@ def wait_platform_ready(started: float, timeout: float = 90) -> bool:
     return True
 
 
+def seed_demo() -> None:
+    """A demo driver owning the simulator's tag, with a test card, and a tariff (tools/demo)."""
+    if stripe_is_real():
+        say("demo: a real Stripe test key is configured; no demo card is seeded")
+        return
+    env = {**_platform_env(), **stack_env()}
+    subprocess.run([sys.executable, "-m", "tools.demo"], cwd=ROOT, env=env, check=False)
+
+
+def _ready_then_seed(started: float) -> None:
+    if wait_platform_ready(started):
+        seed_demo()
+
+
 def run() -> None:
     started = time.monotonic()
     infra()
     print_endpoints()
     proc = subprocess.Popen(_honcho_argv(), cwd=ROOT, env=_platform_env())
-    threading.Thread(target=wait_platform_ready, args=(started,), daemon=True).start()
+    threading.Thread(target=_ready_then_seed, args=(started,), daemon=True).start()
     try:
         proc.wait()
     except KeyboardInterrupt:
@@ -465,6 +485,7 @@ def up() -> None:
     print_endpoints()
     if not wait_platform_ready(started):
         raise SystemExit(1)
+    seed_demo()
 
 
 def stop_infra() -> None:

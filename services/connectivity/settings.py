@@ -46,6 +46,9 @@ class Settings(ServiceSettings):
     offline_sweep_interval_s: float = 5.0
     # session.updated is published at most this often per session.
     session_update_interval_s: float = 60.0
+    # A power sample above this counts as the car drawing power (session.stopped's
+    # charging_ended_at, from which idle fees are counted).
+    drawing_power_threshold_w: float = 100.0
     # Meter samples, heartbeats and frame-log rows are written in batches this often.
     flush_interval_s: float = 0.5
 

@@ -55,3 +55,7 @@ class SessionStopped(EventPayload):
     duration_s: int
     energy_wh: int
     stop_reason: str | None
+    # When the car last drew power: the last meter sample of the session with power above
+    # connectivity's `drawing_power_threshold_w` (the session start when none was above it);
+    # None when the charger sent no power samples. Idle fees are charged after it.
+    charging_ended_at: datetime | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from shared.events.envelope import EventPayload
-from shared.events.topics import PAYMENT_ACCOUNTS, Topic
+from shared.events.topics import PAYMENT_ACCOUNTS, PAYMENT_INVOICES, Topic
 
 
 class PaymentAccountChanged(EventPayload):
@@ -22,3 +23,55 @@ class PaymentAccountChanged(EventPayload):
     has_payment_method: bool
     subscription_active: bool
     has_overdue_invoice: bool
+
+
+class InvoiceEvent(EventPayload):
+    """What every invoice event says about the invoice (keyed by invoice id).
+
+    Amounts are integer minor units of `currency`; `user_id` is null for sessions of unknown
+    drivers (priced and recorded, never charged).
+    """
+
+    topic: ClassVar[Topic] = PAYMENT_INVOICES
+
+    invoice_id: str
+    number: str
+    user_id: str | None
+    session_id: str | None
+    charge_point_id: str | None
+    currency: str
+    subtotal_minor: int
+    vat_minor: int
+    total_minor: int
+    # open | paid | recorded | void
+    status: str
+    amount_paid_minor: int
+    amount_refunded_minor: int
+    at: datetime
+
+
+class InvoiceIssued(InvoiceEvent):
+    event_type: ClassVar[str] = "invoice.issued"
+
+
+class InvoicePaid(InvoiceEvent):
+    event_type: ClassVar[str] = "invoice.paid"
+
+    payment_id: str | None = None
+
+
+class InvoicePaymentFailed(InvoiceEvent):
+    """An attempt to charge failed; the invoice stays open and the driver owes it."""
+
+    event_type: ClassVar[str] = "invoice.payment_failed"
+
+    failure_code: str
+    failed_attempts: int
+    next_attempt_at: datetime | None
+
+
+class InvoiceRefunded(InvoiceEvent):
+    event_type: ClassVar[str] = "invoice.refunded"
+
+    refund_amount_minor: int
+    reason: str | None

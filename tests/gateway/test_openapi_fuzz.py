@@ -123,7 +123,13 @@ async def full_stack() -> AsyncIterator[FullStack]:
                 )
             ),
             "booking": create_booking(BookingSettings(**await settings_for("booking"))),
-            "payment": create_payment(PaymentSettings(**await settings_for("payment"))),
+            "payment": create_payment(
+                PaymentSettings(
+                    **await settings_for("payment"),
+                    stripe_webhook_secret=SecretStr("whsec_fuzz_only"),
+                    stripe_webhook_register_url=None,
+                )
+            ),
             "analytics": create_analytics(AnalyticsSettings(**await settings_for("analytics"))),
             "operations": create_operations(OperationsSettings(**await settings_for("operations"))),
             "support": create_support(SupportSettings(**await settings_for("support"))),

@@ -165,6 +165,7 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
                     id_tag=kwargs.get("id_tag"),
                     samples=buffered + samples,
                     throttle_s=self.hub.settings.session_update_interval_s,
+                    drawing_threshold_w=self.hub.settings.drawing_power_threshold_w,
                 )
         except BaseException:
             self.hub.buffers.return_samples(self.id, str(transaction_id), buffered)
@@ -315,6 +316,7 @@ class Ocpp201Connection(CentralSystemConnection, ChargePoint201):  # type: ignor
                 stopped_reason=transaction_info.get("stopped_reason"),
                 samples=samples,
                 throttle_s=self.hub.settings.session_update_interval_s,
+                drawing_threshold_w=self.hub.settings.drawing_power_threshold_w,
             )
         return result201.TransactionEvent(
             id_token_info=self._token_info(decision) if decision else None

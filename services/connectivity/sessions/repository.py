@@ -285,6 +285,23 @@ async def insert_samples(conn: Connection, session_id: UUID, samples: Sequence[S
     )
 
 
+async def last_drawing_at(
+    conn: Connection, session_id: UUID, threshold_w: float, started_at: datetime
+) -> datetime | None:
+    """The last power sample above the threshold; the start if none was; None without samples."""
+    row = await conn.fetchrow(
+        """select max(at) filter (where value > $2) as drawing, count(*) as samples
+             from meter_samples
+            where session_id = $1 and measurand = 'Power.Active.Import' and phase = ''""",
+        session_id,
+        threshold_w,
+    )
+    if row is None or not row["samples"]:
+        return None
+    drawing: datetime | None = row["drawing"]
+    return drawing or started_at
+
+
 async def apply_progress(
     conn: Connection,
     session_id: UUID,

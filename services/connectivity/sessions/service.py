@@ -179,8 +179,13 @@ async def _publish_started(conn: Connection, row: asyncpg.Record) -> None:
     )
 
 
-async def publish_stopped(conn: Connection, row: asyncpg.Record) -> None:
+async def publish_stopped(
+    conn: Connection, row: asyncpg.Record, drawing_threshold_w: float = 100.0
+) -> None:
     stopped_at = row["stopped_at"]
+    drawing = await repository.last_drawing_at(
+        conn, row["id"], drawing_threshold_w, row["started_at"]
+    )
     await enqueue(
         conn,
         SessionStopped(
@@ -195,6 +200,7 @@ async def publish_stopped(conn: Connection, row: asyncpg.Record) -> None:
             duration_s=max(int((stopped_at - row["started_at"]).total_seconds()), 0),
             energy_wh=row["energy_wh"],
             stop_reason=row["stop_reason"],
+            charging_ended_at=min(drawing, stopped_at) if drawing else None,
         ),
         source=SOURCE,
         subject=str(row["id"]),
@@ -282,6 +288,7 @@ async def stop_transaction(
     id_tag: str | None,
     samples: Sequence[Sample],
     throttle_s: float,
+    drawing_threshold_w: float = 100.0,
 ) -> Decision | None:
     """OCPP 1.6 StopTransaction; a repeated stop changes nothing. Always answerable.
 
@@ -311,7 +318,7 @@ async def stop_transaction(
         conn, session["id"], stopped_at, meter_stop, reason or "Local"
     )
     if row["auth_status"] == "Accepted":
-        await publish_stopped(conn, row)
+        await publish_stopped(conn, row, drawing_threshold_w)
     return decision
 
 
@@ -328,6 +335,7 @@ async def transaction_event(
     stopped_reason: str | None,
     samples: Sequence[Sample],
     throttle_s: float,
+    drawing_threshold_w: float = 100.0,
 ) -> Decision | None:
     """OCPP 2.0.1 TransactionEvent Started/Updated/Ended; repeats change nothing."""
     at = parse_time(timestamp) if timestamp else utc_now()
@@ -386,7 +394,7 @@ async def transaction_event(
             conn, session["id"], at, register, stopped_reason or "Local"
         )
         if row["auth_status"] == "Accepted":
-            await publish_stopped(conn, row)
+            await publish_stopped(conn, row, drawing_threshold_w)
     return decision
 
 

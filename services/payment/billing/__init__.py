@@ -1,0 +1,1 @@
+"""Per-session billing: price a stopped session, issue its invoice, collect it off-session."""

@@ -1,0 +1,1 @@
+"""Invoices and receipts: drivers read theirs and pay open ones; staff refund."""

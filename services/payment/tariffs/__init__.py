@@ -1,0 +1,1 @@
+"""Tariffs shaped like OCPI 2.2.1 tariffs, the price in force per connector, and pricing."""

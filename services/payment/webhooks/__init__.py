@@ -1,0 +1,1 @@
+"""Stripe webhooks: verified, stored once, processed once through a dispatch table."""

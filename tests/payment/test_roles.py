@@ -1,0 +1,91 @@
+"""Every route of the payment service with every role: the role matrix of the README."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.payment.support import PaymentService, auth
+
+ROLES = ("driver", "support", "operator", "admin", "service", None)
+PUBLIC = "public"
+STAFF = {"support", "operator", "admin"}
+READERS = {"driver", *STAFF}
+
+# (method, path) -> who may call it; everyone else gets 403 (with a token) or 401 (without).
+MATRIX: dict[tuple[str, str], set[str] | str] = {
+    ("POST", "/v1/payment-methods/setup-intents"): {"driver"},
+    ("POST", "/v1/payment-methods"): {"driver"},
+    ("GET", "/v1/payment-methods"): {"driver"},
+    ("GET", "/v1/payment-methods/standing"): {"driver"},
+    ("GET", "/v1/payment-methods/users/{user_id}"): STAFF,
+    ("POST", "/v1/payment-methods/{method_id}/default"): {"driver"},
+    ("DELETE", "/v1/payment-methods/{method_id}"): {"driver"},
+    ("GET", "/v1/tariffs/current/{charge_point_id}/{connector_id}"): PUBLIC,
+    ("POST", "/v1/tariffs"): {"operator", "admin"},
+    ("GET", "/v1/tariffs"): PUBLIC,
+    ("GET", "/v1/tariffs/{tariff_id}"): PUBLIC,
+    ("PATCH", "/v1/tariffs/{tariff_id}"): {"operator", "admin"},
+    ("GET", "/v1/invoices"): READERS,
+    ("GET", "/v1/invoices/{invoice_id}"): READERS,
+    ("GET", "/v1/invoices/{invoice_id}/receipt.pdf"): READERS,
+    ("POST", "/v1/invoices/{invoice_id}/pay"): {"driver"},
+    ("POST", "/v1/invoices/{invoice_id}/refunds"): STAFF,
+    ("POST", "/v1/stripe/webhook"): PUBLIC,
+}
+PLATFORM = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+}
+BODIES = {
+    ("POST", "/v1/payment-methods"): {"setup_intent_id": "seti_unknown"},
+    ("POST", "/v1/tariffs"): {
+        "name": "Role test",
+        "elements": [{"price_components": [{"type": "ENERGY", "price_minor": 300}]}],
+    },
+    ("PATCH", "/v1/tariffs/{tariff_id}"): {"name": "Renamed"},
+    ("POST", "/v1/invoices/{invoice_id}/refunds"): {"amount_minor": 1, "reason": "role test"},
+}
+
+
+def concrete(path: str) -> str:
+    return (
+        path.replace("{user_id}", "someone")
+        .replace("{method_id}", "pm_unknown")
+        .replace("{charge_point_id}", "ROLE-CP")
+        .replace("{connector_id}", "1")
+        .replace("{tariff_id}", str(uuid.uuid4()))
+        .replace("{invoice_id}", str(uuid.uuid4()))
+    )
+
+
+async def test_the_matrix_names_every_route(payment: PaymentService) -> None:
+    document = (await payment.http.get("/openapi.json")).json()
+    routes = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        if path not in PLATFORM
+        for method in operations
+    }
+    assert routes == set(MATRIX)
+
+
+async def test_every_route_with_every_role(payment: PaymentService) -> None:
+    for (method, path), allowed in MATRIX.items():
+        for role in ROLES:
+            headers = auth(f"role-{role}", role) if role else {}
+            response = await payment.http.request(
+                method, concrete(path), json=BODIES.get((method, path)), headers=headers
+            )
+            where = f"{method} {path} as {role}: {response.status_code} {response.text[:200]}"
+            if allowed == PUBLIC or (role is not None and role in allowed):
+                assert response.status_code not in (401, 403), where
+                assert response.status_code < 500, where
+            elif role is None:
+                assert response.status_code == 401, where
+            else:
+                assert response.status_code == 403, where

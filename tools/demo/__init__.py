@@ -1,0 +1,1 @@
+"""The local demo's data, made through the public REST API like any app would."""
