@@ -391,6 +391,7 @@ def _honcho_argv() -> list[str]:
 
 
 def print_endpoints() -> None:
+    say(f"web app (console and driver app): http://127.0.0.1:{GATEWAY_PORT}/")
     say(f"gateway (REST API for apps): http://127.0.0.1:{GATEWAY_PORT}  (/docs, /openapi.json)")
     say(f"chargers (OCPP 1.6J / 2.0.1): ws://127.0.0.1:{OCPP_PORT}/ocpp/{{chargePointId}}")
     for service, port in SERVICE_PORTS.items():
@@ -406,6 +407,9 @@ def _platform_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
+    # The gateway serves the built web app (`make web`); not in stack.env, so the tests'
+    # gateways serve only the API unless they ask for the app.
+    env.setdefault("LADDA_GATEWAY_WEB_DIST_DIR", str(ROOT / "web" / "dist"))
     return env
 
 
