@@ -4,21 +4,27 @@ connects, sends it a command and sees the answer; the pages pass axe's checks.""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from ocpp.v16 import call
 from playwright.async_api import expect
 
-from tests.connectivity.clients import charger, now
+from tests.connectivity.clients import charger
 from tests.helpers.stack import unique
 from tests.web.conftest import ADMIN, Platform, Watched, assert_accessible, login, screenshot
 
 
-async def create_operator(platform: Platform) -> dict[str, str]:
+def minutes_ago(minutes: float) -> str:
+    at = datetime.now(UTC) - timedelta(minutes=minutes)
+    return at.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+async def create_operator(platform: Platform, role: str = "operator") -> dict[str, str]:
     token = (await platform.api.post("/v1/auth/login", json=ADMIN)).json()["access_token"]
-    account = {"email": f"{unique('operator')}@ladda.example", "password": "operator-password-1"}
+    account = {"email": f"{unique(role)}@ladda.example", "password": f"{role}-password-1"}
     created = await platform.api.post(
         "/v1/users",
-        json={**account, "roles": ["operator"], "display_name": "Olga Operator"},
+        json={**account, "roles": [role], "display_name": f"A {role}"},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert created.status_code == 201, created.text
@@ -33,6 +39,11 @@ async def test_operator_provisions_approves_sees_online_and_commands_a_charger(
     await login(page, operator["email"], operator["password"])
     await expect(page).to_have_url(re.compile(r"/console$"))
     await expect(page.get_by_role("heading", name="Network now")).to_be_visible()
+    # Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#main")).to_be_focused()
 
     # Provision: the one-time password is shown once, in a dialog.
     cp_id = unique("WEB-CP").upper()
@@ -88,16 +99,23 @@ async def test_operator_provisions_approves_sees_online_and_commands_a_charger(
 
         # A session with meter values, for the sessions page and its chart.
         started = await client.call(
-            call.StartTransaction(connector_id=1, id_tag="WEBTAG01", meter_start=0, timestamp=now())
+            call.StartTransaction(
+                connector_id=1, id_tag="WEBTAG01", meter_start=0, timestamp=minutes_ago(4)
+            )
         )
-        for energy, power in ((1200, 7000), (2500, 7200), (3900, 7100)):
+        for minutes, energy, power in (
+            (3, 1200, 7000),
+            (2, 2500, 7200),
+            (1, 3900, 7100),
+            (0, 5200, 6900),
+        ):
             await client.call(
                 call.MeterValues(
                     connector_id=1,
                     transaction_id=started.transaction_id,
                     meter_value=[
                         {
-                            "timestamp": now(),
+                            "timestamp": minutes_ago(minutes),
                             "sampledValue": [
                                 {
                                     "value": str(energy),
@@ -150,3 +168,29 @@ async def test_logout_clears_the_session(platform: Platform, watched: Watched) -
     assert refused.status_code == 401
     await page.goto("/console/chargers")
     await expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
+async def test_support_sees_the_console_without_what_only_operators_may_do(
+    platform: Platform, watched: Watched
+) -> None:
+    page = watched.page
+    support = await create_operator(platform, role="support")
+    await login(page, support["email"], support["password"])
+    await expect(page).to_have_url(re.compile(r"/console$"))
+    await page.get_by_role("link", name="Chargers", exact=True).click()
+    await expect(page.get_by_role("heading", name="Chargers")).to_be_visible()
+    assert await page.get_by_role("link", name="Add charger").count() == 0
+    await page.goto("/console/chargers/new")
+    await expect(page.get_by_role("heading", name="Not for your account")).to_be_visible()
+    # The driver app is for drivers: a support agent is sent back to the console.
+    await page.goto("/app/cards")
+    await expect(page.get_by_role("heading", name="Not for your account")).to_be_visible()
+    await page.get_by_role("link", name="Go to my start page").click()
+    await expect(page).to_have_url(re.compile(r"/console$"))
+    # Swedish, and the choice is remembered.
+    await page.get_by_label("Language").select_option("sv")
+    await expect(page.get_by_role("heading", name="Nätet just nu")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Nätet just nu")).to_be_visible()
+    assert await page.evaluate("() => document.documentElement.lang") == "sv"
+    await assert_accessible(page, "dashboard in Swedish")

@@ -51,7 +51,7 @@ export function App() {
         <Route
           path="/app/*"
           element={
-            <RequireAccess allowed={(can) => can.driverApp || can.console}>
+            <RequireAccess allowed={(can) => can.driverApp}>
               <Shell
                 title={t("nav.driverApp")}
                 items={[

@@ -1,17 +1,22 @@
 /** Display helpers; pure functions (unit-tested). */
+
+/** The app's languages as formatting locales (British English: 24-hour clock, day first). */
+export function intlLocale(language: string): string {
+  return language === "en" ? "en-GB" : language === "sv" ? "sv-SE" : language;
+}
 export function formatDateTime(value: string | null | undefined, locale: string): string {
   if (!value) return "–";
-  return new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "medium" }).format(new Date(value));
+  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: "short", timeStyle: "medium" }).format(new Date(value));
 }
 
 export function formatKwh(wh: number | null | undefined, locale: string): string {
   if (wh === null || wh === undefined) return "–";
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(wh / 1000)} kWh`;
+  return `${new Intl.NumberFormat(intlLocale(locale), { maximumFractionDigits: 2 }).format(wh / 1000)} kWh`;
 }
 
 export function formatKw(w: number | null | undefined, locale: string): string {
   if (w === null || w === undefined) return "–";
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(w / 1000)} kW`;
+  return `${new Intl.NumberFormat(intlLocale(locale), { maximumFractionDigits: 1 }).format(w / 1000)} kW`;
 }
 
 export function formatDuration(seconds: number | null | undefined): string {
@@ -35,4 +40,5 @@ export function chargerState(cp: ChargerState, faulted: boolean): "retired" | "p
   return cp.online ? "online" : "offline";
 }
 
-export const FAULT_STATUSES = new Set(["Faulted", "Unavailable"]);
+/** The connector status (1.6 and 2.0.1) that makes a charger count as faulted. */
+export const FAULTED = "Faulted";

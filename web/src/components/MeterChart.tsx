@@ -2,6 +2,7 @@ import { CategoryScale, Chart, Legend, LinearScale, LineElement, PointElement, T
 import { Line } from "react-chartjs-2";
 import { useTranslation } from "react-i18next";
 import type { Schemas } from "../api/client";
+import { intlLocale } from "../format";
 
 Chart.register(CategoryScale, LinearScale, PointElement, LineElement, Tooltip, Legend, Title);
 
@@ -32,7 +33,7 @@ export function meterSeries(samples: Sample[], locale: string): Series {
     byTime.set(sample.at, entry);
   }
   const times = [...byTime.keys()].sort();
-  const format = new Intl.DateTimeFormat(locale, { timeStyle: "medium" });
+  const format = new Intl.DateTimeFormat(intlLocale(locale), { timeStyle: "medium" });
   return {
     labels: times.map((time) => format.format(new Date(time))),
     energyKwh: times.map((time) => byTime.get(time)?.energy ?? null),

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import type { Schemas } from "../api/client";
+import { useAuth } from "../auth/AuthProvider";
 import { fetchSessions, POLL_MS } from "../api/queries";
 import { formatDateTime, formatDuration, formatKwh } from "../format";
 import { PageTitle } from "./PageTitle";
@@ -55,10 +56,14 @@ export function SessionsList({ base, staff = false }: { base: string; staff?: bo
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const status = (params.get("status") ?? "") as "" | "active" | "stopped";
+  const { user } = useAuth();
   const query = useQuery({
     queryKey: ["sessions", { status }],
     queryFn: () => fetchSessions(status ? { status } : {}),
     refetchInterval: POLL_MS.session,
+    // The API gives a driver their own sessions only; a driver who is also staff gets all, so
+    // "my sessions" keeps only theirs.
+    select: staff ? undefined : (list: Session[]) => list.filter((s) => s.user_id === user?.id),
   });
   return (
     <Stack>

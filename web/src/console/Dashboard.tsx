@@ -6,7 +6,7 @@ import { fetchChargers, fetchConnectors, fetchSessions, POLL_MS } from "../api/q
 import { PageTitle } from "../components/PageTitle";
 import { QueryState } from "../components/QueryState";
 import { StationMap, type MapPoint } from "../components/StationMap";
-import { chargerState, FAULT_STATUSES } from "../format";
+import { chargerState, FAULTED } from "../format";
 
 function Figure({ label, value, testId }: { label: string; value: number | string; testId: string }) {
   return (
@@ -41,7 +41,7 @@ export function Dashboard() {
   const faulted = useMemo(() => {
     const ids = new Set<string>();
     online.forEach((cp, index) => {
-      if ((connectorQueries[index]?.data ?? []).some((c) => FAULT_STATUSES.has(c.status) && c.status === "Faulted")) ids.add(cp.id);
+      if ((connectorQueries[index]?.data ?? []).some((c) => c.status === FAULTED)) ids.add(cp.id);
     });
     return ids;
   }, [online, connectorQueries]);

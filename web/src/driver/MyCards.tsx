@@ -4,9 +4,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
+import { useAuth } from "../auth/AuthProvider";
 import { PageTitle } from "../components/PageTitle";
 import { QueryState } from "../components/QueryState";
-import { TokensTable } from "../components/TokensTable";
+import { TokenCards } from "../components/TokensTable";
 
 /** A driver's RFID cards: add, block a lost one, remove. The API lists only their own. */
 export function MyCards() {
@@ -15,9 +16,13 @@ export function MyCards() {
   const [uid, setUid] = useState("");
   const [label, setLabel] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const { user } = useAuth();
+  const userId = user?.id ?? "";
+  // Filtered by the user's own id: a driver who is also staff would otherwise list everyone's.
   const tokens = useQuery({
-    queryKey: ["id-tokens", "mine"],
-    queryFn: async () => unwrap(await api.GET("/v1/id-tokens", { params: { query: { limit: 100 } } })),
+    queryKey: ["id-tokens", { user_id: userId }],
+    queryFn: async () => unwrap(await api.GET("/v1/id-tokens", { params: { query: { user_id: userId, limit: 100 } } })),
+    enabled: Boolean(userId),
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ["id-tokens"] });
   const add = useMutation({
@@ -52,7 +57,7 @@ export function MyCards() {
       <PageTitle text={t("cards.title")} />
       <QueryState query={tokens}>
         {(page) => (
-          <TokensTable
+          <TokenCards
             tokens={page.items.filter((token) => token.kind === "rfid")}
             actions={[
               { label: () => t("cards.block"), show: (tk) => tk.status === "active", run: (tk) => block.mutate(tk.id) },
