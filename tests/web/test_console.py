@@ -3,6 +3,7 @@ connects, sends it a command and sees the answer; the pages pass axe's checks.""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -69,6 +70,17 @@ async def test_operator_provisions_approves_sees_online_and_commands_a_charger(
     await expect(page.get_by_text("Waiting for approval").first).to_be_visible()
     await page.get_by_role("button", name="Approve").click()
     await expect(page.get_by_text("Approved", exact=True).first).to_be_visible()
+
+    # Replace the password (after confirming): the new one is shown once, the old one is gone.
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_role("button", name="Replace password").click()
+    dialog = page.get_by_role("dialog")
+    replaced = (await dialog.get_by_test_id("one-time-password").inner_text()).strip()
+    assert replaced != password
+    await dialog.get_by_role("button", name="I have stored it").click()
+    await expect(page.get_by_test_id("one-time-password")).to_have_count(0)
+    assert replaced not in await page.content()
+    password = replaced
 
     async with charger(platform.ocpp_url, cp_id, password) as client:
         boot = await client.call(

@@ -77,6 +77,9 @@ async def test_the_gateway_serves_the_app_beside_the_api(platform: Platform) -> 
     assert cached.status_code == 200
     assert cached.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert (await api.get("/assets/missing.js")).status_code == 404
+    # No way out of the build folder.
+    assert (await api.get("/assets/%2e%2e/%2e%2e/pyproject.toml")).status_code == 404
+    assert "[project]" not in (await api.get("/%2e%2e/%2e%2e/pyproject.toml")).text
     manifest = await api.get("/manifest.webmanifest")
     assert manifest.status_code == 200 and manifest.json()["start_url"] == "/app"
     # The API's own paths are never the app's page.

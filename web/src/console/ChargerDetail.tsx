@@ -1,11 +1,13 @@
 import { Alert, Button, Group, SimpleGrid, Stack, Table, Tabs, Text } from "@mantine/core";
 import { notify } from "../notify";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { fetchConnectors, POLL_MS } from "../api/queries";
 import { useAuth } from "../auth/AuthProvider";
+import { OneTimePassword } from "../components/OneTimePassword";
 import { PageTitle } from "../components/PageTitle";
 import { QueryState } from "../components/QueryState";
 import { SessionsTable } from "../components/SessionsList";
@@ -46,6 +48,12 @@ export function ChargerDetail() {
     queryFn: async () => unwrap(await api.GET("/v1/sessions", { params: { query: { charge_point_id: cpId, limit: 50 } } })),
     refetchInterval: POLL_MS.dashboard,
   });
+  const [newPassword, setNewPassword] = useState<string | null>(null);
+  const rotate = useMutation({
+    mutationFn: async () => unwrap(await api.POST("/v1/charge-points/{cp_id}/password", { params: { path: { cp_id: cpId } }, body: {} })),
+    onSuccess: (updated) => setNewPassword(updated.password),
+    onError: (err) => notify(err.message, "red"),
+  });
   const lifecycle = useMutation({
     mutationFn: async (step: "approve" | "retire") => {
       const path = { params: { path: { cp_id: cpId } } };
@@ -71,6 +79,17 @@ export function ChargerDetail() {
               {can.approveAndRetire && cp.approval === "pending" && (
                 <Button onClick={() => lifecycle.mutate("approve")} loading={lifecycle.isPending}>
                   {t("chargers.approve")}
+                </Button>
+              )}
+              {can.provision && cp.approval !== "retired" && (
+                <Button
+                  variant="outline"
+                  loading={rotate.isPending}
+                  onClick={() => {
+                    if (window.confirm(t("chargers.passwordConfirm", { id: cpId }))) rotate.mutate();
+                  }}
+                >
+                  {t("chargers.replacePassword")}
                 </Button>
               )}
               {can.approveAndRetire && cp.approval !== "retired" && (
@@ -181,6 +200,7 @@ export function ChargerDetail() {
           </Tabs.Panel>
         )}
       </Tabs>
+      <OneTimePassword chargerId={cpId} password={newPassword} onDone={() => setNewPassword(null)} />
       {lifecycle.isError && <Alert color="red">{lifecycle.error.message}</Alert>}
     </Stack>
   );

@@ -1,9 +1,10 @@
-import { Alert, Button, Code, CopyButton, Group, Modal, NativeSelect, NumberInput, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Button, NativeSelect, NumberInput, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { api, ApiError, unwrap } from "../api/client";
+import { OneTimePassword } from "../components/OneTimePassword";
 import { PageTitle } from "../components/PageTitle";
 
 interface Created {
@@ -92,44 +93,15 @@ export function Provision() {
           </Button>
         </Stack>
       </form>
-      <Modal
-        opened={created !== null}
-        onClose={() => setCreated(null)}
-        title={t("provision.passwordTitle")}
-        closeOnClickOutside={false}
-        closeButtonProps={{ "aria-label": t("app.close") }}
-        size="lg"
-      >
-        {created && (
-          <Stack>
-            <Alert color="orange" variant="outline">
-              <Text size="sm">{t("provision.passwordWarning")}</Text>
-            </Alert>
-            <Code block data-testid="one-time-password" fz="lg">
-              {created.password}
-            </Code>
-            <Text size="sm">{t("provision.endpoint", { id: created.id })}</Text>
-            <Group>
-              <CopyButton value={created.password}>
-                {({ copied, copy }) => (
-                  <Button variant="outline" onClick={copy}>
-                    {copied ? t("provision.copied") : t("provision.copy")}
-                  </Button>
-                )}
-              </CopyButton>
-              <Button
-                onClick={() => {
-                  const id = created.id;
-                  setCreated(null);
-                  navigate(`/console/chargers/${encodeURIComponent(id)}`);
-                }}
-              >
-                {t("provision.done")}
-              </Button>
-            </Group>
-          </Stack>
-        )}
-      </Modal>
+      <OneTimePassword
+        chargerId={created?.id ?? ""}
+        password={created?.password ?? null}
+        onDone={() => {
+          const id = created?.id;
+          setCreated(null);
+          if (id) navigate(`/console/chargers/${encodeURIComponent(id)}`);
+        }}
+      />
     </Stack>
   );
 }
