@@ -71,6 +71,13 @@ async def test_operator_provisions_approves_sees_online_and_commands_a_charger(
     await page.get_by_role("button", name="Approve").click()
     await expect(page.get_by_text("Approved", exact=True).first).to_be_visible()
 
+    # Move it: the facts (and the maps) follow.
+    await page.get_by_role("button", name="Edit location").click()
+    editor = page.get_by_role("dialog")
+    await editor.get_by_label("Site").fill("Centralstationen Norra")
+    await editor.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Centralstationen Norra")).to_be_visible()
+
     # Replace the password (after confirming): the new one is shown once, the old one is gone.
     page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await page.get_by_role("button", name="Replace password").click()

@@ -15,6 +15,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { formatDateTime } from "../format";
 import { CommandsPanel } from "./CommandsPanel";
 import { FramesPanel } from "./FramesPanel";
+import { LocationEditor } from "./LocationEditor";
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -81,6 +82,7 @@ export function ChargerDetail() {
                   {t("chargers.approve")}
                 </Button>
               )}
+              {can.provision && cp.approval !== "retired" && <LocationEditor key={cp.updated_at} cpId={cpId} location={cp.location} />}
               {can.provision && cp.approval !== "retired" && (
                 <Button
                   variant="outline"
