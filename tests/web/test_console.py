@@ -107,7 +107,9 @@ async def test_operator_provisions_approves_sees_online_and_commands_a_charger(
         await page.get_by_role("button", name="Send command").click()
         table = page.get_by_test_id("commands-table")
         await expect(table).to_contain_text("TriggerMessage")
-        await expect(table).to_contain_text("Answered")
+        # The first command waits for the replica's Kafka consumer to join its group: allow
+        # for the command's whole timeout (30 s) on a loaded machine.
+        await expect(table).to_contain_text("Answered", timeout=45_000)
         await expect(table).to_contain_text('"status":"Accepted"')
         await assert_accessible(page, "charger commands")
         await screenshot(page, "console-charger-commands")

@@ -23,11 +23,15 @@ export function CommandsPanel({ cpId, ocppVersion }: { cpId: string; ocppVersion
   const commands = useQuery({
     queryKey: ["commands", cpId],
     queryFn: async () => unwrap(await api.GET("/v1/charge-points/{cp_id}/commands", { params: { path: { cp_id: cpId }, query: { limit: 50 } } })),
-    refetchInterval: POLL_MS.charger,
+    // Every second while a command waits for its answer, otherwise at the page's pace.
+    refetchInterval: (query) => (query.state.data?.some((c) => c.status === "Pending") ? 1_000 : POLL_MS.charger),
   });
+  // Not waiting for the answer in the request (`wait: false`): a charger may take up to the
+  // command's timeout (30 s), longer than the gateway waits for an upstream. The list shows
+  // the command as Pending and then its result.
   const send = useMutation({
     mutationFn: async (body: { action: string; payload: Record<string, unknown> }) =>
-      unwrap(await api.POST("/v1/charge-points/{cp_id}/commands", { params: { path: { cp_id: cpId } }, body: { ...body, wait: true, timeout_s: 15 } })),
+      unwrap(await api.POST("/v1/charge-points/{cp_id}/commands", { params: { path: { cp_id: cpId } }, body: { ...body, wait: false } })),
     onSuccess: (command) => {
       notify(t("commands.sent", { action: command.action, status: command.status }));
       void queryClient.invalidateQueries({ queryKey: ["commands", cpId] });
