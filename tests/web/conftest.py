@@ -31,6 +31,7 @@ ARTIFACTS = Path(os.environ.get("LADDA_WEB_ARTIFACTS", ROOT / ".local" / "artifa
 # Pages poll every 5-10 s: give them time to show what changed.
 expect.set_options(timeout=20_000)
 ARTIFACTS.mkdir(parents=True, exist_ok=True)
+ACCESS_TTL_S = 40
 ADMIN = {"email": "web-admin@ladda.local", "password": "web-admin-password-1"}
 
 
@@ -58,6 +59,9 @@ async def platform() -> AsyncIterator[Platform]:
             argon2_time_cost=1,
             argon2_memory_kib=8192,
             argon2_parallelism=1,
+            # Short-lived access tokens: the app refreshes (and identity rotates the refresh
+            # token) every few requests, so every browser test exercises the rotation.
+            access_token_ttl_s=ACCESS_TTL_S,
         )
     )
     ocpp_port = free_port()

@@ -174,13 +174,33 @@ async def test_operator_provisions_approves_sees_online_and_commands_a_charger(
     await screenshot(page, "console-session")
 
 
-async def test_logout_clears_the_session(platform: Platform, watched: Watched) -> None:
+async def test_tokens_rotate_while_working_and_logout_clears_the_session(
+    platform: Platform, watched: Watched
+) -> None:
     page = watched.page
+    refreshes: list[int] = []
+    page.on(
+        "response",
+        lambda response: (
+            refreshes.append(response.status) if response.url.endswith("/v1/auth/refresh") else None
+        ),
+    )
     operator = await create_operator(platform)
     await login(page, operator["email"], operator["password"])
     await expect(page).to_have_url(re.compile(r"/console$"))
+    first = await page.evaluate("() => localStorage.getItem('ladda.refresh-token')")
+    # The dashboard polls; with 40 s access tokens the app refreshes before they expire.
+    await expect(page.get_by_test_id("online-count")).to_be_visible()
+    deadline = asyncio.get_running_loop().time() + 40
+    while not refreshes:
+        assert asyncio.get_running_loop().time() < deadline, "the app never refreshed its token"
+        await asyncio.sleep(0.5)
+    assert set(refreshes) == {200}
     stored = await page.evaluate("() => localStorage.getItem('ladda.refresh-token')")
-    assert stored
+    assert stored and stored != first  # rotated
+    # Still logged in and working after the rotations.
+    await page.get_by_role("link", name="Chargers", exact=True).click()
+    await expect(page.get_by_role("heading", name="Chargers")).to_be_visible()
     await page.get_by_role("button", name="Log out").click()
     await expect(page).to_have_url(re.compile(r"/login$"))
     assert await page.evaluate("() => localStorage.getItem('ladda.refresh-token')") is None
