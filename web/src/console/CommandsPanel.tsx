@@ -33,7 +33,7 @@ export function CommandsPanel({ cpId, ocppVersion }: { cpId: string; ocppVersion
     mutationFn: async (body: { action: string; payload: Record<string, unknown> }) =>
       unwrap(await api.POST("/v1/charge-points/{cp_id}/commands", { params: { path: { cp_id: cpId } }, body: { ...body, wait: false } })),
     onSuccess: (command) => {
-      notify(t("commands.sent", { action: command.action, status: command.status }));
+      notify(t("commands.sent", { action: command.action }));
       void queryClient.invalidateQueries({ queryKey: ["commands", cpId] });
     },
     onError: (err) => setError(err.message),
