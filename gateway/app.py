@@ -3,7 +3,8 @@
 Request path, outermost first: access log + correlation id -> security headers -> CORS ->
 (FastAPI's error middleware) -> the proxy for every path in the routing table -> the gateway's
 own routes (`/healthz`, `/readyz`, `/metrics` for admins, `/openapi.json`, `/docs`) and 404
-problems. `/metrics` and the detailed `/readyz` are also on the internal listener.
+problems, and last, when `web_dist_dir` is set, the web app (`gateway.webapp`). `/metrics` and
+the detailed `/readyz` are also on the internal listener.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,6 +29,7 @@ from gateway.proxy import PROXIED_METHODS, GatewayProxy, create_upstreams
 from gateway.ratelimit import RateLimits
 from gateway.routing import AccessPolicy, RoutingTable
 from gateway.settings import GatewaySettings
+from gateway.webapp import NONCE_KEY, ApiPaths, app_csp, install_web_app, new_nonce
 from shared.auth.jwt import JwksClient
 from shared.auth.revocations import RevocationFeed, Revocations
 from shared.http import RequestContextMiddleware
@@ -139,6 +143,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             swagger_ui_parameters={"persistAuthorization": True},
         )
 
+    api_paths = ApiPaths(settings.routes)
+    if settings.web_dist_dir:
+        # Last: its page route answers every path no other route took.
+        install_web_app(
+            app,
+            Path(settings.web_dist_dir),
+            api_paths=api_paths,
+            tiles_url=settings.web_map_tiles_url,
+            tiles_attribution=settings.web_map_attribution,
+        )
+
     # add_middleware wraps: the last added is the outermost.
     app.add_middleware(
         GatewayProxy,
@@ -159,6 +174,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             allow_credentials=False,
             max_age=settings.cors_max_age_s,
         )
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.behind_tls)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts=settings.behind_tls,
+        web_csp=partial(app_csp, tiles_url=settings.web_map_tiles_url)
+        if settings.web_dist_dir
+        else None,
+        api_paths=api_paths,
+        nonce_key=NONCE_KEY,
+        new_nonce=new_nonce,
+    )
     app.add_middleware(RequestContextMiddleware, service="gateway")
     return app

@@ -3,6 +3,8 @@ and request metrics are the platform's `shared.http.RequestContextMiddleware`.""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # A strict policy for API responses (JSON is never a document to render) and a looser one for
@@ -19,8 +21,25 @@ DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+    """Security headers on every answer. With the web app served (`web_csp`), a path that is
+    not the API's (`api_paths`) gets the app's policy with a fresh nonce, left in the scope
+    under `nonce_key` for the page to carry."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hsts: bool,
+        web_csp: Callable[[str], str] | None = None,
+        api_paths: Container[str] = (),
+        nonce_key: str = "",
+        new_nonce: Callable[[], str] | None = None,
+    ) -> None:
         self.app = app
+        self._web_csp = web_csp
+        self._api_paths = api_paths
+        self._nonce_key = nonce_key
+        self._new_nonce = new_nonce
         common = [
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
@@ -31,13 +50,23 @@ class SecurityHeadersMiddleware:
             common.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
         self._api = [*common, (b"content-security-policy", API_CSP.encode())]
         self._docs = [*common, (b"content-security-policy", DOCS_CSP.encode())]
+        self._common = common
         self._names = frozenset(name for name, _ in self._api)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self._docs if scope["path"] in DOCS_PATHS else self._api
+        path = scope["path"]
+        if path in DOCS_PATHS:
+            extra = self._docs
+        elif self._web_csp is not None and self._new_nonce and path not in self._api_paths:
+            nonce = self._new_nonce()
+            scope[self._nonce_key] = nonce
+            csp = self._web_csp(nonce).encode()
+            extra = [*self._common, (b"content-security-policy", csp)]
+        else:
+            extra = self._api
         names = self._names
 
         async def send_with_headers(message: Message) -> None:

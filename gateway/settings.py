@@ -156,6 +156,14 @@ class GatewaySettings(BaseSettings):
     # Set when TLS is terminated in front of the gateway: adds Strict-Transport-Security.
     behind_tls: bool = False
 
+    # -- the web app ---------------------------------------------------------------------------
+    # The built app (`web/dist`); unset, the gateway serves the API only. `make run` sets it.
+    web_dist_dir: str | None = None
+    # Map tiles for the app's maps, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (its
+    # origin joins the CSP's img-src). Empty: no tiles, the markers still show.
+    web_map_tiles_url: str = ""
+    web_map_attribution: str = ""
+
     # -- merged OpenAPI ----------------------------------------------------------------------
     openapi_cache_s: float = 30.0
     openapi_fetch_timeout_s: float = 3.0

@@ -63,6 +63,7 @@ SERVICE_PORTS = {
     "support": 8107,
 }
 GATEWAY_PORT = int(os.environ.get("LADDA_GATEWAY_PORT", "8080"))
+WEB_INDEX = ROOT / "web" / "dist" / "index.html"
 OCPP_PORT = int(os.environ.get("LADDA_CONNECTIVITY_OCPP_PORT", "9000"))
 
 
@@ -404,6 +405,10 @@ def _honcho_argv() -> list[str]:
 
 
 def print_endpoints() -> None:
+    if WEB_INDEX.is_file():
+        say(f"web app (console and driver app): http://127.0.0.1:{GATEWAY_PORT}/")
+    else:
+        say("web app: not built, the gateway serves the API only (`make web` builds it)")
     say(f"gateway (REST API for apps): http://127.0.0.1:{GATEWAY_PORT}  (/docs, /openapi.json)")
     say(f"chargers (OCPP 1.6J / 2.0.1): ws://127.0.0.1:{OCPP_PORT}/ocpp/{{chargePointId}}")
     for service, port in SERVICE_PORTS.items():
@@ -419,6 +424,10 @@ def _platform_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
+    # The gateway serves the built web app (`make web`); not in stack.env, so the tests'
+    # gateways serve only the API unless they ask for the app.
+    if WEB_INDEX.is_file():
+        env.setdefault("LADDA_GATEWAY_WEB_DIST_DIR", str(WEB_INDEX.parent))
     return env
 
 
