@@ -282,6 +282,9 @@ async def test_a_charger_that_rejects_or_is_offline_is_still_enforced_by_authori
     await held_on_platform(conn, booked["id"])
     async with connected(conn, offline, pw_offline, "1.6") as client:
         assert await start16(client, 1, bob_card) == "Invalid"
+        # Once it is back, ReserveNow is sent again and the charger holds the booking too.
+        await hold_is(booking, booked["id"], "held")
+        assert received(client, "ReserveNow")[0]["id_tag"] == alice_card
         assert await start16(client, 1, alice_card) == "Accepted"
 
 

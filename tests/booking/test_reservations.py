@@ -303,6 +303,24 @@ async def test_operator_blocks_a_connector_and_nobody_can_book_it(service: Servi
         headers=headers,
     )
     assert refused.status_code == 409
+    fleet_id, fleet = driver()
+    fleet_block = await service.http.post(
+        "/v1/reservations/blocks",
+        json={
+            "charge_point_id": cp_id,
+            "connector_id": 1,
+            "user_id": fleet_id,
+            **window(service.settings, timedelta(days=5)),
+        },
+        headers=OPERATOR,
+    )
+    block_id = fleet_block.json()["id"]
+    # The fleet account sees the block made for it, but only operators cancel blocks.
+    assert (
+        await service.http.get(f"/v1/reservations/{block_id}", headers=fleet)
+    ).status_code == 200
+    refused = await service.http.post(f"/v1/reservations/{block_id}/cancel", headers=fleet)
+    assert refused.status_code == 403
     as_driver = await service.http.post(
         "/v1/reservations/blocks",
         json={"charge_point_id": cp_id, "connector_id": 1, **window(service.settings)},

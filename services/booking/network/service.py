@@ -10,6 +10,7 @@ from datetime import datetime
 
 from services.booking.availability.service import OUT_OF_SERVICE
 from services.booking.network import repository
+from services.booking.reservations import repository as reservations
 from services.booking.reservations.displace import displace
 from services.booking.settings import Settings
 from services.booking.timeslots import now
@@ -80,6 +81,8 @@ async def apply_presence(
 ) -> None:
     del at
     await repository.set_online(conn, charge_point_id, online)
+    if online:
+        await reservations.retry_at_charger(conn, charge_point_id)
 
 
 async def apply_id_token(

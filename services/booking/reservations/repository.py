@@ -262,3 +262,19 @@ async def set_alternative(
     )
     assert row is not None
     return row
+
+
+async def retry_at_charger(conn: Connection, charge_point_id: str) -> int:
+    """The charger is back: its open bookings whose ReserveNow found it offline (or failed) are
+    due again; the lifecycle sends a new ReserveNow on its next tick."""
+    updated = await conn.fetch(
+        f"""update reservations
+               set charger_hold = 'not_sent',
+                   charger_detail = 'The charger reconnected; ReserveNow is sent again.',
+                   updated_at = now()
+             where charge_point_id = $1 and kind = 'booking' and status in {OPEN}
+               and charger_hold in ('offline', 'failed') and upper(during) > now()
+         returning id""",  # noqa: S608
+        charge_point_id,
+    )
+    return len(updated)

@@ -31,7 +31,7 @@ from services.booking.timeslots import ceil_slot, check_window, floor_slot, now
 from shared.auth.jwt import Principal
 from shared.db import Connection
 from shared.events.booking import AlternativeWindow, ReservationCancelled, ReservationConfirmed
-from shared.problems import Conflict, Invalid, NotFound
+from shared.problems import Conflict, Forbidden, Invalid, NotFound
 
 log = structlog.get_logger(__name__)
 
@@ -318,6 +318,8 @@ async def cancel(
     if row["status"] not in ("confirmed", "active"):
         raise Conflict(f"The reservation is {row['status']}; it cannot be cancelled.")
     by_staff = principal.has_any(("operator", "admin"))
+    if row["kind"] == "block" and not by_staff:
+        raise Forbidden("Only operators cancel blocks.")
     late = (
         not by_staff
         and row["kind"] == "booking"
