@@ -52,8 +52,12 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(_HEADER, b"").decode("latin-1")
-        cid = incoming if _VALID_ID.match(incoming) else new_correlation_id()
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == _HEADER:
+                incoming = value.decode("latin-1")
+                break
+        cid = incoming if _VALID_ID.fullmatch(incoming) else new_correlation_id()
         token = correlation_id.set(cid)
         fields = log_fields(scope)
         started = time.perf_counter()

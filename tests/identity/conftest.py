@@ -13,8 +13,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from jose import jwt
 from pydantic import SecretStr
 
 from services.identity.app import create_app
@@ -24,6 +24,7 @@ from shared.events.payment import PaymentAccountChanged
 from shared.events.topics import PAYMENT_ACCOUNTS, Topic
 from shared.kafka import create_producer
 from tests.helpers.stack import fresh_database, serve, unique, wait_until_ready
+from tests.helpers.tokens import SigningKey
 
 ADMIN_EMAIL = "admin@ladda.local"
 ADMIN_PASSWORD = "bootstrap-admin-password-1"
@@ -166,9 +167,9 @@ async def forge_token(identity: Identity, **claims: Any) -> str:
     )
     assert row is not None
     passphrase = os.environ["LADDA_IDENTITY_SIGNING_KEY_PASSPHRASE"].encode()
-    key = serialization.load_pem_private_key(bytes(row["private_pem_encrypted"]), passphrase)
-    token: str = jwt.encode(claims, key, algorithm="ES256", headers={"kid": row["kid"]})
-    return token
+    private = serialization.load_pem_private_key(bytes(row["private_pem_encrypted"]), passphrase)
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    return SigningKey(kid=row["kid"], private=private).sign(claims)
 
 
 async def audit_actions(identity: Identity, subject_id: str) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse, Response
 
-from services.identity.accounts import service
+from services.identity.accounts import service, sessions
 from services.identity.accounts.schemas import (
     Credentials,
     PasswordChange,
@@ -61,7 +61,7 @@ async def register(
 async def login(
     body: Credentials, transaction: TransactionDep, identity: IdentityDep, address: ClientAddress
 ) -> TokenPair | JSONResponse:
-    outcome = await service.login(
+    outcome = await sessions.login(
         transaction, identity, email=body.email, password=body.password, address=address
     )
     return refusal(outcome) if isinstance(outcome, DomainError) else outcome
@@ -71,13 +71,13 @@ async def login(
 async def refresh(
     body: RefreshRequest, conn: DbConn, identity: IdentityDep, address: ClientAddress
 ) -> TokenPair | JSONResponse:
-    outcome = await service.refresh(conn, identity, token=body.refresh_token, address=address)
+    outcome = await sessions.refresh(conn, identity, token=body.refresh_token, address=address)
     return refusal(outcome) if isinstance(outcome, DomainError) else outcome
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(body: RefreshRequest, conn: DbConn, address: ClientAddress) -> Response:
-    await service.logout(conn, token=body.refresh_token, address=address)
+    await sessions.logout(conn, token=body.refresh_token, address=address)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
