@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,10 +13,7 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from jose import jwk, jwt
 from pydantic import SecretStr
 
 from services.booking.app import create_app
@@ -38,47 +34,12 @@ from shared.events.topics import (
 from shared.kafka import create_producer
 from tests.helpers.polling import eventually
 from tests.helpers.stack import serve, unique, wait_until_ready
+from tests.helpers.tokens import TestIssuer
 
 BOOTSTRAP = os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"]
-KID = "booking-test-key"
-_PRIVATE = ec.generate_private_key(ec.SECP256R1())
-_PEM = _PRIVATE.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-).decode()
-_PUBLIC_JWK: dict[str, Any] = {
-    **jwk.construct(
-        _PRIVATE.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode(),
-        "ES256",
-    ).to_dict(),
-    "kid": KID,
-}
-
-
-class StaticKeys:
-    async def key_for(self, kid: str) -> dict[str, Any] | None:
-        return _PUBLIC_JWK if kid == KID else None
-
-
-def token(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> str:
-    issued = int(time.time())
-    claims: dict[str, Any] = {
-        "iss": "ladda-identity",
-        "aud": "ladda",
-        "sub": subject,
-        "roles": list(roles),
-        "iat": issued,
-        "exp": issued + 900,
-        "jti": uuid.uuid4().hex,
-    }
-    if scopes:
-        claims["scope"] = " ".join(scopes)
-    return str(jwt.encode(claims, _PEM, algorithm="ES256", headers={"kid": KID}))
-
-
-def auth(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(subject, *roles, scopes=scopes)}"}
+TOKENS = TestIssuer("booking-test-key")
+token = TOKENS.token
+auth = TOKENS.auth
 
 
 def driver(name: str | None = None) -> tuple[str, dict[str, str]]:
@@ -156,7 +117,7 @@ async def running(settings: Settings) -> AsyncIterator[Service]:
     await start_at_the_end(
         {f"booking.{purpose}{suffix}": topic for purpose, topic in CONSUMED.items()}
     )
-    app = create_app(settings, key_source=StaticKeys())
+    app = create_app(settings, key_source=TOKENS.key_source())
     async with serve(app) as url:
         await wait_until_ready(url)
         pool = await create_pool(settings.database_url.get_secret_value())

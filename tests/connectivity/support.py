@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,10 +14,7 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from jose import jwk, jwt
 from pydantic import SecretStr
 
 from services.connectivity.app import create_app
@@ -31,47 +27,12 @@ from shared.events.identity import IdTokenDecisionChanged
 from shared.kafka import create_producer
 from tests.helpers.polling import eventually
 from tests.helpers.stack import free_port, serve, unique, wait_until_ready
+from tests.helpers.tokens import TestIssuer
 
 BOOTSTRAP = os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"]
-KID = "test-key"
-_PRIVATE = ec.generate_private_key(ec.SECP256R1())
-_PEM = _PRIVATE.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-).decode()
-_PUBLIC_JWK: dict[str, Any] = {
-    **jwk.construct(
-        _PRIVATE.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode(),
-        "ES256",
-    ).to_dict(),
-    "kid": KID,
-}
-
-
-class StaticKeys:
-    async def key_for(self, kid: str) -> dict[str, Any] | None:
-        return _PUBLIC_JWK if kid == KID else None
-
-
-def token(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> str:
-    issued = int(time.time())
-    claims: dict[str, Any] = {
-        "iss": "ladda-identity",
-        "aud": "ladda",
-        "sub": subject,
-        "roles": list(roles),
-        "iat": issued,
-        "exp": issued + 900,
-        "jti": uuid.uuid4().hex,
-    }
-    if scopes:
-        claims["scope"] = " ".join(scopes)
-    return str(jwt.encode(claims, _PEM, algorithm="ES256", headers={"kid": KID}))
-
-
-def auth(subject: str, *roles: str, scopes: tuple[str, ...] = ()) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(subject, *roles, scopes=scopes)}"}
+TOKENS = TestIssuer("test-key")
+token = TOKENS.token
+auth = TOKENS.auth
 
 
 OPERATOR = auth("operator-1", "operator")
@@ -104,7 +65,7 @@ def settings_for(dsn: str, **overrides: Any) -> Settings:
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Service]:
-    app = create_app(settings, key_source=StaticKeys())
+    app = create_app(settings, key_source=TOKENS.key_source())
     async with serve(app) as url:
         await wait_until_ready(url)
         await asyncio.wait_for(app.state.ocpp_server.started.wait(), 10)

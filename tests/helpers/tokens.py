@@ -11,6 +11,7 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,3 +132,23 @@ class JwksServer:
         async def jwks() -> dict[str, Any]:
             self.fetches += 1
             return {"keys": [key.jwk for key in self.keys]}
+
+
+class TestIssuer:
+    """Stands in for identity in one service's tests: a key pair, identity-like tokens, and the
+    key source the service under test verifies them with."""
+
+    def __init__(self, kid: str) -> None:
+        self.key = SigningKey(kid=kid)
+
+    def token(self, subject: str, *roles: str, scopes: Iterable[str] = ()) -> str:
+        scope = " ".join(scopes)
+        return self.key.token(
+            subject, list(roles), ttl_s=900, **({"scope": scope} if scope else {})
+        )
+
+    def auth(self, subject: str, *roles: str, scopes: Iterable[str] = ()) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(subject, *roles, scopes=scopes)}"}
+
+    def key_source(self) -> StaticKeys:
+        return StaticKeys(self.key)

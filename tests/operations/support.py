@@ -8,8 +8,6 @@ reach operations through the real topics.
 from __future__ import annotations
 
 import contextlib
-import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +15,7 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from jose import jwk, jwt
 from pydantic import SecretStr
 
 from services.operations.app import create_app
@@ -34,45 +29,11 @@ from shared.kafka import create_producer
 from tests.connectivity.support import BOOTSTRAP
 from tests.helpers.polling import eventually
 from tests.helpers.stack import serve, unique, wait_until_ready
+from tests.helpers.tokens import TestIssuer
 
-KID = "operations-test-key"
-_PRIVATE = ec.generate_private_key(ec.SECP256R1())
-_PEM = _PRIVATE.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-).decode()
-_PUBLIC_JWK: dict[str, Any] = {
-    **jwk.construct(
-        _PRIVATE.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode(),
-        "ES256",
-    ).to_dict(),
-    "kid": KID,
-}
-
-
-class SigningKeys:
-    """The signing key identity would publish in its JWKS, for the service under test."""
-
-    async def key_for(self, kid: str) -> dict[str, Any] | None:
-        return _PUBLIC_JWK if kid == KID else None
-
-
-def auth(subject: str, *roles: str, scope: str | None = None) -> dict[str, str]:
-    issued = int(time.time())
-    claims: dict[str, Any] = {
-        "iss": "ladda-identity",
-        "aud": "ladda",
-        "sub": subject,
-        "roles": list(roles),
-        "iat": issued,
-        "exp": issued + 900,
-        "jti": uuid.uuid4().hex,
-    }
-    if scope is not None:
-        claims["scope"] = scope
-    token = jwt.encode(claims, _PEM, algorithm="ES256", headers={"kid": KID})
-    return {"Authorization": f"Bearer {token}"}
+TOKENS = TestIssuer("operations-test-key")
+token = TOKENS.token
+auth = TOKENS.auth
 
 
 OPERATOR = auth("operator-1", "operator")
@@ -130,7 +91,7 @@ async def start_groups_at_end(settings: Settings) -> None:
 @contextlib.asynccontextmanager
 async def running_operations(settings: Settings) -> AsyncIterator[Operations]:
     await start_groups_at_end(settings)
-    app = create_app(settings, key_source=SigningKeys())
+    app = create_app(settings, key_source=TOKENS.key_source())
     async with serve(app) as url:
         await wait_until_ready(url)
         pool = await create_pool(settings.database_url.get_secret_value())

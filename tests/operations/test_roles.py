@@ -59,8 +59,8 @@ CALLERS: dict[str, dict[str, str]] = {
     "operator": auth("operator-1", "operator"),
     "admin": auth("admin-1", "admin"),
     # A service account with an unrelated scope, and one allowed to read alerts.
-    "service": auth("svc-booking", "service", scope="commands:reserve"),
-    "service+alerts:read": auth("svc-notifications", "service", scope="alerts:read"),
+    "service": auth("svc-booking", "service", scopes=("commands:reserve",)),
+    "service+alerts:read": auth("svc-notifications", "service", scopes=("alerts:read",)),
 }
 
 

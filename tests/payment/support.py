@@ -19,10 +19,7 @@ import httpx
 import stripe
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from jose import jwk, jwt
 from pydantic import SecretStr
 
 from services.payment.app import create_app
@@ -33,46 +30,14 @@ from shared.events.envelope import Envelope
 from shared.events.topics import Topic
 from shared.kafka import create_producer
 from tests.helpers.stack import free_port, serve, unique, wait_until_ready
+from tests.helpers.tokens import TestIssuer
 
 STRIPE_BASE = os.environ.get("LADDA_PAYMENT_STRIPE_API_BASE", "http://127.0.0.1:8420")
 STRIPE_KEY = os.environ.get("LADDA_PAYMENT_STRIPE_API_KEY", "sk_test_ladda_local")
 WEBHOOK_SECRET = "whsec_ladda_test_" + uuid.uuid4().hex[:12]
-KID = "payment-test-key"
-_PRIVATE = ec.generate_private_key(ec.SECP256R1())
-_PEM = _PRIVATE.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-).decode()
-_PUBLIC_JWK: dict[str, Any] = {
-    **jwk.construct(
-        _PRIVATE.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode(),
-        "ES256",
-    ).to_dict(),
-    "kid": KID,
-}
-
-
-class StaticKeys:
-    async def key_for(self, kid: str) -> dict[str, Any] | None:
-        return _PUBLIC_JWK if kid == KID else None
-
-
-def auth(subject: str, *roles: str) -> dict[str, str]:
-    issued = int(time.time())
-    claims = {
-        "iss": "ladda-identity",
-        "aud": "ladda",
-        "sub": subject,
-        "roles": list(roles),
-        "iat": issued,
-        "exp": issued + 900,
-        "jti": uuid.uuid4().hex,
-    }
-    return {
-        "Authorization": "Bearer "
-        + str(jwt.encode(claims, _PEM, algorithm="ES256", headers={"kid": KID}))
-    }
+TOKENS = TestIssuer("payment-test-key")
+token = TOKENS.token
+auth = TOKENS.auth
 
 
 def new_driver() -> tuple[str, dict[str, str]]:
@@ -130,7 +95,7 @@ async def sessions_topic() -> AsyncIterator[str]:
 async def running(dsn: str, **overrides: Any) -> AsyncIterator[PaymentService]:
     port = overrides.pop("port", None) or free_port()
     # Tokens signed by the tests' own key, unless the test runs a real identity (its JWKS).
-    keys = StaticKeys() if "jwks_url" not in overrides else None
+    keys = TOKENS.key_source() if "jwks_url" not in overrides else None
     settings = payment_settings(dsn, port, **overrides)
     app = create_app(settings, key_source=keys)
     async with serve(app, port) as url:
