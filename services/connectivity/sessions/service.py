@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from services.connectivity.sessions import repository
+from services.connectivity.sessions import repository, restrictions
 from services.connectivity.sessions.schemas import Sample, SampleOut, SessionOut
 from shared.auth.jwt import Principal
 from shared.db import Connection
@@ -56,6 +56,7 @@ async def apply_id_token_decision(conn: Connection, event: IdTokenDecisionChange
     await repository.upsert_id_token(
         conn, event.uid, event.kind, event.user_id, event.decision, event.expires_at
     )
+    await restrictions.apply(conn, event)
 
 
 async def authorize(
@@ -75,6 +76,9 @@ async def authorize(
         return Decision(token["decision"], user_id, expires_at)
     if expires_at is not None and expires_at <= now():
         return Decision("Expired", user_id, expires_at)
+    refused = await restrictions.refusal(conn, id_tag, cp_id, connector_id, transaction_id)
+    if refused is not None:  # a hold token at another connector, or used already
+        return Decision(refused, user_id, expires_at)
     if await repository.active_session_of_token(
         conn, id_tag, except_cp=cp_id if transaction_id else None, except_tx=transaction_id
     ):

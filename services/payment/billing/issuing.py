@@ -43,16 +43,26 @@ async def publish_invoice(
     await enqueue(conn, payload, source=SOURCE, subject=str(row["id"]))
 
 
-def _status(user_id: str | None, price: Price) -> str:
+def _status(user_id: str | None, price: Price, prepaid: bool) -> str:
+    if prepaid:
+        return "paid" if price.total_minor == 0 else "open"  # the hold pays it
     if user_id is None:
         return "recorded"  # nobody to charge (roaming later, free chargers now)
     return "paid" if price.total_minor == 0 else "open"
 
 
 async def bill_session(
-    conn: Connection, stopped: SessionStopped, default_currency: str, default_vat_bp: int
+    conn: Connection,
+    stopped: SessionStopped,
+    default_currency: str,
+    default_vat_bp: int,
+    *,
+    prepaid: bool = False,
 ) -> asyncpg.Record | None:
-    """Price with the tariff in force at the session's start; None if already invoiced."""
+    """Price with the tariff in force at the session's start; None if already invoiced.
+
+    `prepaid`: a hold pays the invoice (its capture), so the collector leaves it alone.
+    """
     tariff = await tariffs.in_force(
         conn, stopped.charge_point_id, stopped.connector_id, stopped.started_at
     )
@@ -67,7 +77,7 @@ async def bill_session(
     else:
         # No tariff anywhere for this connector: free charging, recorded with zero lines.
         price = Price(default_currency, default_vat_bp, [], 0, 0, 0)
-    status = _status(stopped.user_id, price)
+    status = _status(stopped.user_id, price, prepaid)
     now = datetime.now(UTC)
     row = await repository.insert_invoice(
         conn,
@@ -88,7 +98,7 @@ async def bill_session(
             "vat_minor": price.vat_minor,
             "total_minor": price.total_minor,
             "status": status,
-            "next_attempt_at": now if status == "open" else None,
+            "next_attempt_at": now if status == "open" and not prepaid else None,
             "paid_at": now if status == "paid" else None,
         },
     )
@@ -108,7 +118,7 @@ async def bill_session(
     ]
     await repository.insert_lines(conn, row["id"], lines)
     await publish_invoice(conn, InvoiceIssued, row)
-    if status == "open":
+    if status == "open" and not prepaid:
         # Delivered on commit: the collector charges it at once instead of at its next poll.
         await conn.execute("select pg_notify($1, $2)", COLLECT_CHANNEL, str(row["id"]))
     log.info(
