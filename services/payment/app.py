@@ -16,6 +16,7 @@ from services.payment.billing.collector import Collector
 from services.payment.customers.router import router as payment_methods
 from services.payment.deps import PaymentContext
 from services.payment.events import build_consumers
+from services.payment.guests import router as guests
 from services.payment.holds import events as hold_events
 from services.payment.holds.router import router as holds
 from services.payment.holds.worker import HoldWorker
@@ -89,7 +90,15 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         runtime=runtime,
         title="Ladda payment",
         description="Tariffs, Stripe customers and payment methods (references only), payments, invoices, plans and subscriptions.",
-        routers=[payment_methods, tariffs, invoices, holds, stripe_webhooks],
+        routers=[
+            payment_methods,
+            tariffs,
+            invoices,
+            holds,
+            guests.qr,
+            guests.router,
+            stripe_webhooks,
+        ],
         key_source=key_source,
     )
     app.state.payments = payments

@@ -6,7 +6,8 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
@@ -15,9 +16,11 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from services.payment.stripe_gateway import _HttpxClient
 from shared.events.chargepoints import ChargePointLocation, ChargePointRegistered
+from shared.events.charging import SessionStarted
 from shared.events.commands import CommandCompleted
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.identity import IdTokenDecisionChanged
+from shared.events.payment import HoldAuthorized
 from shared.events.topics import CONNECTIVITY_COMMANDS, PAYMENT_HOLDS
 from tests.helpers.polling import eventually
 from tests.helpers.stack import fresh_database, unique
@@ -123,7 +126,7 @@ async def hold_row(service: PaymentService, hold_id: str) -> dict[str, Any]:
 
 async def wait_for_status(service: PaymentService, hold_id: str, status: str) -> dict[str, Any]:
     async def reached() -> bool:
-        return (await hold_row(service, hold_id))["status"] == status
+        return bool((await hold_row(service, hold_id))["status"] == status)
 
     await eventually(reached)
     return await hold_row(service, hold_id)
@@ -194,3 +197,67 @@ async def payment_with_holds(
         **overrides,
     ) as service:
         yield service
+
+
+@dataclass(frozen=True)
+class Started:
+    id_token: str
+    session_id: str
+    transaction_id: str
+    started_at: datetime
+
+
+async def start_charging(
+    service: PaymentService,
+    sessions: str,
+    streams: dict[str, str],
+    hold_id: str,
+    user_id: str | None,
+) -> Started:
+    """After hold.authorized: identity accepts the token, the charger accepts the remote start
+    and starts a session with it (what identity, connectivity and the charger do)."""
+
+    async def authorized() -> bool:
+        return any(e.type == HoldAuthorized.event_type for e in await hold_events(hold_id))
+
+    await eventually(authorized)
+    event = next(
+        e for e in await hold_events(hold_id) if e.type == HoldAuthorized.event_type
+    ).payload(HoldAuthorized)
+    cp_id, connector = event.charge_point_id, event.connector_id
+    await accept_token(streams["id-tokens"], event.id_token, user_id, cp_id, connector)
+
+    async def start_sent() -> bool:
+        return any(
+            e.data["action"] in ("RemoteStartTransaction", "RequestStartTransaction")
+            and event.id_token in str(e.data["payload"])
+            for e in await commands_to(cp_id)
+        )
+
+    await eventually(start_sent)
+    command = next(e for e in await commands_to(cp_id) if event.id_token in str(e.data["payload"]))
+    await charger_answers(streams["results"], command)
+    started = Started(
+        event.id_token,
+        "sess-" + uuid.uuid4().hex[:12],
+        str(uuid.uuid4().int % 100_000),
+        datetime.now(UTC) - timedelta(hours=1),
+    )
+    await publish(
+        sessions,
+        SessionStarted(
+            session_id=started.session_id,
+            charge_point_id=cp_id,
+            connector_id=connector,
+            transaction_id=started.transaction_id,
+            id_tag=event.id_token,
+            user_id=user_id,
+            authorization="Accepted",
+            started_at=started.started_at,
+            meter_start_wh=0,
+        ),
+        key=cp_id,
+        source="connectivity",
+    )
+    await wait_for_status(service, hold_id, "charging")
+    return started
