@@ -23,6 +23,7 @@ from services.payment.holds.worker import HoldWorker
 from services.payment.invoices.router import router as invoices
 from services.payment.settings import Settings
 from services.payment.stripe_gateway import StripeGateway
+from services.payment.subscriptions import router as subscriptions
 from services.payment.tariffs.router import router as tariffs
 from services.payment.webhooks import service as webhooks
 from services.payment.webhooks.dispatch import WebhookDispatcher
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
             holds,
             guests.qr,
             guests.router,
+            subscriptions.plans,
+            subscriptions.router,
             stripe_webhooks,
         ],
         key_source=key_source,

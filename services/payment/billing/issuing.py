@@ -9,6 +9,7 @@ import asyncpg
 import structlog
 
 from services.payment.invoices import repository
+from services.payment.subscriptions import coverage
 from services.payment.tariffs import service as tariffs
 from services.payment.tariffs.pricing import Price, SessionFacts, price_session
 from shared.db import Connection
@@ -74,6 +75,7 @@ async def bill_session(
     )
     if tariff is not None:
         price = price_session(tariffs.terms_of(tariff), facts)
+        price = await coverage.cover(conn, stopped, price)  # a subscription's share
     else:
         # No tariff anywhere for this connector: free charging, recorded with zero lines.
         price = Price(default_currency, default_vat_bp, [], 0, 0, 0)
