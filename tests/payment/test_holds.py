@@ -29,6 +29,7 @@ from tests.payment.holds_support import (
 )
 from tests.payment.support import (
     PaymentService,
+    auth,
     create_tariff,
     invoice_of_session,
     new_driver,
@@ -266,6 +267,19 @@ async def test_holds_of_other_drivers_are_not_found(
     assert [
         h["id"] for h in (await payment.http.get("/v1/payments/holds", headers=other)).json()
     ] == []
+    # Staff read holds (support answers drivers) but never the payer's client secret.
+    staff = await payment.http.get(
+        f"/v1/payments/holds/{hold_id}", headers=auth("support-1", "support")
+    )
+    assert staff.status_code == 200 and staff.json()["client_secret"] is None
+    assert (await payment.http.get(f"/v1/payments/holds/{hold_id}")).status_code == 401
+    for role in ("support", "operator"):
+        opened_by_staff = await payment.http.post(
+            "/v1/payments/holds",
+            json={"charge_point_id": cp_id, "connector_id": 1},
+            headers=auth("staff-1", role),
+        )
+        assert opened_by_staff.status_code == 403
     # Unknown connectors have nothing to hold for.
     missing = await payment.http.post(
         "/v1/payments/holds", json={"charge_point_id": cp_id, "connector_id": 3}, headers=owner

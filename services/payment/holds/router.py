@@ -30,8 +30,11 @@ def hold_worker(request: Request) -> HoldWorker:
 Worker = Annotated[HoldWorker, Depends(hold_worker)]
 
 
-def to_out(row: asyncpg.Record) -> HoldOut:
-    return HoldOut(**{name: row[name] for name in HoldOut.model_fields})
+def to_out(row: asyncpg.Record, principal: Principal | None = None) -> HoldOut:
+    out = HoldOut(**{name: row[name] for name in HoldOut.model_fields})
+    if principal is not None and principal.subject != row["user_id"]:
+        out.client_secret = None  # only the payer's Stripe SDK needs it
+    return out
 
 
 async def owned(conn: Connection, principal: Principal, hold_id: UUID) -> asyncpg.Record:
@@ -64,7 +67,7 @@ async def list_holds(
 
 @router.get("/{hold_id}")
 async def read_hold(hold_id: UUID, conn: DbConn, principal: HoldReader) -> HoldOut:
-    return to_out(await owned(conn, principal, hold_id))
+    return to_out(await owned(conn, principal, hold_id), principal)
 
 
 @router.post("/{hold_id}/confirmation")

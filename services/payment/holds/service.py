@@ -278,7 +278,7 @@ async def hold_for_stop(conn: Connection, stopped: SessionStopped) -> asyncpg.Re
     hold = await repository.by_field(conn, "id_token", stopped.id_tag)
     if (
         hold is None
-        or hold["status"] not in OPEN
+        or hold["status"] not in ("authorized", "starting", "charging")  # the token was valid
         or hold["charge_point_id"] != stopped.charge_point_id
         or hold["session_id"] not in (None, stopped.session_id)
     ):
