@@ -16,7 +16,7 @@ from shared.events.topics import IDENTITY_ID_TOKENS, PAYMENT_HOLDS
 from shared.kafka import create_producer
 from tests.helpers.polling import eventually
 from tests.helpers.stack import unique
-from tests.identity.conftest import Identity, records_for_key
+from tests.identity.conftest import Identity, create_account, records_for_key
 from tools.kafka_topics import ensure_topics
 
 
@@ -76,3 +76,36 @@ async def test_a_hold_token_is_accepted_for_its_connector_then_invalid_when_clos
         return [d.decision for d in await decisions(uid)] == ["Accepted", "Invalid"]
 
     await eventually(invalid, timeout=60)
+
+
+async def test_a_disabled_drivers_hold_token_is_blocked_and_an_active_ones_accepted(
+    identity: Identity,
+) -> None:
+    active, disabled = await create_account(identity), await create_account(identity)
+    response = await identity.http.post(f"/v1/users/{disabled.id}/disable", headers=identity.admin)
+    assert response.status_code in (200, 204), response.text
+    tokens: dict[str, str] = {}
+    for account in (active, disabled):
+        hold_id, uid = str(uuid.uuid4()), unique("H")[:20]
+        tokens[account.id] = uid
+        await publish_hold_event(
+            HoldAuthorized(
+                hold_id=hold_id,
+                id_token=uid,
+                user_id=account.id,
+                charge_point_id="CP-HOLD-2",
+                connector_id=1,
+                expires_at=datetime.now(UTC) + timedelta(minutes=3),
+            ),
+            hold_id,
+        )
+
+    async def both_decided() -> bool:
+        counts = [len(await decisions(uid)) for uid in tokens.values()]
+        return counts == [1, 1]
+
+    await eventually(both_decided, timeout=60)
+    accepted = (await decisions(tokens[active.id]))[0]
+    blocked = (await decisions(tokens[disabled.id]))[0]
+    assert (accepted.decision, accepted.user_id) == ("Accepted", active.id)
+    assert (blocked.decision, blocked.reason) == ("Blocked", "account-disabled")

@@ -12,6 +12,7 @@ import pytest
 
 from shared.events.charging import SessionStarted
 from shared.events.commands import CommandRequested
+from shared.events.identity import IdTokenDecisionChanged
 from shared.events.payment import HoldAuthorized, HoldClosed
 from tests.helpers.polling import eventually
 from tests.payment.holds_support import (
@@ -243,6 +244,34 @@ async def test_a_hold_is_released_when_the_charger_refuses(
 
     await eventually(released)
     assert (await intent(row["stripe_payment_intent_id"]))["status"] == "canceled"
+
+
+async def test_a_hold_is_released_when_identity_refuses_its_token(
+    payment: PaymentService, streams: dict[str, str]
+) -> None:
+    """A driver disabled meanwhile: identity answers Blocked instead of Accepted."""
+    user_id, headers = new_driver()
+    cp_id, hold = await authorised_hold(payment, streams, headers)
+    hold_id = str(hold["id"])
+    event = (await hold_events(hold_id))[0].payload(HoldAuthorized)
+    await publish(
+        streams["id-tokens"],
+        IdTokenDecisionChanged(
+            uid=event.id_token,
+            kind="hold",
+            user_id=user_id,
+            decision="Blocked",
+            reason="account-disabled",
+            charge_point_id=cp_id,
+            connector_id=2,
+            single_use=True,
+        ),
+        key=event.id_token,
+        source="identity",
+    )
+    row = await wait_for_status(payment, hold_id, "canceled")
+    assert row["cancel_reason"] == "token-blocked"
+    assert await commands_to(cp_id) == []  # the charger is never asked
 
 
 async def test_holds_of_other_drivers_are_not_found(

@@ -221,11 +221,15 @@ async def _ocpp_version(conn: Connection, cp_id: str) -> str:
 
 
 async def on_decision(conn: Connection, event: IdTokenDecisionChanged, settings: Settings) -> None:
-    """Identity accepted the hold's token (chargers can now be told it): start the charger."""
-    if event.kind != "hold" or event.decision != "Accepted":
+    """Identity accepted the hold's token (chargers can now be told it): start the charger.
+    Refused (a driver's account disabled): release the hold."""
+    if event.kind != "hold":
         return
     hold = await repository.by_field(conn, "id_token", event.uid)
     if hold is None or hold["status"] != "authorized":
+        return
+    if event.decision != "Accepted":
+        await cancel(conn, hold, f"token-{event.decision.lower()}")
         return
     version = await _ocpp_version(conn, hold["charge_point_id"])
     action, payload = start_command(hold, version)
