@@ -8,7 +8,7 @@ from services.payment.billing.issuing import bill_session
 from services.payment.holds import service as holds
 from services.payment.settings import Settings
 from shared.db import Connection
-from shared.events.charging import SessionStarted, SessionStopped
+from shared.events.charging import SessionStarted, SessionStopped, SessionUpdated
 from shared.events.envelope import Envelope
 from shared.inbox import EventConsumer
 from shared.service import ServiceRuntime
@@ -35,6 +35,9 @@ def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[Eve
     async def on_session_started(conn: Connection, envelope: Envelope) -> None:
         await holds.on_session_started(conn, envelope.payload(SessionStarted))
 
+    async def on_session_updated(conn: Connection, envelope: Envelope) -> None:
+        await holds.on_session_updated(conn, envelope.payload(SessionUpdated), settings)
+
     return [
         EventConsumer(
             name=runtime.consumer_name("sessions"),
@@ -44,6 +47,7 @@ def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[Eve
             handlers={
                 SessionStopped.event_type: on_session_stopped,
                 SessionStarted.event_type: on_session_started,
+                SessionUpdated.event_type: on_session_updated,
             },
         )
     ]

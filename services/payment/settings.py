@@ -51,6 +51,9 @@ class Settings(ServiceSettings):
     hold_payment_timeout_s: float = 900.0
     hold_start_timeout_s: float = 180.0
     holds_poll_interval_s: float = 2.0
+    # A held session is stopped remotely once its price so far reaches this share of the hold
+    # (basis points), so the hold always covers it; checked at every session.updated.
+    hold_stop_at_bp: int = 9000
     # The service account payment acts as when it asks connectivity to start or stop a charger;
     # it carries exactly the `commands:start` scope (see connectivity's role matrix).
     service_account: str = "svc-payment"

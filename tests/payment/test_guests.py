@@ -12,12 +12,15 @@ import pytest
 from pydantic import SecretStr
 
 from services.payment.guests import links
+from shared.events.charging import SessionUpdated
 from shared.events.commands import CommandRequested
+from tests.helpers.polling import eventually
 from tests.payment.holds_support import (
     commands_to,
     new_topics,
     pay_with_card,
     payment_with_holds,
+    publish,
     register_charger,
     start_charging,
     wait_for_status,
@@ -77,8 +80,27 @@ async def test_a_guest_charges_from_the_qr_address_to_a_receipt(
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "authorized"
 
     session = await start_charging(payment, topic, streams, hold_id, None)
+    await publish(
+        topic,
+        SessionUpdated(
+            session_id=session.session_id,
+            charge_point_id=cp_id,
+            energy_wh=7_500,
+            power_w=22_000.0,
+            at=datetime.now(UTC),
+        ),
+        key=cp_id,
+        source="connectivity",
+    )
+
+    async def followed() -> bool:
+        body = (await payment.http.get("/v1/guest/session", headers=guest(token))).json()
+        return bool(body["energy_wh"] == 7_500)
+
+    await eventually(followed)
     following = (await payment.http.get("/v1/guest/session", headers=guest(token))).json()
     assert following["status"] == "charging" and following["invoice"] is None
+    assert following["power_w"] == 22_000.0
 
     stopping = await payment.http.post("/v1/guest/session/stop", headers=guest(token))
     assert stopping.status_code == 200, stopping.text

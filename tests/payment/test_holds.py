@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.events.charging import SessionStarted
+from shared.events.charging import SessionStarted, SessionUpdated
 from shared.events.commands import CommandRequested
 from shared.events.identity import IdTokenDecisionChanged
 from shared.events.payment import HoldAuthorized, HoldClosed
@@ -20,12 +20,14 @@ from tests.payment.holds_support import (
     charger_answers,
     commands_to,
     hold_events,
+    hold_row,
     intent,
     new_topics,
     pay_with_card,
     payment_with_holds,
     publish,
     register_charger,
+    start_charging,
     wait_for_status,
 )
 from tests.payment.support import (
@@ -272,6 +274,54 @@ async def test_a_hold_is_released_when_identity_refuses_its_token(
     row = await wait_for_status(payment, hold_id, "canceled")
     assert row["cancel_reason"] == "token-blocked"
     assert await commands_to(cp_id) == []  # the charger is never asked
+
+
+async def test_a_session_is_stopped_when_its_price_nears_the_hold(
+    payment: PaymentService, topic: str, streams: dict[str, str]
+) -> None:
+    user_id, headers = new_driver()
+    cp_id, hold = await authorised_hold(payment, streams, headers)
+    hold_id = str(hold["id"])
+    session = await start_charging(payment, topic, streams, hold_id, user_id)
+
+    async def progress(energy_wh: int) -> None:
+        await publish(
+            topic,
+            SessionUpdated(
+                session_id=session.session_id,
+                charge_point_id=cp_id,
+                energy_wh=energy_wh,
+                power_w=11_000.0,
+                at=datetime.now(UTC),
+            ),
+            key=cp_id,
+            source="connectivity",
+        )
+
+    async def energy_is(wh: int) -> bool:
+        followed = await payment.http.get(f"/v1/payments/holds/{hold_id}", headers=headers)
+        return bool(followed.json()["energy_wh"] == wh)
+
+    # 20 kWh so far: 93.75 SEK of 500.00 held, the session goes on.
+    await progress(20_000)
+    await eventually(lambda: energy_is(20_000))
+    assert [e.data["action"] for e in await commands_to(cp_id)] == ["RemoteStartTransaction"]
+    # 102 kWh: (102 x 3.50 + 5.00) x 1.25 = 452.50 SEK, past 90 % of the hold: stop it.
+    await progress(102_000)
+
+    async def stop_sent() -> bool:
+        return [e.data["action"] for e in await commands_to(cp_id)] == [
+            "RemoteStartTransaction",
+            "RemoteStopTransaction",
+        ]
+
+    await eventually(stop_sent)
+    row = await hold_row(payment, hold_id)
+    assert row["stop_requested_at"] is not None and row["energy_wh"] == 102_000
+    # Further progress does not send the stop again.
+    await progress(103_000)
+    await eventually(lambda: energy_is(103_000))
+    assert len(await commands_to(cp_id)) == 2
 
 
 async def test_holds_of_other_drivers_are_not_found(

@@ -69,6 +69,7 @@ async def test_plans_mirror_to_stripe_and_only_operators_and_admins_manage_them(
     row = await payment.db.fetchrow(
         "select stripe_product_id, stripe_plan_id from plans where id = $1::uuid", plan["id"]
     )
+    assert row is not None
     async with stripe_client() as client:
         mirrored = await client.v1.plans.retrieve_async(row["stripe_plan_id"])
     assert (mirrored.amount, mirrored.currency, mirrored.interval) == (29_900, "sek", "month")
@@ -213,7 +214,7 @@ async def test_a_subscription_covers_sessions_with_overage_on_an_allowance(
     row = await payment.db.fetchrow(
         "select status from subscriptions where id = $1::uuid", subscription["id"]
     )
-    assert row["status"] == "canceled"
+    assert row is not None and row["status"] == "canceled"
 
 
 async def test_subscription_fees_failing_and_paid_move_the_state_by_event_time(

@@ -39,6 +39,9 @@ class GuestSession(BaseModel):
     amount_minor: int
     currency: str
     start_deadline: datetime | None
+    # The running session, from its progress events.
+    energy_wh: int | None
+    power_w: float | None
     captured_minor: int | None
     cancel_reason: str | None
     invoice: GuestInvoice | None

@@ -11,7 +11,8 @@ from shared.db import Connection
 
 COLUMNS = """id, kind, user_id, charge_point_id, connector_id, id_token, amount_minor, currency,
              stripe_payment_intent_id, client_secret, status, start_command_id, start_deadline,
-             session_id, transaction_id, invoice_id, capture_minor, captured_minor,
+             session_id, transaction_id, session_started_at, energy_wh, power_w,
+             stop_requested_at, invoice_id, capture_minor, captured_minor,
              cancel_reason, released, created_at, updated_at"""
 
 
@@ -90,6 +91,10 @@ async def update(conn: Connection, hold_id: UUID, **values: Any) -> asyncpg.Reco
         "start_deadline",
         "session_id",
         "transaction_id",
+        "session_started_at",
+        "energy_wh",
+        "power_w",
+        "stop_requested_at",
         "invoice_id",
         "capture_minor",
         "captured_minor",

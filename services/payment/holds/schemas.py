@@ -26,6 +26,10 @@ class HoldOut(BaseModel):
     client_secret: str | None
     start_deadline: datetime | None
     session_id: str | None
+    # The running session, from its progress events.
+    energy_wh: int | None
+    power_w: float | None
+    stop_requested_at: datetime | None
     invoice_id: UUID | None
     captured_minor: int | None
     cancel_reason: str | None

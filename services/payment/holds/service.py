@@ -24,8 +24,9 @@ from services.payment.holds import repository
 from services.payment.settings import Settings
 from services.payment.stripe_gateway import PaymentIntentInfo
 from services.payment.tariffs import service as tariffs
+from services.payment.tariffs.pricing import SessionFacts, price_session
 from shared.db import Connection
-from shared.events.charging import SessionStarted, SessionStopped
+from shared.events.charging import SessionStarted, SessionStopped, SessionUpdated
 from shared.events.commands import CommandCompleted, CommandRequested
 from shared.events.identity import IdTokenDecisionChanged
 from shared.events.payment import HoldAuthorized, HoldClosed
@@ -271,8 +272,41 @@ async def on_session_started(conn: Connection, started: SessionStarted) -> None:
         status="charging",
         session_id=started.session_id,
         transaction_id=started.transaction_id,
+        session_started_at=started.started_at,
+        energy_wh=0,
     )
     log.info("payment.hold.charging", hold_id=str(hold["id"]), session_id=started.session_id)
+
+
+async def on_session_updated(conn: Connection, updated: SessionUpdated, settings: Settings) -> None:
+    """Progress for the payer to follow; and a stop once the price nears the amount held."""
+    hold = await repository.by_field(conn, "session_id", updated.session_id)
+    if hold is None or hold["status"] != "charging":
+        return
+    hold = await repository.update(
+        conn, hold["id"], energy_wh=updated.energy_wh, power_w=updated.power_w
+    )
+    if hold["stop_requested_at"] is not None or hold["session_started_at"] is None:
+        return
+    so_far = await price_so_far(conn, hold, updated.at)
+    if so_far is not None and so_far * 10_000 >= hold["amount_minor"] * settings.hold_stop_at_bp:
+        log.info("payment.hold.limit_reached", hold_id=str(hold["id"]), price_minor=so_far)
+        await _send_stop(conn, hold, settings)
+
+
+async def price_so_far(conn: Connection, hold: asyncpg.Record, at: datetime) -> int | None:
+    """What the session would cost if it stopped at `at` (the tariff in force at its start)."""
+    tariff = await tariffs.in_force(
+        conn, hold["charge_point_id"], hold["connector_id"], hold["session_started_at"]
+    )
+    if tariff is None:
+        return None
+    facts = SessionFacts(
+        started_at=hold["session_started_at"],
+        stopped_at=max(at, hold["session_started_at"]),
+        energy_wh=int(hold["energy_wh"] or 0),
+    )
+    return price_session(tariffs.terms_of(tariff), facts).total_minor
 
 
 async def hold_for_stop(conn: Connection, stopped: SessionStopped) -> asyncpg.Record | None:
@@ -321,7 +355,11 @@ async def request_stop(
         return await cancel(conn, hold, "stopped-by-payer")
     if hold["status"] != "charging" or not hold["transaction_id"]:
         raise Conflict("The session is already over.")
+    return await _send_stop(conn, hold, settings)
+
+
+async def _send_stop(conn: Connection, hold: asyncpg.Record, settings: Settings) -> asyncpg.Record:
     version = await _ocpp_version(conn, hold["charge_point_id"])
     action, payload = stop_command(hold, version)
     await _request_command(conn, hold, settings, action, payload)
-    return hold
+    return await repository.update(conn, hold["id"], stop_requested_at=now())

@@ -29,6 +29,12 @@ create table holds (
     start_deadline            timestamptz,
     session_id                text unique,
     transaction_id            text,
+    -- The session as it runs (from session.started / session.updated), for the payer to follow.
+    session_started_at        timestamptz,
+    energy_wh                 bigint,
+    power_w                   double precision,
+    -- When payment asked the charger to stop (the payer, or the price reaching the hold).
+    stop_requested_at         timestamptz,
     invoice_id                uuid references invoices (id),
     capture_minor             bigint,
     captured_minor            bigint,
