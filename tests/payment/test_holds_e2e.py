@@ -11,20 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from ocpp.v16 import call
 
 from services.identity.app import create_app as create_identity
 from shared.db import create_pool
-from shared.events.envelope import Envelope
+from shared.events.commands import CommandRequested
+from shared.events.envelope import Envelope, EventPayload
+from shared.events.identity import IdTokenDecisionChanged
 from shared.events.topics import (
     CHARGEPOINTS_REGISTRY,
     CHARGING_SESSIONS,
     CONNECTIVITY_COMMAND_RESULTS,
+    CONNECTIVITY_COMMANDS,
     IDENTITY_ID_TOKENS,
     Topic,
 )
@@ -33,7 +38,7 @@ from tests.connectivity.clients import charger
 from tests.connectivity.support import create_charge_point, running, settings_for
 from tests.helpers.polling import eventually
 from tests.helpers.stack import fresh_database, serve, unique, wait_until_ready
-from tests.identity.conftest import identity_settings
+from tests.identity.conftest import PASSWORD, identity_settings
 from tests.payment.holds_support import (
     new_topics,
     pay_with_card,
@@ -42,9 +47,9 @@ from tests.payment.holds_support import (
 )
 from tests.payment.support import (
     PaymentService,
+    auth,
     create_tariff,
     invoice_of_session,
-    new_driver,
 )
 
 BOOTSTRAP = os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"]
@@ -99,11 +104,58 @@ class Bridge:
             await asyncio.gather(self._task, return_exceptions=True)
 
 
+async def caught_up(connectivity_dsn: str) -> None:
+    """Connectivity's consumers replay the platform's commands and id-token decisions from the
+    start; wait until they reach the end (a marker event on every partition is in its inbox),
+    so this test's own events are not queued behind other runs' history."""
+
+    def marker(topic: Topic) -> EventPayload:
+        if topic is CONNECTIVITY_COMMANDS:  # for a charger nobody has: never executed
+            return CommandRequested(
+                command_id=str(uuid.uuid4()),
+                charge_point_id=unique("MARKER"),
+                action="Reset",
+                payload={"type": "Soft"},
+                timeout_s=1,
+            )
+        return IdTokenDecisionChanged(
+            uid=unique("MARKER"), kind="rfid", user_id=None, decision="Invalid"
+        )
+
+    producer = create_producer(BOOTSTRAP, client_id="test-marker")
+    await producer.start()
+    ids = []
+    try:
+        for topic in (CONNECTIVITY_COMMANDS, IDENTITY_ID_TOKENS):
+            for partition in range(topic.partitions):
+                envelope = Envelope.wrap(
+                    marker(topic), source="test", subject="marker", correlation_id=None
+                )
+                await producer.send_and_wait(
+                    topic.name, envelope.to_bytes(), key=b"marker", partition=partition
+                )
+                ids.append(envelope.id)
+    finally:
+        await producer.stop()
+    pool = await create_pool(connectivity_dsn)
+    try:
+
+        async def all_seen() -> bool:
+            seen = await pool.fetchval(
+                "select count(distinct event_id) from inbox where event_id = any($1::uuid[])", ids
+            )
+            return bool(seen == len(ids))
+
+        await eventually(all_seen, timeout=600)
+    finally:
+        await pool.close()
+
+
 @pytest.fixture(scope="module")
 async def platform(
     topic: str,
-) -> AsyncIterator[tuple[PaymentService, str, str, Bridge]]:
-    """payment, connectivity's OCPP URL and database URL, and the bridge."""
+) -> AsyncIterator[tuple[PaymentService, str, str, Bridge, str]]:
+    """payment, connectivity's OCPP URL and database URL, the bridge, identity's URL."""
     async with contextlib.AsyncExitStack() as stack:
         streams = await stack.enter_async_context(new_topics("id-tokens", "results", "registry"))
         bridge = await stack.enter_async_context(
@@ -122,16 +174,17 @@ async def platform(
         connectivity = await stack.enter_async_context(
             running(settings_for(await fresh_database("test_pay_e2e_conn")))
         )
+        await caught_up(connectivity.dsn)
         payment = await stack.enter_async_context(
-            payment_with_holds("test_pay_e2e", topic, streams)
+            payment_with_holds("test_pay_e2e", topic, streams, hold_start_timeout_s=900)
         )
-        yield payment, connectivity.ocpp_url, connectivity.dsn, bridge
+        yield payment, connectivity.ocpp_url, connectivity.dsn, bridge, identity_url
 
 
 async def test_pay_as_you_go_with_a_charger_started_remotely(
-    platform: tuple[PaymentService, str, str, Bridge],
+    platform: tuple[PaymentService, str, str, Bridge, str],
 ) -> None:
-    payment, ocpp_url, connectivity_dsn, bridge = platform
+    payment, ocpp_url, connectivity_dsn, bridge, identity_url = platform
     cp_id = unique("E2E-HOLD")
     bridge.charge_points.add(cp_id)
     # The operator provisions the charger in connectivity; payment learns of it from the registry.
@@ -142,12 +195,22 @@ async def test_pay_as_you_go_with_a_charger_started_remotely(
 
         async def known() -> bool:
             return bool(
-                await payment.db.fetchval("select count(*) from charge_points where id = $1", cp_id)
+                await payment.db.fetchval(
+                    "select count(*) from charge_points where id = $1 and approval = 'approved'",
+                    cp_id,
+                )
             )
 
-        await eventually(known, timeout=60)
+        await eventually(known, timeout=180)
         await create_tariff(payment, charge_point_ids=[cp_id])
-        _, headers = new_driver()
+        # A driver with an account at identity (a hold of an unknown user is refused).
+        async with httpx.AsyncClient(base_url=identity_url, timeout=30) as identity:
+            registered = await identity.post(
+                "/v1/auth/register",
+                json={"email": f"{unique('payg')}@example.com", "password": PASSWORD},
+            )
+        assert registered.status_code == 201, registered.text
+        headers = auth(registered.json()["id"], "driver")
 
         async with charger(ocpp_url, cp_id, password) as cp:
             opened = await payment.http.post(
@@ -166,7 +229,7 @@ async def test_pay_as_you_go_with_a_charger_started_remotely(
             async def remote_start() -> bool:
                 return any(action == "RemoteStartTransaction" for action, _ in cp.received)
 
-            await eventually(remote_start, timeout=60)
+            await eventually(remote_start, timeout=180)
             request = next(kw for action, kw in cp.received if action == "RemoteStartTransaction")
             id_tag = request["id_tag"]
             assert request["connector_id"] == 2 and id_tag.startswith("H")
@@ -178,7 +241,7 @@ async def test_pay_as_you_go_with_a_charger_started_remotely(
                     )
                 )
 
-            await eventually(token_known, timeout=60)
+            await eventually(token_known, timeout=180)
             # Another connector is refused with the token; its own accepts it.
             began = datetime.now(UTC) - timedelta(hours=1)
             stamp = began.isoformat().replace("+00:00", "Z")
@@ -212,6 +275,6 @@ async def test_pay_as_you_go_with_a_charger_started_remotely(
                 answer = await cp.call(call.Authorize(id_tag=id_tag))
                 return bool(answer.id_tag_info["status"] == "Invalid")
 
-            await eventually(refused, timeout=60)
+            await eventually(refused, timeout=180)
     finally:
         await pool.close()
