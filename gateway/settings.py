@@ -28,6 +28,9 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/plans": "payment",
     "/v1/subscriptions": "payment",
     "/v1/stripe": "payment",
+    # Guests (no account): a connector's printed QR code, and the guest's own session.
+    "/c": "payment",
+    "/v1/guest": "payment",
     "/v1/stats": "analytics",
     "/v1/alerts": "operations",
     "/v1/maintenance-plans": "operations",
@@ -56,6 +59,11 @@ DEFAULT_PUBLIC_ROUTES: list[str] = [
     "GET /v1/station-safety/**",
     # Stripe signs its webhooks; the payment service verifies the signature.
     "POST /v1/stripe/webhook",
+    # Ad-hoc charging without an account (AFIR): the QR code's page and the guest's session,
+    # reached with a signed capability link that payment verifies.
+    "GET /c/**",
+    "GET /v1/guest/**",
+    "POST /v1/guest/**",
 ]
 
 # Coarse role requirements per path prefix (longest prefix wins): a token without any of the

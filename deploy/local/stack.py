@@ -358,6 +358,8 @@ def stack_env() -> dict[str, str]:
         "LADDA_BOOTSTRAP_ADMIN_EMAIL": "admin@ladda.local",
         "LADDA_BOOTSTRAP_ADMIN_PASSWORD": "ladda-admin-local-dev",
         "LADDA_CONNECTIVITY_SEED_FILE": str(ROOT / "deploy" / "local" / "chargers.json"),
+        # Signs guests' capability links (ad-hoc charging from a connector's QR code).
+        "LADDA_PAYMENT_GUEST_LINK_SECRET": "ladda-guest-links-local-dev",
     }
     for service, port in SERVICE_PORTS.items():
         prefix = f"LADDA_{service.upper()}"

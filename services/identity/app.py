@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.identity import events
+from services.identity import events, holds
 from services.identity.accounts import auth_router, users_router
 from services.identity.accounts.service import ensure_bootstrap_admin
 from services.identity.audit import router as audit_router
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="identity",
         settings=settings,
         migrations=MIGRATIONS,
-        consumers=events.consumers,
+        consumers=lambda rt: [*events.consumers(rt), *holds.consumers(rt)],
         background=lambda rt: events.background(holder["identity"])(rt),
         on_database_ready=on_database_ready,
     )

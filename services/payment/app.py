@@ -16,9 +16,14 @@ from services.payment.billing.collector import Collector
 from services.payment.customers.router import router as payment_methods
 from services.payment.deps import PaymentContext
 from services.payment.events import build_consumers
+from services.payment.guests import router as guests
+from services.payment.holds import events as hold_events
+from services.payment.holds.router import router as holds
+from services.payment.holds.worker import HoldWorker
 from services.payment.invoices.router import router as invoices
 from services.payment.settings import Settings
 from services.payment.stripe_gateway import StripeGateway
+from services.payment.subscriptions import router as subscriptions
 from services.payment.tariffs.router import router as tariffs
 from services.payment.webhooks import service as webhooks
 from services.payment.webhooks.dispatch import WebhookDispatcher
@@ -56,11 +61,15 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         return [
             webhooks.run_retries(runtime.pool, dispatcher, settings.webhook_retry_interval_s),
             payments.collector.run(),
+            hold_worker.run(),
             close_stripe_on_stop(),
         ]
 
     def consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
-        return build_consumers(runtime, settings)
+        return [
+            *build_consumers(runtime, settings),
+            *hold_events.build_consumers(runtime, settings),
+        ]
 
     runtime = ServiceRuntime(
         name="payment",
@@ -77,12 +86,24 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         dispatcher=dispatcher,
         collector=Collector(runtime, stripe, settings),
     )
+    hold_worker = HoldWorker(runtime, stripe, settings)
     app = create_service_app(
         runtime=runtime,
         title="Ladda payment",
         description="Tariffs, Stripe customers and payment methods (references only), payments, invoices, plans and subscriptions.",
-        routers=[payment_methods, tariffs, invoices, stripe_webhooks],
+        routers=[
+            payment_methods,
+            tariffs,
+            invoices,
+            holds,
+            guests.qr,
+            guests.router,
+            subscriptions.plans,
+            subscriptions.router,
+            stripe_webhooks,
+        ],
         key_source=key_source,
     )
     app.state.payments = payments
+    app.state.holds = hold_worker
     return app

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.payment.billing.issuing import bill_session
+from services.payment.holds import service as holds
 from services.payment.settings import Settings
 from shared.db import Connection
-from shared.events.charging import SessionStopped
+from shared.events.charging import SessionStarted, SessionStopped, SessionUpdated
 from shared.events.envelope import Envelope
 from shared.inbox import EventConsumer
 from shared.service import ServiceRuntime
@@ -17,12 +18,25 @@ def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[Eve
     assert runtime.pool is not None
 
     async def on_session_stopped(conn: Connection, envelope: Envelope) -> None:
-        await bill_session(
+        stopped = envelope.payload(SessionStopped)
+        hold = await holds.hold_for_stop(conn, stopped)
+        if hold is not None:  # the hold's payer is billed, and the hold pays
+            stopped = stopped.model_copy(update={"user_id": hold["user_id"]})
+        invoice = await bill_session(
             conn,
-            envelope.payload(SessionStopped),
+            stopped,
             settings.default_currency,
             settings.default_vat_rate_bp,
+            prepaid=hold is not None,
         )
+        if hold is not None and invoice is not None:
+            await holds.settle_on_stop(conn, hold, stopped, invoice)
+
+    async def on_session_started(conn: Connection, envelope: Envelope) -> None:
+        await holds.on_session_started(conn, envelope.payload(SessionStarted))
+
+    async def on_session_updated(conn: Connection, envelope: Envelope) -> None:
+        await holds.on_session_updated(conn, envelope.payload(SessionUpdated), settings)
 
     return [
         EventConsumer(
@@ -30,6 +44,10 @@ def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[Eve
             pool=runtime.pool,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             topics=[settings.sessions_topic],
-            handlers={SessionStopped.event_type: on_session_stopped},
+            handlers={
+                SessionStopped.event_type: on_session_stopped,
+                SessionStarted.event_type: on_session_started,
+                SessionUpdated.event_type: on_session_updated,
+            },
         )
     ]

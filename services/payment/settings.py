@@ -44,3 +44,26 @@ class Settings(ServiceSettings):
     # Fault injection for the crash test only: pause between creating and confirming a
     # PaymentIntent so a test can kill the process exactly there. Zero in every deployment.
     fault_pause_before_confirm_s: float = 0.0
+
+    # Pay as you go and guests: the amount pre-authorised (manual-capture PaymentIntent) before
+    # a remote start, in minor units of the default currency; the session is paid from it.
+    hold_amount_minor: int = 50_000
+    # A hold nobody confirms in this time is released; one whose session does not start within
+    # `hold_start_timeout_s` of authorisation is released too (its id-token expires then).
+    hold_payment_timeout_s: float = 900.0
+    hold_start_timeout_s: float = 180.0
+    holds_poll_interval_s: float = 2.0
+    # A held session is stopped remotely once its price so far reaches this share of the hold
+    # (basis points), so the hold always covers it; checked at every session.updated.
+    hold_stop_at_bp: int = 9000
+    # The service account payment acts as when it asks connectivity to start or stop a charger;
+    # it carries exactly the `commands:start` scope (see connectivity's role matrix).
+    service_account: str = "svc-payment"
+    # Topics payment reads for holds (tests give it topics of their own).
+    id_tokens_topic: str = "identity.id-tokens.v1"
+    command_results_topic: str = "connectivity.command-results.v1"
+    registry_topic: str = "chargepoints.registry.v1"
+    # Guests (ad-hoc charging, no account): the key that signs their capability links (HMAC-SHA256)
+    # and how long a link lives. Without the key the guest routes answer 503.
+    guest_link_secret: SecretStr | None = None
+    guest_link_ttl_s: int = 7 * 24 * 3600

@@ -106,6 +106,12 @@ class StripeGateway:
             )
             raise StripeUnavailable("The payment provider failed; try again.") from exc
 
+    async def call(
+        self, operation: str, request: Callable[[stripe.StripeClient], Awaitable[Any]]
+    ) -> dict[str, Any]:
+        """One call for the Billing wrapper (`stripe_billing.py`), with this module's errors."""
+        return await self._call(operation, lambda: request(self._client))
+
     # -- customers and payment methods -------------------------------------------------------
 
     async def create_customer(self, user_id: str) -> str:

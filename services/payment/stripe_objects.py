@@ -41,6 +41,9 @@ class PaymentIntentInfo:
     error_code: str | None
     error_message: str | None
     metadata: dict[str, str]
+    # For the payer's Stripe SDK (holds): confirms the intent with a card or wallet.
+    client_secret: str | None = None
+    payment_method_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ def payment_intent_info(obj: Any) -> PaymentIntentInfo:
         error_code=error.get("decline_code") or error.get("code"),
         error_message=error.get("message"),
         metadata=dict(obj.get("metadata") or {}),
+        client_secret=obj.get("client_secret"),
+        payment_method_id=id_of(obj.get("payment_method")),
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from services.payment.billing.settlement import payment_intent_handler
 from services.payment.customers import service as customers
+from services.payment.holds.events import register_webhooks as register_hold_webhooks
 from services.payment.invoices.refunds import on_charge_refunded
 from services.payment.settings import Settings
+from services.payment.subscriptions import webhooks as subscriptions
 from services.payment.webhooks.dispatch import WebhookDispatcher
 
 
@@ -22,3 +24,5 @@ def register_webhook_handlers(dispatcher: WebhookDispatcher, settings: Settings)
     ):
         dispatcher.on(event_type, on_payment_intent)
     dispatcher.on("charge.refunded", on_charge_refunded)
+    register_hold_webhooks(dispatcher, settings)
+    subscriptions.register(dispatcher)

@@ -10,7 +10,8 @@ from shared.events.topics import IDENTITY_ID_TOKENS, IDENTITY_USERS, Topic
 
 # OCPP's AuthorizationStatus values (1.6 IdTagInfo.status / 2.0.1 IdTokenInfo.status).
 Decision = Literal["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"]
-IdTokenKind = Literal["rfid", "app"]
+# hold: a one-time token of a pre-authorised payment (pay as you go, guests), see payment's README.
+IdTokenKind = Literal["rfid", "app", "hold"]
 
 
 class UserRegistered(EventPayload):
@@ -60,6 +61,11 @@ class IdTokenDecisionChanged(EventPayload):
     decision: Decision
     expires_at: datetime | None = None
     reason: str | None = None
+    # Restrictions of a hold token (kind "hold"): accepted only at this charger and connector,
+    # and only for one transaction. Chargers and connectivity treat others as unrestricted.
+    charge_point_id: str | None = None
+    connector_id: int | None = None
+    single_use: bool = False
 
 
 class UserRolesChanged(EventPayload):

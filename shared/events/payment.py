@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from shared.events.envelope import EventPayload
-from shared.events.topics import PAYMENT_ACCOUNTS, PAYMENT_INVOICES, Topic
+from shared.events.topics import PAYMENT_ACCOUNTS, PAYMENT_HOLDS, PAYMENT_INVOICES, Topic
 
 
 class PaymentAccountChanged(EventPayload):
@@ -75,3 +75,34 @@ class InvoiceRefunded(InvoiceEvent):
 
     refund_amount_minor: int
     reason: str | None
+
+
+class HoldAuthorized(EventPayload):
+    """A pre-authorised payment stands behind a one-time id-token (keyed by hold id).
+
+    Identity answers with an Accepted decision for `id_token`, restricted to the connector,
+    for one transaction, until `expires_at`. `user_id` is null for a guest (no account).
+    """
+
+    event_type: ClassVar[str] = "hold.authorized"
+    topic: ClassVar[Topic] = PAYMENT_HOLDS
+
+    hold_id: str
+    id_token: str
+    user_id: str | None
+    charge_point_id: str
+    connector_id: int
+    expires_at: datetime
+
+
+class HoldClosed(EventPayload):
+    """The hold is over (captured or released): its id-token must no longer start anything."""
+
+    event_type: ClassVar[str] = "hold.closed"
+    topic: ClassVar[Topic] = PAYMENT_HOLDS
+
+    hold_id: str
+    id_token: str
+    # captured | released
+    outcome: str
+    reason: str | None = None

@@ -31,6 +31,9 @@ BOOKING_RESERVATIONS = Topic("booking.reservations.v1")
 PAYMENT_INVOICES = Topic("payment.invoices.v1", retention_ms=365 * DAY_MS)
 # Current payment standing per user (payment method, subscription, overdue), keyed by user id.
 PAYMENT_ACCOUNTS = Topic("payment.accounts.v1", compacted=True)
+# Pre-authorised holds (pay as you go, guests), keyed by hold id: identity turns them into
+# one-time id-token decisions.
+PAYMENT_HOLDS = Topic("payment.holds.v1")
 OPERATIONS_ALERTS = Topic("operations.alerts.v1")
 SUPPORT_TICKETS = Topic("support.tickets.v1")
 CONNECTIVITY_COMMANDS = Topic("connectivity.commands.v1", retention_ms=DAY_MS)
@@ -45,6 +48,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     BOOKING_RESERVATIONS,
     PAYMENT_INVOICES,
     PAYMENT_ACCOUNTS,
+    PAYMENT_HOLDS,
     OPERATIONS_ALERTS,
     SUPPORT_TICKETS,
     CONNECTIVITY_COMMANDS,

@@ -47,7 +47,11 @@ async def latest_on_topic(uid: str) -> str | None:
 
 
 def payment_consumer(identity: Identity) -> EventConsumer:
-    (consumer,) = identity.app.state.runtime.consumers
+    (consumer,) = [
+        c
+        for c in identity.app.state.runtime.consumers
+        if c.name.startswith("identity.payment-accounts")
+    ]
     assert isinstance(consumer, EventConsumer)
     return consumer
 

@@ -13,7 +13,7 @@ import structlog
 
 from services.connectivity.access import sees_all_sessions
 from services.connectivity.bookings import service as booking_holds
-from services.connectivity.sessions import repository
+from services.connectivity.sessions import repository, restrictions
 from services.connectivity.sessions.samples import parse_time, progress
 from services.connectivity.sessions.schemas import (
     Sample,
@@ -57,6 +57,7 @@ async def apply_id_token_decision(conn: Connection, event: IdTokenDecisionChange
         event.decision,
         event.expires_at,
     )
+    await restrictions.apply(conn, event)
 
 
 async def authorize(
@@ -77,6 +78,9 @@ async def authorize(
         return Decision(token["decision"], user_id, expires_at)
     if expires_at is not None and expires_at <= utc_now():
         return Decision("Expired", user_id, expires_at)
+    refused = await restrictions.refusal(conn, id_tag, cp_id, connector_id, transaction_id)
+    if refused is not None:  # a hold token at another connector, or used already
+        return Decision(refused, user_id, expires_at)
     if await repository.active_session_of_token(
         conn, id_tag, except_cp=cp_id if transaction_id else None, except_tx=transaction_id
     ):

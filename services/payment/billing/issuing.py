@@ -9,6 +9,7 @@ import asyncpg
 import structlog
 
 from services.payment.invoices import repository
+from services.payment.subscriptions import coverage
 from services.payment.tariffs import service as tariffs
 from services.payment.tariffs.pricing import Price, SessionFacts, price_session
 from shared.db import Connection
@@ -43,16 +44,26 @@ async def publish_invoice(
     await enqueue(conn, payload, source=SOURCE, subject=str(row["id"]))
 
 
-def _status(user_id: str | None, price: Price) -> str:
+def _status(user_id: str | None, price: Price, prepaid: bool) -> str:
+    if prepaid:
+        return "paid" if price.total_minor == 0 else "open"  # the hold pays it
     if user_id is None:
         return "recorded"  # nobody to charge (roaming later, free chargers now)
     return "paid" if price.total_minor == 0 else "open"
 
 
 async def bill_session(
-    conn: Connection, stopped: SessionStopped, default_currency: str, default_vat_bp: int
+    conn: Connection,
+    stopped: SessionStopped,
+    default_currency: str,
+    default_vat_bp: int,
+    *,
+    prepaid: bool = False,
 ) -> asyncpg.Record | None:
-    """Price with the tariff in force at the session's start; None if already invoiced."""
+    """Price with the tariff in force at the session's start; None if already invoiced.
+
+    `prepaid`: a hold pays the invoice (its capture), so the collector leaves it alone.
+    """
     if await repository.session_invoiced(conn, stopped.session_id):
         # The same stop under a new event id: checked first so it takes no invoice number
         # (the unique session_id still decides if two arrive at once).
@@ -69,10 +80,11 @@ async def bill_session(
     )
     if tariff is not None:
         price = price_session(tariffs.terms_of(tariff), facts)
+        price = await coverage.cover(conn, stopped, price)  # a subscription's share
     else:
         # No tariff anywhere for this connector: free charging, recorded with zero lines.
         price = Price(default_currency, default_vat_bp, [], 0, 0, 0)
-    status = _status(stopped.user_id, price)
+    status = _status(stopped.user_id, price, prepaid)
     now = datetime.now(UTC)
     row = await repository.insert_invoice(
         conn,
@@ -93,7 +105,7 @@ async def bill_session(
             "vat_minor": price.vat_minor,
             "total_minor": price.total_minor,
             "status": status,
-            "next_attempt_at": now if status == "open" else None,
+            "next_attempt_at": now if status == "open" and not prepaid else None,
             "paid_at": now if status == "paid" else None,
         },
     )
@@ -113,7 +125,7 @@ async def bill_session(
     ]
     await repository.insert_lines(conn, row["id"], lines)
     await publish_invoice(conn, InvoiceIssued, row)
-    if status == "open":
+    if status == "open" and not prepaid:
         # Delivered on commit: the collector charges it at once instead of at its next poll.
         await conn.execute("select pg_notify($1, $2)", COLLECT_CHANNEL, str(row["id"]))
     log.info(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import structlog
 
 from services.payment.customers import repository
+from services.payment.subscriptions import repository as subscriptions
 from shared.db import Connection
 from shared.events.payment import PaymentAccountChanged
 from shared.outbox import enqueue
@@ -19,8 +20,7 @@ SOURCE = "payment"
 
 
 async def subscription_active(conn: Connection, user_id: str) -> bool:
-    """Subscriptions are not built yet; their feature answers this from its own table."""
-    return False
+    return await subscriptions.is_active(conn, user_id)
 
 
 async def current_standing(conn: Connection, user_id: str) -> PaymentAccountChanged:
@@ -40,6 +40,7 @@ async def publish_standing(conn: Connection, user_id: str) -> PaymentAccountChan
         "payment.account.changed",
         user_id=user_id,
         has_payment_method=standing.has_payment_method,
+        subscription_active=standing.subscription_active,
         has_overdue_invoice=standing.has_overdue_invoice,
     )
     return standing

@@ -131,7 +131,8 @@ class TariffOut(BaseModel):
 
 
 class PricedLineOut(BaseModel):
-    component: ComponentType
+    # On invoices also SUBSCRIPTION: what a plan covers (a negative line).
+    component: ComponentType | Literal["SUBSCRIPTION"]
     description: str
     quantity: str
     unit: str

@@ -1,0 +1,1 @@
+"""Pre-authorised holds: pay as you go from the app (and the ground guests charge on)."""
