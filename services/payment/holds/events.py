@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from services.payment.holds import repository, service
 from services.payment.settings import Settings
-from services.payment.stripe_gateway import WebhookEvent, payment_intent_info
+from services.payment.stripe_objects import WebhookEvent, payment_intent_info
 from services.payment.webhooks.dispatch import WebhookDispatcher, WebhookHandler
 from shared.db import Connection
 from shared.events.chargepoints import ChargePointRegistered

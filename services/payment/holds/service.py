@@ -22,7 +22,7 @@ import structlog
 
 from services.payment.holds import repository
 from services.payment.settings import Settings
-from services.payment.stripe_gateway import PaymentIntentInfo
+from services.payment.stripe_objects import PaymentIntentInfo
 from services.payment.tariffs import service as tariffs
 from services.payment.tariffs.pricing import SessionFacts, price_session
 from shared.db import Connection

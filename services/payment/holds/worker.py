@@ -21,11 +21,11 @@ from services.payment.holds import repository, service
 from services.payment.invoices import repository as invoices
 from services.payment.settings import Settings
 from services.payment.stripe_gateway import (
-    PaymentIntentInfo,
     StripeGateway,
     StripeRejected,
     StripeUnavailable,
 )
+from services.payment.stripe_objects import PaymentIntentInfo
 from shared.db import Connection
 from shared.problems import Unavailable
 from shared.service import ServiceRuntime

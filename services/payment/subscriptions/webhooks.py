@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from services.payment.stripe_billing import subscription_info
-from services.payment.stripe_gateway import WebhookEvent
+from services.payment.stripe_objects import WebhookEvent
 from services.payment.subscriptions import repository, service
 from services.payment.webhooks.dispatch import WebhookDispatcher
 from shared.db import Connection
