@@ -6,7 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.support.harness import Support, TicketEvents, auth
+from shared.events.chargepoints import ChargePointLocation, ChargePointRegistered
+from shared.events.envelope import Envelope
+from tests.helpers.polling import eventually
+from tests.support.harness import Support, TicketEvents, auth, publish, wait_for_row
 from tests.support.seed import create_invoice, create_session
 
 AGENT = auth("agent-1", "support")
@@ -233,3 +236,51 @@ async def test_queue_filters_and_full_text_search(support: Support) -> None:
         "/v1/support/queue", params={"q": word, "status": "pending"}, headers=AGENT
     )
     assert r.json() == []
+
+
+async def test_safety_report_raises_an_event_for_operations(
+    support: Support, ticket_events: TicketEvents
+) -> None:
+    charger = f"CP-{uuid.uuid4().hex[:6]}"
+    registered = ChargePointRegistered(
+        charge_point_id=charger,
+        ocpp_version="2.0.1",
+        vendor="V",
+        model="M",
+        serial_number=None,
+        firmware_version=None,
+        connectors=2,
+        location=ChargePointLocation(),
+        approval="approved",
+    )
+    await publish(registered, charger)
+    await wait_for_row(
+        support, "select true from charge_points where charge_point_id = $1", charger
+    )
+    _, me = driver()
+    ticket = await open_ticket(
+        support,
+        me,
+        category="station_safety",
+        subject="Cable insulation torn",
+        description="Bare copper visible on connector 2.",
+        charge_point_id=charger,
+    )
+    assert (await staff_view(support, ticket["id"]))["priority"] == "urgent"
+
+    async def reported() -> bool:
+        await ticket_events.poll()
+        return any(
+            b"station-safety.reported" in raw and charger.encode() in raw
+            for raw in ticket_events.raw
+        )
+
+    await eventually(reported, timeout=30)
+    report = next(
+        Envelope.from_bytes(raw)
+        for raw in ticket_events.raw
+        if b"station-safety.reported" in raw and charger.encode() in raw
+    )
+    assert report.data["ticket_id"] == ticket["id"] and report.data["charge_point_id"] == charger
+    assert report.data["description"] == "Bare copper visible on connector 2."
+    assert "user_id" not in report.data
