@@ -13,6 +13,7 @@ from shared.events.booking import RESERVATION_EVENTS, ReservationEvent
 from shared.events.chargepoints import ChargePointRegistered
 from shared.events.charging import SessionStarted, SessionStopped
 from shared.events.envelope import Envelope
+from shared.events.identity import UserDeleted
 from shared.events.payment import (
     InvoiceEvent,
     InvoiceIssued,
@@ -24,6 +25,7 @@ from shared.events.topics import (
     BOOKING_RESERVATIONS,
     CHARGEPOINTS_REGISTRY,
     CHARGING_SESSIONS,
+    IDENTITY_USERS,
     PAYMENT_INVOICES,
 )
 from shared.inbox import EventConsumer, Handler
@@ -59,6 +61,11 @@ class Handlers:
 
         return handle
 
+    async def on_user_deleted(self, conn: Connection, envelope: Envelope) -> None:
+        user_id = envelope.payload(UserDeleted).user_id
+        await self.tickets.account_deleted(conn, user_id, self.clock.now())
+        await readmodel.forget_user(conn, user_id)
+
     async def on_registry(self, conn: Connection, envelope: Envelope) -> None:
         event = envelope.payload(ChargePointRegistered)
         await readmodel.charge_point_changed(conn, event.charge_point_id, event.approval)
@@ -70,6 +77,7 @@ SUBSCRIPTIONS: dict[str, list[str]] = {
     "reservations": [BOOKING_RESERVATIONS.name],
     "invoices": [PAYMENT_INVOICES.name],
     "registry": [CHARGEPOINTS_REGISTRY.name],
+    "users": [IDENTITY_USERS.name],
 }
 
 
@@ -87,6 +95,7 @@ def build_consumers(
         "reservations": {m.event_type: handlers.on_reservation(m) for m in RESERVATION_EVENTS},
         "invoices": {m.event_type: handlers.on_invoice(m) for m in invoices},
         "registry": {ChargePointRegistered.event_type: handlers.on_registry},
+        "users": {UserDeleted.event_type: handlers.on_user_deleted},
     }
     return [
         EventConsumer(

@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.events.chargepoints import ChargePointLocation, ChargePointRegistered
 from shared.events.envelope import Envelope
+from shared.events.identity import UserDeleted
 from tests.helpers.polling import eventually
 from tests.support.harness import Support, TicketEvents, auth, publish, wait_for_row
 from tests.support.seed import create_invoice, create_session
@@ -284,3 +285,21 @@ async def test_safety_report_raises_an_event_for_operations(
     assert report.data["ticket_id"] == ticket["id"] and report.data["charge_point_id"] == charger
     assert report.data["description"] == "Bare copper visible on connector 2."
     assert "user_id" not in report.data
+
+
+async def test_deleted_account_closes_and_anonymises_its_tickets(support: Support) -> None:
+    user, me = driver()
+    tid = (await open_ticket(support, me, subject="My name is Anna Svensson"))["id"]
+    await support.http.post(
+        f"/v1/support/queue/{tid}/messages", json={"body": "Hi Anna"}, headers=AGENT
+    )
+    await publish(UserDeleted(user_id=user), user)
+    await wait_for_row(
+        support, "select status = 'closed' from tickets where id = $1", uuid.UUID(tid)
+    )
+
+    view = await staff_view(support, tid)
+    assert view["subject"] == "[account deleted]" and view["description"] == "[account deleted]"
+    assert [m["body"] for m in view["messages"]] == ["[account deleted]"]
+    r = await support.http.get("/v1/support/queue", params={"q": "Anna"}, headers=AGENT)
+    assert tid not in {t["id"] for t in r.json()}

@@ -139,3 +139,8 @@ async def charge_point_known(conn: Connection, charge_point_id: str) -> bool:
             charge_point_id,
         )
     )
+
+
+async def forget_user(conn: Connection, user_id: str) -> None:
+    for table in ("sessions", "reservations", "invoices"):
+        await conn.execute(f"update {table} set user_id = null where user_id = $1", user_id)  # noqa: S608

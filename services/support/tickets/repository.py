@@ -192,3 +192,28 @@ async def due_breaches(conn: Connection, now: datetime, limit: int = 200) -> lis
         now,
         limit,
     )
+
+
+async def open_of_driver(conn: Connection, driver_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""select {COLUMNS} from tickets where driver_id = $1 and status <> 'closed'
+             order by created_at for update""",  # noqa: S608
+        driver_id,
+    )
+
+
+async def anonymise_driver(conn: Connection, driver_id: str, placeholder: str) -> int:
+    """Drop the words of a deleted account's tickets: subject, description, every message."""
+    await conn.execute(
+        """update ticket_messages set body = $2
+            where ticket_id in (select id from tickets where driver_id = $1)""",
+        driver_id,
+        placeholder,
+    )
+    status = await conn.execute(
+        """update tickets set subject = $2, description = $2, conversation = ''
+            where driver_id = $1""",
+        driver_id,
+        placeholder,
+    )
+    return int(status.split()[-1])

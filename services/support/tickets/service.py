@@ -247,6 +247,16 @@ class Tickets:
             await events.publish(conn, TicketUpdated, row, now)
         return await self.staff_read(conn, ticket_id, now)
 
+    # -- privacy ------------------------------------------------------------------------------
+
+    async def account_deleted(self, conn: Connection, driver_id: str, now: datetime) -> int:
+        """Identity deleted the account: its tickets close, their words are dropped."""
+        for row in await repository.open_of_driver(conn, driver_id):
+            if row["status"] in ("open", "pending"):
+                row = await self._move(conn, row, "resolved", "system", now)
+            await self._move(conn, row, "closed", "system", now)
+        return await repository.anonymise_driver(conn, driver_id, "[account deleted]")
+
     # -- SLA ----------------------------------------------------------------------------------
 
     async def flag_breaches(self, conn: Connection, now: datetime) -> int:
