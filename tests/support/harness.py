@@ -54,6 +54,7 @@ class ManualClock(Clock):
 @dataclass
 class Support:
     app: FastAPI
+    url: str
     http: httpx.AsyncClient
     pool: asyncpg.Pool
     settings: Settings
@@ -104,7 +105,7 @@ async def running_support(settings: Settings, clock: ManualClock) -> AsyncIterat
         pool = await create_pool(settings.database_url.get_secret_value())
         try:
             async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-                yield Support(app, http, pool, settings, clock)
+                yield Support(app, url, http, pool, settings, clock)
         finally:
             await pool.close()
 
