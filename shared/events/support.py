@@ -41,7 +41,8 @@ class TicketEvent(EventPayload):
     created_at: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
-    # Business seconds the SLA clock has counted so far (paused while pending).
+    # Business seconds the SLA clock counted up to its last pause or stop (pending, resolved);
+    # final once the ticket is resolved.
     sla_elapsed_s: float
     first_response_breached: bool
     resolution_breached: bool

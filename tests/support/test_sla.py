@@ -62,6 +62,8 @@ async def test_breaches_count_business_hours_and_pause_while_pending(
     # Six and a half hours wait on the driver: the answered ticket's clock stands still.
     support.clock.at = at("2026-11-30T16:00:00+01:00")
     assert await _breached(support) == {ignored}
+    r = await support.http.get("/v1/support/queue", params={"breached": "false"}, headers=AGENT)
+    assert {t["id"] for t in r.json()} == {answered}
     view = await _staff(support, answered)
     assert view["sla"]["resolution_due_at"] is None and not view["breached"]
     assert view["sla"]["elapsed_business_s"] == 1800

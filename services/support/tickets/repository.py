@@ -37,9 +37,11 @@ _WRITABLE = frozenset(
 )
 
 # Breached now: a breach already flagged, or a running deadline passed ($1 is now).
-BREACHED = """(first_response_breached_at is not null or resolution_breached_at is not null
-               or (first_response_at is null and first_response_due_at <= $1)
-               or resolution_due_at <= $1)"""
+# coalesce: a null deadline (paused, answered) compares to null, and "not null" is not true.
+BREACHED = """coalesce(first_response_breached_at is not null
+                        or resolution_breached_at is not null
+                        or (first_response_at is null and first_response_due_at <= $1)
+                        or resolution_due_at <= $1, false)"""
 
 
 async def insert(conn: Connection, values: dict[str, Any]) -> asyncpg.Record | None:
