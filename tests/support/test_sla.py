@@ -98,6 +98,30 @@ async def test_breaches_count_business_hours_and_pause_while_pending(
     assert answered not in {t["id"] for t in r.json()}
 
 
+async def test_a_late_answer_publishes_its_breach_once(
+    support: Support, ticket_events: TicketEvents
+) -> None:
+    """Whether the job or the late answer flags it first, one event per missed deadline."""
+    me = auth(f"driver-{uuid.uuid4().hex[:8]}", "driver")
+    support.clock.at = at("2026-12-02T09:00:00+01:00")
+    late = await _open(support, me)
+    support.clock.advance(minutes=61)
+    r = await support.http.post(
+        f"/v1/support/queue/{late}/messages", json={"body": "Sorry for the wait."}, headers=AGENT
+    )
+    assert r.json()["sla"]["first_response_breached"]
+    await ticket_events.wait_for(late, "ticket.replied")
+    support.clock.advance(minutes=30)  # the job comes by again; nothing new to flag
+    await ticket_events.wait_for(late, "ticket.sla-breached")
+    r = await support.http.post(
+        f"/v1/support/queue/{late}/status", json={"status": "resolved"}, headers=AGENT
+    )
+    found = await ticket_events.wait_for(late, "ticket.status-changed")
+    assert [e.data["target"] for e in found if e.type == "ticket.sla-breached"] == [
+        "first_response"
+    ]
+
+
 HOURS = BusinessHours.of("Europe/Stockholm", range(5), time(8), time(17), [date(2026, 12, 24)])
 
 

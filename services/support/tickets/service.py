@@ -263,23 +263,25 @@ class Tickets:
         """Flag running deadlines that passed, one `ticket.sla-breached` event each."""
         flagged = 0
         for row in await repository.due_breaches(conn, now):
-            before = views.sla_state(row)
-            after = self.policy.mark_breaches(before, now)
+            after = self.policy.mark_breaches(views.sla_state(row), now)
             updated = await repository.update(conn, row["id"], views.sla_columns(after))
-            for target, was, due in (
-                (
-                    "first_response",
-                    before.first_response_breached_at,
-                    after.first_response_breached_at,
-                ),
-                ("resolution", before.resolution_breached_at, after.resolution_breached_at),
-            ):
-                if was is None and due is not None:
-                    await events.publish(
-                        conn, TicketSlaBreached, updated, now, target=target, due_at=due
-                    )
-                    flagged += 1
+            flagged += await self._breaches_found(conn, row, updated, now)
         return flagged
+
+    async def _breaches_found(
+        self, conn: Connection, before: asyncpg.Record, after: asyncpg.Record, now: datetime
+    ) -> int:
+        """Publish the breaches flagged between two versions of a ticket (by the job, or by a
+        change that counted the clock before the job came by)."""
+        found = 0
+        for target in ("first_response", "resolution"):
+            column = f"{target}_breached_at"
+            if before[column] is None and after[column] is not None:
+                await events.publish(
+                    conn, TicketSlaBreached, after, now, target=target, due_at=after[column]
+                )
+                found += 1
+        return found
 
     # -- shared steps -------------------------------------------------------------------------
 
@@ -309,7 +311,8 @@ class Tickets:
             return await _reload(conn, row["id"])
         if author_kind == "staff":
             sla = self.policy.responded(views.sla_state(row), now)
-            row = await repository.update(conn, row["id"], views.sla_columns(sla))
+            before, row = row, await repository.update(conn, row["id"], views.sla_columns(sla))
+            await self._breaches_found(conn, before, row, now)
         else:
             row = await _reload(conn, row["id"])
         await events.publish(
@@ -339,7 +342,8 @@ class Tickets:
             if previous in ("resolved", "closed"):
                 changes.update(resolved_at=None, closed_at=None)
         changes.update(views.sla_columns(state))
-        row = await repository.update(conn, row["id"], changes)
+        before, row = row, await repository.update(conn, row["id"], changes)
+        await self._breaches_found(conn, before, row, now)
         await events.publish(conn, TicketStatusChanged, row, now, previous_status=previous, by=by)
         return row
 
