@@ -80,6 +80,9 @@ DEFAULT_ROLE_GROUPS: dict[str, list[str]] = {
     "/v1/checklist-templates": STAFF_OPERATIONS,
     "/v1/stats/network": STAFF_OPERATIONS,
     "/v1/stats/charge-points": STAFF_OPERATIONS,
+    # Support: drivers' own tickets, and the staff queue (no service account reaches either).
+    "/v1/support/tickets": ["driver"],
+    "/v1/support/queue": ["support", "operator", "admin"],
 }
 
 

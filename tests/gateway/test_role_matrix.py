@@ -27,9 +27,17 @@ PASSED = "passed"  # forwarded (proxied routes) or answered (the gateway's own)
 
 EVERYONE = expect(PASSED)
 TOKEN = expect(PASSED, anonymous=401)
-OPERATIONS = expect(
-    403, anonymous=401, operator=PASSED, admin=PASSED, service=PASSED, service_scopes=PASSED
-)
+
+
+def role_group(roles: list[str]) -> dict[str, object]:
+    """A role group's prefix: forwarded for its roles (a service account with or without
+    scopes when the group names `service`), 403 for other tokens, 401 without one."""
+    passed: dict[str, object] = {role: PASSED for role in roles if role != "service"}
+    if "service" in roles:
+        passed.update(service=PASSED, service_scopes=PASSED)
+    return expect(403, anonymous=401, **passed)
+
+
 ADMIN = expect(403, anonymous=401, admin=PASSED)
 
 # (method, path) -> expected outcome per role. Proxied prefixes are tried with GET on the
@@ -42,7 +50,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/openapi.json"): EVERYONE,
     ("GET", "/docs"): EVERYONE,
     **{("GET", prefix): TOKEN for prefix in DEFAULT_ROUTES},
-    **{("GET", prefix): OPERATIONS for prefix in DEFAULT_ROLE_GROUPS},
+    **{("GET", prefix): role_group(roles) for prefix, roles in DEFAULT_ROLE_GROUPS.items()},
     **{tuple(entry.split(" ", 1)): EVERYONE for entry in DEFAULT_PUBLIC_ROUTES},  # type: ignore[misc]
 }
 # Public trees ("GET /v1/locations/**") are tried on their root.
