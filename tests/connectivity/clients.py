@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -270,3 +271,10 @@ async def raw(
         open_timeout=10,
     ) as ws:
         yield ws
+
+
+async def exchange(ws: ClientConnection, frame: str | list[Any]) -> list[Any]:
+    """Send one raw frame (text, or a list to encode) and read the answer."""
+    await ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+    answer: list[Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    return answer

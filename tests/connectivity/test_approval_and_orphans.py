@@ -3,15 +3,11 @@ closed (at the next boot, when the connector is free again, or by an operator) a
 
 from __future__ import annotations
 
-import asyncio
-import json
-
 from ocpp.v16 import call
 from ocpp.v201 import call as call201
-from websockets.asyncio.client import ClientConnection
 
 from shared.events.topics import CHARGING_SESSIONS
-from tests.connectivity.clients import charger, raw
+from tests.connectivity.clients import charger, exchange, raw
 from tests.connectivity.support import (
     OPERATOR,
     EventWatcher,
@@ -21,12 +17,6 @@ from tests.connectivity.support import (
     publish_id_token,
 )
 from tests.helpers.stack import unique
-
-
-async def exchange(ws: ClientConnection, frame: list[object]) -> list[object]:
-    await ws.send(json.dumps(frame))
-    answer: list[object] = json.loads(await asyncio.wait_for(ws.recv(), 10))
-    return answer
 
 
 async def test_a_pending_charger_may_boot_and_heartbeat_and_nothing_else(

@@ -7,21 +7,14 @@ import json
 
 import pytest
 from ocpp.v16 import call
-from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from services.connectivity.framelog import repository
-from tests.connectivity.clients import charger, raw
+from tests.connectivity.clients import charger, exchange, raw
 from tests.connectivity.support import OPERATOR, Service, new_charge_point
 from tests.helpers.polling import eventually
 
 SETTINGS = {"ocpp_max_frame_bytes": 4096, "ocpp_rate_per_s": 20.0, "ocpp_rate_burst": 5}
-
-
-async def exchange(ws: ClientConnection, text: str) -> list[object]:
-    await ws.send(text)
-    answer: list[object] = json.loads(await asyncio.wait_for(ws.recv(), 5))
-    return answer
 
 
 @pytest.mark.parametrize(

@@ -8,25 +8,17 @@ message is answered and stored without the bad field, and a security event is re
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 from ocpp.v16 import call
-from websockets.asyncio.client import ClientConnection
 
-from tests.connectivity.clients import charger, raw
+from tests.connectivity.clients import charger, exchange, raw
 from tests.connectivity.support import Service, new_charge_point, publish_id_token
 from tests.helpers.polling import eventually
 from tests.helpers.stack import unique
 
 STATUS = '"errorCode": "NoError", "status": "Available"'
-
-
-async def exchange(ws: ClientConnection, text: str) -> list[object]:
-    await ws.send(text)
-    answer: list[object] = json.loads(await asyncio.wait_for(ws.recv(), 10))
-    return answer
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from ocpp.v16 import call
 
@@ -25,11 +27,35 @@ def energy(timestamp: str, wh: int) -> list[dict[str, object]]:
     return [{"timestamp": timestamp, "sampledValue": [{"value": str(wh), "unit": "Wh"}]}]
 
 
-async def start_session(service: Service, cp: object, tag: str, at: str) -> int:
-    started = await cp.call(  # type: ignore[attr-defined]
-        call.StartTransaction(connector_id=1, id_tag=tag, meter_start=1000, timestamp=at)
-    )
-    return int(started.transaction_id)
+@dataclass
+class Neighbours:
+    """A good and a bad charger, each with an accepted session on connector 1."""
+
+    good: Any
+    good_cp: str
+    good_tx: int
+    bad: Any
+    bad_cp: str
+    bad_tx: int
+
+
+@contextlib.asynccontextmanager
+async def neighbours_charging(service: Service, at: str) -> AsyncIterator[Neighbours]:
+    (good_cp, good_pw), (bad_cp, bad_pw) = [await new_charge_point(service) for _ in range(2)]
+    tags = [unique("TAG"), unique("TAG")]
+    for tag in tags:
+        await publish_id_token(service, tag, user_id=unique("driver"))
+    async with (
+        charger(service.ocpp_url, good_cp, good_pw) as good,
+        charger(service.ocpp_url, bad_cp, bad_pw) as bad,
+    ):
+        transactions = []
+        for cp, tag in zip((good, bad), tags, strict=True):
+            started = await cp.call(
+                call.StartTransaction(connector_id=1, id_tag=tag, meter_start=1000, timestamp=at)
+            )
+            transactions.append(int(started.transaction_id))
+        yield Neighbours(good, good_cp, transactions[0], bad, bad_cp, transactions[1])
 
 
 def poison(at: datetime) -> Sample:
@@ -41,33 +67,20 @@ async def test_a_poison_sample_is_quarantined_and_every_other_row_is_written(
     service: Service,
 ) -> None:
     hub: Hub = service.app.state.hub
-    good_cp, good_pw = await new_charge_point(service)
-    bad_cp, bad_pw = await new_charge_point(service)
-    good_tag, bad_tag = unique("TAG"), unique("TAG")
-    await publish_id_token(service, good_tag, user_id=unique("driver"))
-    await publish_id_token(service, bad_tag, user_id=unique("driver"))
-    async with (
-        charger(service.ocpp_url, good_cp, good_pw) as good,
-        charger(service.ocpp_url, bad_cp, bad_pw) as bad,
-    ):
-        good_tx = await start_session(service, good, good_tag, "2026-11-23T10:00:00Z")
-        bad_tx = await start_session(service, bad, bad_tag, "2026-11-23T10:00:00Z")
-        await good.call(
-            call.MeterValues(
-                connector_id=1,
-                transaction_id=good_tx,
-                meter_value=energy("2026-11-23T10:05:00Z", 2500),
+    async with neighbours_charging(service, "2026-11-23T10:00:00Z") as n:
+        for cp, tx, wh in ((n.good, n.good_tx, 2500), (n.bad, n.bad_tx, 1700)):
+            await cp.call(
+                call.MeterValues(
+                    connector_id=1,
+                    transaction_id=tx,
+                    meter_value=energy("2026-11-23T10:05:00Z", wh),
+                )
             )
+        hub.queue_samples(
+            n.bad_cp, str(n.bad_tx), [poison(datetime(2026, 11, 23, 10, 6, tzinfo=UTC))]
         )
-        await bad.call(
-            call.MeterValues(
-                connector_id=1,
-                transaction_id=bad_tx,
-                meter_value=energy("2026-11-23T10:05:00Z", 1700),
-            )
-        )
-        hub.queue_samples(bad_cp, str(bad_tx), [poison(datetime(2026, 11, 23, 10, 6, tzinfo=UTC))])
         await hub.flush()
+    good_cp, bad_cp = n.good_cp, n.bad_cp
     samples = await service.pool.fetch(
         "select s.charge_point_id, m.value from meter_samples m "
         "join charging_sessions s on s.id = m.session_id where s.charge_point_id = any($1)",
@@ -90,36 +103,29 @@ async def test_a_failed_flush_does_not_fail_an_unrelated_stop_transaction(
     service: Service,
 ) -> None:
     hub: Hub = service.app.state.hub
-    good_cp, good_pw = await new_charge_point(service)
-    bad_cp, bad_pw = await new_charge_point(service)
-    good_tag, bad_tag = unique("TAG"), unique("TAG")
-    await publish_id_token(service, good_tag, user_id=unique("driver"))
-    await publish_id_token(service, bad_tag, user_id=unique("driver"))
-    async with (
-        charger(service.ocpp_url, good_cp, good_pw) as good,
-        charger(service.ocpp_url, bad_cp, bad_pw) as bad,
-    ):
-        good_tx = await start_session(service, good, good_tag, "2026-11-23T11:00:00Z")
-        bad_tx = await start_session(service, bad, bad_tag, "2026-11-23T11:00:00Z")
-        hub.queue_samples(bad_cp, str(bad_tx), [poison(datetime(2026, 11, 23, 11, 1, tzinfo=UTC))])
-        await good.call(
+    async with neighbours_charging(service, "2026-11-23T11:00:00Z") as n:
+        hub.queue_samples(
+            n.bad_cp, str(n.bad_tx), [poison(datetime(2026, 11, 23, 11, 1, tzinfo=UTC))]
+        )
+        await n.good.call(
             call.MeterValues(
                 connector_id=1,
-                transaction_id=good_tx,
+                transaction_id=n.good_tx,
                 meter_value=energy("2026-11-23T11:20:00Z", 4200),
             )
         )
         # No InternalError: the stop writes its own buffered samples, nobody else's.
-        await good.call(
+        stopped = await n.good.call(
             call.StopTransaction(
-                meter_stop=4500, timestamp="2026-11-23T11:30:00Z", transaction_id=good_tx
+                meter_stop=4500, timestamp="2026-11-23T11:30:00Z", transaction_id=n.good_tx
             )
         )
+        assert stopped is not None
         await hub.flush()
     row = await service.pool.fetchrow(
         "select status, energy_wh, last_sample_at from charging_sessions "
         "where charge_point_id = $1",
-        good_cp,
+        n.good_cp,
     )
     assert row["status"] == "stopped" and row["energy_wh"] == 3500
     assert row["last_sample_at"] == datetime(2026, 11, 23, 11, 20, tzinfo=UTC)

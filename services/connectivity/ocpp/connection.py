@@ -46,7 +46,10 @@ class CentralSystemConnection(FastRouting):
         approval: str = "approved",
     ) -> None:
         settings = hub.settings
-        self._init_transport(cp_id, transport, hub, max_answers=settings.ocpp_response_queue_max)
+        # Frames go straight to the write-behind buffer (the hot path: no extra call layer).
+        self._init_transport(
+            cp_id, transport, hub.buffers, max_answers=settings.ocpp_response_queue_max
+        )
         self.transport = transport
         self.hub = hub
         self.connection_id = connection_id

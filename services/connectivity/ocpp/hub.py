@@ -104,17 +104,6 @@ class Hub:
     def queue_samples(self, cp_id: str, transaction_id: str, samples: list[Sample]) -> bool:
         return self.buffers.queue_samples(cp_id, transaction_id, samples)
 
-    def record(
-        self,
-        cp_id: str,
-        direction: str,
-        message_type: int | None,
-        unique_id: str | None,
-        action: str | None,
-        text: str,
-    ) -> None:
-        self.buffers.record(cp_id, direction, message_type, unique_id, action, text)
-
     async def flush(self) -> bool:
         return await self.buffers.flush()
 

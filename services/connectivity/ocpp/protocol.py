@@ -58,25 +58,54 @@ def camel_key(key: str) -> str:
 
 
 def to_snake(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {snake_key(k): to_snake(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [to_snake(v) for v in data]
+    """OCPP JSON keys (camelCase) as the library's handler arguments (snake_case).
+
+    The hot path of every CALL: scalars are copied without a call, keys come from a cache."""
+    kind = type(data)
+    if kind is dict:
+        keys = _snake_keys
+        converted: dict[str, Any] = {}
+        for key, value in data.items():
+            name = keys.get(key) or snake_key(key)
+            inner = type(value)
+            converted[name] = to_snake(value) if inner is dict or inner is list else value
+        return converted
+    if kind is list:
+        return [to_snake(v) if type(v) is dict or type(v) is list else v for v in data]
     return data
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+# Per dataclass type: its fields as (attribute, camelCase key); None for other types.
+_wire_fields: dict[type, tuple[tuple[str, str], ...] | None] = {}
+
+
+def _fields_of(kind: type, data: Any) -> tuple[tuple[str, str], ...] | None:
+    if kind not in _wire_fields:
+        _wire_fields[kind] = (
+            tuple((f.name, camel_key(f.name)) for f in dataclasses.fields(data))
+            if dataclasses.is_dataclass(data) and not isinstance(data, type)
+            else None
+        )
+    return _wire_fields[kind]
 
 
 def to_wire(data: Any) -> Any:
     """A library payload (dataclass, enums, snake_case) as OCPP JSON (camelCase, no nulls)."""
-    if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        return {
-            camel_key(field.name): to_wire(value)
-            for field in dataclasses.fields(data)
-            if (value := getattr(data, field.name)) is not None
-        }
-    if isinstance(data, dict):
+    kind = type(data)
+    if kind in _SCALARS:
+        return data
+    if kind is dict:
         return {camel_key(k): to_wire(v) for k, v in data.items() if v is not None}
-    if isinstance(data, list):
+    if kind is list:
         return [to_wire(v) for v in data if v is not None]
+    fields = _fields_of(kind, data)
+    if fields is not None:
+        return {
+            key: to_wire(value)
+            for name, key in fields
+            if (value := getattr(data, name)) is not None
+        }
     if isinstance(data, enum.Enum):
         return data.value
     return data

@@ -45,9 +45,12 @@ def _is_date_time(value: str) -> bool:
     if len(value) < 20 or value[10] not in "Tt":
         return False
     try:
-        datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+        datetime.fromisoformat(value)  # Python 3.11 reads a trailing "Z" itself
     except ValueError:
-        return False
+        try:
+            datetime.fromisoformat(value.replace("z", "+00:00"))
+        except ValueError:
+            return False
     return True
 
 

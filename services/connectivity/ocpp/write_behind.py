@@ -125,6 +125,8 @@ class WriteBehind:
         self._sampling: set[str] = set()
         self._frames: list[FrameRow] = []
         self._frame_bytes = 0
+        self._frame_log_enabled = settings.frame_log_enabled
+        self._frame_buffer_max_bytes = settings.ocpp_frame_buffer_max_bytes
         self.frames_dropped = 0
         self.rows_quarantined = 0
         self._lock = asyncio.Lock()
@@ -190,28 +192,28 @@ class WriteBehind:
         action: str | None,
         text: str,
     ) -> None:
-        if not self._settings.frame_log_enabled:
+        """Buffer one frame-log row (two per call: the hot path, so the checks are inline)."""
+        if not self._frame_log_enabled:
             return
         cost = len(text) + FRAME_ROW_OVERHEAD
-        if self._frame_bytes + cost > self._settings.ocpp_frame_buffer_max_bytes:
+        if self._frame_bytes + cost > self._frame_buffer_max_bytes:
             # The database is far behind; dropping support logs beats running out of memory.
             self.frames_dropped += 1
             return
         if unique_id is not None:
-            unique_id = storable_text(unique_id)
+            if "\x00" in unique_id or not unique_id.isascii():
+                unique_id = storable_text(unique_id)
             cost += len(unique_id)
-        if action is not None:
+        if action is not None and ("\x00" in action or not action.isascii()):
             action = storable_text(action)
+        # Frame text came from a UTF-8 WebSocket frame or from our ASCII JSON encoder: only a
+        # NUL can be unstorable in it.
+        if "\x00" in text:
+            text = storable_text(text)
         self._frame_bytes += cost
         self._frames.append(
             FrameRow(
-                cp_id,
-                direction,
-                datetime.now(UTC),
-                message_type,
-                unique_id,
-                action,
-                storable_text(redact(text)),
+                cp_id, direction, datetime.now(UTC), message_type, unique_id, action, redact(text)
             )
         )
 
@@ -278,7 +280,7 @@ class WriteBehind:
             restored: list[FrameRow] = []
             for frame in unwritten:
                 cost = len(frame.payload) + FRAME_ROW_OVERHEAD
-                if used + cost > self._settings.ocpp_frame_buffer_max_bytes:
+                if used + cost > self._frame_buffer_max_bytes:
                     self.frames_dropped += 1
                     continue
                 used += cost

@@ -36,8 +36,8 @@ def parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        parsed = datetime.fromisoformat(value)  # Python 3.11 reads RFC 3339's "Z" itself
+    except (TypeError, ValueError):
         return utc_now()
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
