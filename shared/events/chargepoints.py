@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import EventPayload
 from shared.events.topics import CHARGEPOINTS_REGISTRY, CHARGEPOINTS_STATUS, Topic
@@ -118,6 +118,9 @@ class ChargePointSecurityEvent(EventPayload):
     charge_point_id: str
     kind: str
     detail: str | None = None
+    # How many attempts this event stands for: connectivity writes at most one event per source
+    # (client address) and kind per interval, and counts the attempts it held back into it.
+    count: int = Field(1, ge=1)
     at: datetime
 
 

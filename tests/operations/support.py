@@ -26,7 +26,7 @@ from shared.events.envelope import Envelope, EventPayload
 from shared.events.identity import UserRegistered
 from shared.events.topics import ALL_TOPICS
 from shared.kafka import create_producer
-from tests.connectivity.support import BOOTSTRAP
+from tests.connectivity.support import BOOTSTRAP, EventWatcher
 from tests.helpers.polling import eventually
 from tests.helpers.stack import serve, unique, wait_until_ready
 from tests.helpers.tokens import TestIssuer
@@ -139,6 +139,31 @@ async def wait_for_alert(
 
     await eventually(present, timeout=timeout, interval=0.1)
     return found
+
+
+async def alert_events(
+    ops: Operations, events: EventWatcher, event_type: str, cp_id: str, count: int = 1
+) -> list[Envelope]:
+    """The alert events on the watched topic that this test's operations service published.
+
+    The stack's topics are shared by every test run on the machine: another run's operations
+    service reads the same `chargepoints.status.v1`, raises alerts of its own for our chargers
+    and publishes them on the same `operations.alerts.v1`. Only alerts in our database count.
+    """
+    ours: list[Envelope] = []
+
+    async def enough() -> bool:
+        seen = events.of(event_type, cp_id)
+        known = await ops.pool.fetch(
+            "select id::text from alerts where id::text = any($1::text[])",
+            [str(e.data.get("alert_id")) for e in seen],
+        )
+        ids = {row[0] for row in known}
+        ours[:] = [e for e in seen if e.data.get("alert_id") in ids]
+        return len(ours) >= count
+
+    await eventually(enough, timeout=30)
+    return ours
 
 
 async def publish(payload: EventPayload, key: str, source: str = "identity") -> None:

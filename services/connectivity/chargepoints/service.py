@@ -238,13 +238,15 @@ async def seed(conn: Connection, path: Path) -> int:
 
 
 async def security_event(
-    conn: Connection, cp_id: str | None, kind: str, detail: str | None
+    conn: Connection, cp_id: str | None, kind: str, detail: str | None, count: int = 1
 ) -> None:
+    """One security event; `count` > 1 when it stands for attempts the edge's rate limit held
+    back (refused handshakes from one address)."""
     await repository.insert_security_event(conn, cp_id, kind, detail)
     await publish(
         conn,
         ChargePointSecurityEvent(
-            charge_point_id=cp_id or "", kind=kind, detail=detail, at=utc_now()
+            charge_point_id=cp_id or "", kind=kind, detail=detail, count=count, at=utc_now()
         ),
         cp_id or "unknown",
     )

@@ -69,9 +69,11 @@ class Hub:
         if not task.cancelled() and task.exception() is not None:
             log.error("connectivity.task_failed", error=repr(task.exception())[:300])
 
-    async def _write_security_event(self, cp_id: str | None, kind: str, detail: str | None) -> None:
+    async def _write_security_event(
+        self, cp_id: str | None, kind: str, detail: str | None, count: int
+    ) -> None:
         async with self.transaction() as conn:
-            await cp_service.security_event(conn, cp_id, kind, detail)
+            await cp_service.security_event(conn, cp_id, kind, detail, count)
 
     def _versions(self, cp_ids: set[str]) -> dict[str, str]:
         return {
@@ -118,6 +120,7 @@ class Hub:
     async def close_all(self) -> None:
         """Shutdown: close every connection, then mark this replica's chargers offline at once."""
         self.closing = True
+        self.security.close()
         connections = self.connections.clear()
         await asyncio.gather(
             *(c.transport.close(1001, "server shutting down") for c in connections),
