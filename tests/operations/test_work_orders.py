@@ -289,3 +289,29 @@ async def test_change_lost_on_the_way_is_sent_again(connectivity: Service, ops: 
         )
         await wait_for_availability(ops, order["id"], "inoperative")
         assert (await _received(cp, 1))[0] == {"connector_id": 0, "type": "Inoperative"}
+
+
+async def test_closing_a_whole_charger_order_keeps_a_connector_order_in_force(
+    connectivity: Service, ops: Operations
+) -> None:
+    cp_id, password = await _station(connectivity, ops)
+    async with charger(connectivity.ocpp_url, cp_id, password) as cp:
+        await _online(ops, cp_id)
+        whole = await _create(
+            ops, title="Cabinet", charge_point_id=cp_id, requires_inoperative=True
+        )
+        await wait_for_availability(ops, whole["id"], "inoperative")
+        one = await _create(
+            ops, title="Cable 2", charge_point_id=cp_id, connector_id=2, requires_inoperative=True
+        )
+        await wait_for_availability(ops, one["id"], "inoperative")
+        await ops.http.patch(
+            f"/v1/work-orders/{whole['id']}", json={"status": "done"}, headers=OPERATOR
+        )
+        await wait_for_availability(ops, whole["id"], "operative")
+        await wait_for_availability(ops, one["id"], "inoperative")
+        calls = await _received(cp, 4)
+        assert calls[2:] == [
+            {"connector_id": 0, "type": "Operative"},
+            {"connector_id": 2, "type": "Inoperative"},
+        ]
