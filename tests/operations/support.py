@@ -165,7 +165,7 @@ async def alerts_of(ops: Operations, cp_id: str, kind: str | None = None) -> lis
 
 
 async def wait_for_alert(
-    ops: Operations, cp_id: str, kind: str, timeout: float = 60, **expected: Any
+    ops: Operations, cp_id: str, kind: str, timeout: float = 90, **expected: Any
 ) -> dict[str, Any]:
     found: dict[str, Any] = {}
 
@@ -217,5 +217,5 @@ async def wait_for_availability(ops: Operations, work_order_id: str, state: str)
         found.update(await work_order(ops, work_order_id))
         return bool(found["availability"] == state)
 
-    await eventually(reached, timeout=60, interval=0.1)
+    await eventually(reached, timeout=90, interval=0.1)
     return found

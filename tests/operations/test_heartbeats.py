@@ -32,7 +32,7 @@ async def test_silent_charger_alerts_after_missed_heartbeats_and_debounce(
         charger(connectivity.ocpp_url, cp_id, password) as cp,
     ):
         alert = await wait_for_alert(ops, cp_id, "offline", status="open")
-        opened = await events.wait_for("alert.opened", cp_id)
+        opened = await events.wait_for("alert.opened", cp_id, timeout=90)
         assert opened[0].data["severity"] == "medium"
         # It speaks again, and keeps heartbeating: resolved after the hold-down.
         beating = asyncio.create_task(_heartbeats(cp))
@@ -42,7 +42,7 @@ async def test_silent_charger_alerts_after_missed_heartbeats_and_debounce(
             beating.cancel()
             await asyncio.gather(beating, return_exceptions=True)
         assert resolved["id"] == alert["id"]
-        await events.wait_for("alert.resolved", cp_id)
+        await events.wait_for("alert.resolved", cp_id, timeout=90)
 
 
 async def _heartbeats(cp: Any) -> None:

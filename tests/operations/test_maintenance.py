@@ -123,7 +123,7 @@ async def test_overdue_inspection_raises_an_alert_resolved_by_completing_it(
         assert len(inspection["items"]) == len(template["items"])
         alert = await wait_for_alert(ops, cp_id, "inspection_overdue")
         assert alert["details"]["inspection_id"] == inspection["id"]
-        opened = await events.wait_for("alert.opened", cp_id)
+        opened = await events.wait_for("alert.opened", cp_id, timeout=90)
         assert opened[0].data["kind"] == "inspection_overdue"
         # The plan moved on: its next inspection lies in the future, not one per missed month.
         plan_now = (
@@ -164,7 +164,7 @@ async def test_overdue_inspection_raises_an_alert_resolved_by_completing_it(
         assert lamp["work_order_id"] in done.json()["work_order_ids"]
         resolved = await wait_for_alert(ops, cp_id, "inspection_overdue", status="resolved")
         assert resolved["id"] == alert["id"]
-        await events.wait_for("alert.resolved", cp_id)
+        await events.wait_for("alert.resolved", cp_id, timeout=90)
         again = await ops.http.post(url, json={"items": results}, headers=OPERATOR)
         assert again.status_code == 409
 

@@ -96,7 +96,7 @@ async def test_failed_rcd_test_takes_the_charger_out_of_use_until_the_order_is_d
         assert order["inspection_item"] == "rcd_test"
         [inoperative] = await _received(cp, 1)
         assert inoperative == {"connector_id": 0, "type": "Inoperative"}
-        [window] = await events.wait_for("maintenance-window.scheduled", cp_id)
+        [window] = await events.wait_for("maintenance-window.scheduled", cp_id, timeout=90)
         assert window.data["work_order_id"] == order_id
         assert window.data["connector_id"] is None and window.data["ends_at"] is None
 
@@ -111,7 +111,7 @@ async def test_failed_rcd_test_takes_the_charger_out_of_use_until_the_order_is_d
         await wait_for_availability(ops, order_id, "operative")
         calls = await _received(cp, 2)
         assert calls[1] == {"connector_id": 0, "type": "Operative"}
-        [ended] = await events.wait_for("maintenance-window.ended", cp_id)
+        [ended] = await events.wait_for("maintenance-window.ended", cp_id, timeout=90)
         assert ended.data["window_id"] == window.data["window_id"]
 
     commands = await connectivity.http.get(
@@ -145,7 +145,7 @@ async def test_scheduled_window_on_one_connector_starts_on_time_and_is_cancelled
             window_ends_at=ends.isoformat(),
         )
         assert order["availability"] == "scheduled"
-        [window] = await events.wait_for("maintenance-window.scheduled", cp_id)
+        [window] = await events.wait_for("maintenance-window.scheduled", cp_id, timeout=90)
         assert window.data["connector_id"] == 2
         assert datetime.fromisoformat(window.data["starts_at"]) == starts
         assert datetime.fromisoformat(window.data["ends_at"]) == ends
@@ -158,7 +158,7 @@ async def test_scheduled_window_on_one_connector_starts_on_time_and_is_cancelled
         assert cancelled.status_code == 200
         await wait_for_availability(ops, order["id"], "operative")
         assert (await _received(cp, 2))[1] == {"connector_id": 2, "type": "Operative"}
-        await events.wait_for("maintenance-window.ended", cp_id)
+        await events.wait_for("maintenance-window.ended", cp_id, timeout=90)
 
 
 async def test_charger_stays_inoperative_while_another_order_needs_it(
