@@ -87,15 +87,17 @@ class Monitor:
     ) -> tuple[AlertOut, bool] | None:
         cp_id = event.charge_point_id or "unknown"
         if event.kind in rules.LOGIN_FAILURES:
-            return await self._login_failed(conn, cp_id, event.kind, event.at)
+            return await self._login_failed(
+                conn, cp_id, event.kind, datetime.now(UTC), rules.attempts(event.detail)
+            )
         condition = rules.security_event(cp_id, event.kind, event.detail)
         return await self._raise(conn, condition, event.at) if condition else None
 
     async def _login_failed(
-        self, conn: Connection, cp_id: str, kind: str, at: datetime
+        self, conn: Connection, cp_id: str, kind: str, at: datetime, attempts: int
     ) -> tuple[AlertOut, bool] | None:
         window = self.settings.failed_logins_window_s
-        await alert_repository.record_login_failure(conn, cp_id, kind, at)
+        await alert_repository.record_login_failure(conn, cp_id, kind, at, attempts)
         count = await alert_repository.count_login_failures(
             conn, cp_id, at - timedelta(seconds=window)
         )

@@ -183,18 +183,22 @@ async def search(
 # -- failed logins ------------------------------------------------------------------------------
 
 
-async def record_login_failure(conn: Connection, cp_id: str, kind: str, at: datetime) -> None:
+async def record_login_failure(
+    conn: Connection, cp_id: str, kind: str, at: datetime, attempts: int
+) -> None:
     await conn.execute(
-        "insert into login_failures (charge_point_id, kind, at) values ($1, $2, $3)",
+        "insert into login_failures (charge_point_id, kind, at, attempts) values ($1, $2, $3, $4)",
         cp_id,
         kind,
         at,
+        attempts,
     )
 
 
 async def count_login_failures(conn: Connection, cp_id: str, since: datetime) -> int:
     count = await conn.fetchval(
-        "select count(*) from login_failures where charge_point_id = $1 and at >= $2",
+        """select coalesce(sum(attempts), 0) from login_failures
+            where charge_point_id = $1 and at >= $2""",
         cp_id,
         since,
     )
