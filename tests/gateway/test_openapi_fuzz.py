@@ -144,10 +144,7 @@ async def test_merged_openapi_contains_every_services_paths(full_stack: FullStac
                     ("GET", "/.well-known/jwks.json"),
                     ("POST", "/v1/stripe/webhook"),
                 }
-                or (
-                    method == "get"
-                    and path.startswith(("/v1/locations", "/v1/tariffs", "/v1/station-safety"))
-                )
+                or (method == "get" and path.startswith(("/v1/locations", "/v1/tariffs")))
             ), f"{method.upper()} {path}"
     # Every $ref resolves inside the merged document.
     schemas = merged["components"]["schemas"]
