@@ -31,7 +31,7 @@ from shared.events.envelope import Envelope, EventPayload
 from shared.events.identity import UserRegistered
 from shared.events.topics import ALL_TOPICS
 from shared.kafka import create_producer
-from tests.connectivity.support import BOOTSTRAP
+from tests.connectivity.support import BOOTSTRAP, EventWatcher
 from tests.helpers.polling import eventually
 from tests.helpers.stack import serve, unique, wait_until_ready
 
@@ -219,3 +219,19 @@ async def wait_for_availability(ops: Operations, work_order_id: str, state: str)
 
     await eventually(reached, timeout=90, interval=0.1)
     return found
+
+
+async def alert_events(
+    events: EventWatcher, event_type: str, alert_id: str, count: int = 1
+) -> list[Envelope]:
+    """The events of one alert of ours: the topic is shared with every other operations
+    instance on the stack (other test runs may raise alerts for our chargers too)."""
+
+    def mine() -> list[Envelope]:
+        return [e for e in events.of(event_type) if e.data.get("alert_id") == alert_id]
+
+    async def enough() -> bool:
+        return len(mine()) >= count
+
+    await eventually(enough, timeout=90)
+    return mine()

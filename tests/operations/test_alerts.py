@@ -16,6 +16,7 @@ from tests.helpers.polling import eventually
 from tests.operations.support import (
     OPERATOR,
     Operations,
+    alert_events,
     alerts_of,
     wait_for_alert,
     wait_for_station,
@@ -75,15 +76,14 @@ async def test_offline_beyond_debounce_alerts_then_resolves_after_reconnect(
         alert = await wait_for_alert(ops, cp_id, "offline", status="open")
         assert alert["severity"] == "medium"
         assert alert["site"] is not None
-        opened = await events.wait_for("alert.opened", cp_id, timeout=90)
-        assert opened[0].data["alert_id"] == alert["id"]
-        assert opened[0].data["site"] == alert["site"]
+        [opened] = await alert_events(events, "alert.opened", alert["id"])
+        assert opened.data["site"] == alert["site"]
         async with charger(connectivity.ocpp_url, cp_id, password):
             resolved = await wait_for_alert(ops, cp_id, "offline", status="resolved")
         assert resolved["id"] == alert["id"]
         assert resolved["resolved_automatically"] is True
-        published = await events.wait_for("alert.resolved", cp_id, timeout=90)
-        assert published[0].data["automatically"] is True
+        [published] = await alert_events(events, "alert.resolved", alert["id"])
+        assert published.data["automatically"] is True
 
 
 async def test_flapping_fault_keeps_one_alert_until_clear_past_hold_down(
@@ -118,8 +118,8 @@ async def test_flapping_fault_keeps_one_alert_until_clear_past_hold_down(
         await cp.call(status("Available"))
         resolved = await wait_for_alert(ops, cp_id, "connector_faulted", status="resolved")
         assert resolved["id"] == alert["id"]
-        await events.wait_for("alert.resolved", cp_id, timeout=90)
-        assert len(events.of("alert.opened", cp_id)) == 1
+        await alert_events(events, "alert.resolved", alert["id"])
+        assert len(await alert_events(events, "alert.opened", alert["id"])) == 1
         assert len(await alerts_of(ops, cp_id, "connector_faulted")) == 1
 
 
@@ -148,12 +148,11 @@ async def test_emergency_stop_and_tamper_publish_high_severity_alerts(
         tamper = await wait_for_alert(ops, cp_id, "tamper")
         assert stop["severity"] == tamper["severity"] == "high"
         assert tamper["details"]["tech_info"] == "door opened"
-        opened = await events.wait_for("alert.opened", cp_id, count=2, timeout=90)
-        assert {(e.data["kind"], e.data["severity"]) for e in opened} >= {
-            ("emergency_stop", "high"),
-            ("tamper", "high"),
-        }
-        assert all(e.data["site"] for e in opened)
+        [stop_opened] = await alert_events(events, "alert.opened", stop["id"])
+        [tamper_opened] = await alert_events(events, "alert.opened", tamper["id"])
+        for event, kind in ((stop_opened, "emergency_stop"), (tamper_opened, "tamper")):
+            assert (event.data["kind"], event.data["severity"]) == (kind, "high")
+            assert event.data["site"] == stop["site"] is not None
 
 
 async def test_other_security_events_by_criticality_and_firmware_failures(
@@ -236,11 +235,11 @@ async def test_operator_acknowledges_and_resolves_with_a_note(
         assert resolved.status_code == 200
         assert resolved.json()["resolve_note"] == "cabinet door closed, seal replaced"
         assert (await ops.http.post(f"{url}/resolve", json={}, headers=OPERATOR)).status_code == 409
-        acknowledged = await events.wait_for("alert.acknowledged", cp_id, timeout=90)
-        assert acknowledged[0].data["note"] == "on my way"
-        final = await events.wait_for("alert.resolved", cp_id, timeout=90)
-        assert final[0].data["by"] == "operator-1"
-        assert final[0].data["automatically"] is False
+        [acknowledged] = await alert_events(events, "alert.acknowledged", alert["id"])
+        assert acknowledged.data["note"] == "on my way"
+        [final] = await alert_events(events, "alert.resolved", alert["id"])
+        assert final.data["by"] == "operator-1"
+        assert final.data["automatically"] is False
         # A new tamper after resolution is a new alert.
         await cp.call(
             call16.SecurityEventNotification(
