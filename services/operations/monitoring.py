@@ -87,7 +87,7 @@ class Monitor:
     ) -> tuple[AlertOut, bool] | None:
         cp_id = event.charge_point_id or "unknown"
         if event.kind in rules.LOGIN_FAILURES:
-            return await self._login_failed(conn, cp_id, event.kind, event.at, event.count)
+            return await self._login_failed(conn, cp_id, event.kind, datetime.now(UTC), event.count)
         condition = rules.security_event(cp_id, event.kind, event.detail)
         return await self._raise(conn, condition, event.at) if condition else None
 

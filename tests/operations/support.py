@@ -126,7 +126,7 @@ async def alerts_of(ops: Operations, cp_id: str, kind: str | None = None) -> lis
 
 
 async def wait_for_alert(
-    ops: Operations, cp_id: str, kind: str, timeout: float = 60, **expected: Any
+    ops: Operations, cp_id: str, kind: str, timeout: float = 90, **expected: Any
 ) -> dict[str, Any]:
     found: dict[str, Any] = {}
 
@@ -139,31 +139,6 @@ async def wait_for_alert(
 
     await eventually(present, timeout=timeout, interval=0.1)
     return found
-
-
-async def alert_events(
-    ops: Operations, events: EventWatcher, event_type: str, cp_id: str, count: int = 1
-) -> list[Envelope]:
-    """The alert events on the watched topic that this test's operations service published.
-
-    The stack's topics are shared by every test run on the machine: another run's operations
-    service reads the same `chargepoints.status.v1`, raises alerts of its own for our chargers
-    and publishes them on the same `operations.alerts.v1`. Only alerts in our database count.
-    """
-    ours: list[Envelope] = []
-
-    async def enough() -> bool:
-        seen = events.of(event_type, cp_id)
-        known = await ops.pool.fetch(
-            "select id::text from alerts where id::text = any($1::text[])",
-            [str(e.data.get("alert_id")) for e in seen],
-        )
-        ids = {row[0] for row in known}
-        ours[:] = [e for e in seen if e.data.get("alert_id") in ids]
-        return len(ours) >= count
-
-    await eventually(enough, timeout=30)
-    return ours
 
 
 async def publish(payload: EventPayload, key: str, source: str = "identity") -> None:
@@ -203,5 +178,21 @@ async def wait_for_availability(ops: Operations, work_order_id: str, state: str)
         found.update(await work_order(ops, work_order_id))
         return bool(found["availability"] == state)
 
-    await eventually(reached, timeout=60, interval=0.1)
+    await eventually(reached, timeout=90, interval=0.1)
     return found
+
+
+async def alert_events(
+    events: EventWatcher, event_type: str, alert_id: str, count: int = 1
+) -> list[Envelope]:
+    """The events of one alert of ours: the topic is shared with every other operations
+    instance on the stack (other test runs may raise alerts for our chargers too)."""
+
+    def mine() -> list[Envelope]:
+        return [e for e in events.of(event_type) if e.data.get("alert_id") == alert_id]
+
+    async def enough() -> bool:
+        return len(mine()) >= count
+
+    await eventually(enough, timeout=90)
+    return mine()

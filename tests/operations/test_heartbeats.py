@@ -12,7 +12,7 @@ from ocpp.v16 import call as call16
 from shared.events.topics import OPERATIONS_ALERTS
 from tests.connectivity.clients import charger
 from tests.connectivity.support import EventWatcher, Service, new_charge_point
-from tests.operations.support import Operations, wait_for_alert, wait_for_station
+from tests.operations.support import Operations, alert_events, wait_for_alert, wait_for_station
 
 CONNECTIVITY_SETTINGS = {
     "heartbeat_interval_s": 1,
@@ -32,8 +32,8 @@ async def test_silent_charger_alerts_after_missed_heartbeats_and_debounce(
         charger(connectivity.ocpp_url, cp_id, password) as cp,
     ):
         alert = await wait_for_alert(ops, cp_id, "offline", status="open")
-        opened = await events.wait_for("alert.opened", cp_id)
-        assert opened[0].data["severity"] == "medium"
+        [opened] = await alert_events(events, "alert.opened", alert["id"])
+        assert opened.data["severity"] == "medium"
         # It speaks again, and keeps heartbeating: resolved after the hold-down.
         beating = asyncio.create_task(_heartbeats(cp))
         try:
@@ -42,7 +42,7 @@ async def test_silent_charger_alerts_after_missed_heartbeats_and_debounce(
             beating.cancel()
             await asyncio.gather(beating, return_exceptions=True)
         assert resolved["id"] == alert["id"]
-        await events.wait_for("alert.resolved", cp_id)
+        await alert_events(events, "alert.resolved", alert["id"])
 
 
 async def _heartbeats(cp: Any) -> None:

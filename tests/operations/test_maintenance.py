@@ -15,7 +15,13 @@ from shared.events.topics import OPERATIONS_ALERTS
 from tests.connectivity.support import EventWatcher, Service, new_charge_point
 from tests.helpers.polling import eventually
 from tests.helpers.stack import unique
-from tests.operations.support import OPERATOR, Operations, wait_for_alert, wait_for_station
+from tests.operations.support import (
+    OPERATOR,
+    Operations,
+    alert_events,
+    wait_for_alert,
+    wait_for_station,
+)
 
 
 async def _station(connectivity: Service, ops: Operations, **overrides: Any) -> str:
@@ -123,8 +129,8 @@ async def test_overdue_inspection_raises_an_alert_resolved_by_completing_it(
         assert len(inspection["items"]) == len(template["items"])
         alert = await wait_for_alert(ops, cp_id, "inspection_overdue")
         assert alert["details"]["inspection_id"] == inspection["id"]
-        opened = await events.wait_for("alert.opened", cp_id)
-        assert opened[0].data["kind"] == "inspection_overdue"
+        [opened] = await alert_events(events, "alert.opened", alert["id"])
+        assert opened.data["kind"] == "inspection_overdue"
         # The plan moved on: its next inspection lies in the future, not one per missed month.
         plan_now = (
             await ops.http.get(f"/v1/maintenance-plans/{plan.json()['id']}", headers=OPERATOR)
@@ -164,7 +170,7 @@ async def test_overdue_inspection_raises_an_alert_resolved_by_completing_it(
         assert lamp["work_order_id"] in done.json()["work_order_ids"]
         resolved = await wait_for_alert(ops, cp_id, "inspection_overdue", status="resolved")
         assert resolved["id"] == alert["id"]
-        await events.wait_for("alert.resolved", cp_id)
+        await alert_events(events, "alert.resolved", alert["id"])
         again = await ops.http.post(url, json={"items": results}, headers=OPERATOR)
         assert again.status_code == 409
 

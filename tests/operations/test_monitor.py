@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from services.operations.monitoring import Monitor
 from shared.events.chargepoints import (
     Approval,
+    ChargePointConnected,
     ChargePointDisconnected,
     ChargePointLocation,
     ChargePointRegistered,
@@ -67,3 +68,26 @@ async def test_retired_charger_raises_no_offline_alert(ops: Operations) -> None:
     assert active in offline
     assert retired not in offline
     assert await alerts_of(ops, retired, "offline") == []
+
+
+async def test_offline_flapping_keeps_one_alert_without_double_counting(ops: Operations) -> None:
+    cp_id = unique("CP")
+    monitor = Monitor(ops.settings)
+    later = datetime.now(UTC) + timedelta(hours=1)
+
+    def gone() -> ChargePointDisconnected:
+        return ChargePointDisconnected(charge_point_id=cp_id, reason="closed", at=datetime.now(UTC))
+
+    back = ChargePointConnected(charge_point_id=cp_id, ocpp_version="1.6", at=datetime.now(UTC))
+    async with ops.pool.acquire() as conn, conn.transaction():
+        await monitor.disconnected(conn, gone())
+        [alert] = [
+            a for a in await monitor.raise_offline(conn, later) if a.charge_point_id == cp_id
+        ]
+        await monitor.connected(conn, back)  # the hold-down starts
+        await monitor.disconnected(conn, gone())  # and is cut short: the same alert goes on
+        assert cp_id not in {a.charge_point_id for a in await monitor.raise_offline(conn, later)}
+    [current] = await alerts_of(ops, cp_id, "offline")
+    assert current["id"] == alert.id
+    assert current["status"] == "open" and current["clear_since"] is None
+    assert current["occurrences"] == 2

@@ -78,3 +78,9 @@ def test_change_availability_payloads() -> None:
         "operationalStatus": "Operative",
         "evse": {"id": 1},
     }
+
+
+def test_a_rate_limited_security_event_stands_for_the_attempts_it_held_back() -> None:
+    assert rules.attempts(None) == 1
+    assert rules.attempts("handshake refused") == 1
+    assert rules.attempts("handshake refused (+12 more held back)") == 13

@@ -97,7 +97,7 @@ async def test_failed_rcd_test_takes_the_charger_out_of_use_until_the_order_is_d
         assert order["inspection_item"] == "rcd_test"
         [inoperative] = await _received(cp, 1)
         assert inoperative == {"connector_id": 0, "type": "Inoperative"}
-        [window] = await events.wait_for("maintenance-window.scheduled", cp_id)
+        [window] = await events.wait_for("maintenance-window.scheduled", cp_id, timeout=90)
         assert window.data["work_order_id"] == order_id
         assert window.data["connector_id"] is None and window.data["ends_at"] is None
 
@@ -112,7 +112,7 @@ async def test_failed_rcd_test_takes_the_charger_out_of_use_until_the_order_is_d
         await wait_for_availability(ops, order_id, "operative")
         calls = await _received(cp, 2)
         assert calls[1] == {"connector_id": 0, "type": "Operative"}
-        [ended] = await events.wait_for("maintenance-window.ended", cp_id)
+        [ended] = await events.wait_for("maintenance-window.ended", cp_id, timeout=90)
         assert ended.data["window_id"] == window.data["window_id"]
 
     commands = await connectivity.http.get(
@@ -146,7 +146,7 @@ async def test_scheduled_window_on_one_connector_starts_on_time_and_is_cancelled
             window_ends_at=ends.isoformat(),
         )
         assert order["availability"] == "scheduled"
-        [window] = await events.wait_for("maintenance-window.scheduled", cp_id)
+        [window] = await events.wait_for("maintenance-window.scheduled", cp_id, timeout=90)
         assert window.data["connector_id"] == 2
         assert datetime.fromisoformat(window.data["starts_at"]) == starts
         assert datetime.fromisoformat(window.data["ends_at"]) == ends
@@ -159,7 +159,7 @@ async def test_scheduled_window_on_one_connector_starts_on_time_and_is_cancelled
         assert cancelled.status_code == 200
         await wait_for_availability(ops, order["id"], "operative")
         assert (await _received(cp, 2))[1] == {"connector_id": 2, "type": "Operative"}
-        await events.wait_for("maintenance-window.ended", cp_id)
+        await events.wait_for("maintenance-window.ended", cp_id, timeout=90)
 
 
 async def test_charger_stays_inoperative_while_another_order_needs_it(
@@ -290,3 +290,29 @@ async def test_change_lost_on_the_way_is_sent_again(connectivity: Service, ops: 
         )
         await wait_for_availability(ops, order["id"], "inoperative")
         assert (await _received(cp, 1))[0] == {"connector_id": 0, "type": "Inoperative"}
+
+
+async def test_closing_a_whole_charger_order_keeps_a_connector_order_in_force(
+    connectivity: Service, ops: Operations
+) -> None:
+    cp_id, password = await _station(connectivity, ops)
+    async with charger(connectivity.ocpp_url, cp_id, password) as cp:
+        await _online(ops, cp_id)
+        whole = await _create(
+            ops, title="Cabinet", charge_point_id=cp_id, requires_inoperative=True
+        )
+        await wait_for_availability(ops, whole["id"], "inoperative")
+        one = await _create(
+            ops, title="Cable 2", charge_point_id=cp_id, connector_id=2, requires_inoperative=True
+        )
+        await wait_for_availability(ops, one["id"], "inoperative")
+        await ops.http.patch(
+            f"/v1/work-orders/{whole['id']}", json={"status": "done"}, headers=OPERATOR
+        )
+        await wait_for_availability(ops, whole["id"], "operative")
+        await wait_for_availability(ops, one["id"], "inoperative")
+        calls = await _received(cp, 4)
+        assert calls[2:] == [
+            {"connector_id": 0, "type": "Operative"},
+            {"connector_id": 2, "type": "Inoperative"},
+        ]

@@ -6,6 +6,7 @@ are named by a key; one unresolved alert exists per key.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,17 @@ FAULT_KINDS = {
     "diagnostics_upload_failed": ("low", "Diagnostics upload failed"),
     "log_upload_failed": ("low", "Log upload failed"),
 }
+
+
+# Connectivity sends at most one security event per source and kind per interval and reports
+# the ones it held back in the next event's detail: "... (+12 more held back)".
+_HELD_BACK = re.compile(r"\(\+(\d+) more held back\)")
+
+
+def attempts(detail: str | None) -> int:
+    """How many occurrences one security event stands for (itself and those held back)."""
+    found = _HELD_BACK.search(detail or "")
+    return 1 + int(found.group(1)) if found else 1
 
 
 @dataclass(frozen=True)

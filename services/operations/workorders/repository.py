@@ -128,21 +128,17 @@ async def by_command(conn: Connection, command_id: UUID) -> asyncpg.Record | Non
 
 
 async def others_holding(
-    conn: Connection, work_order_id: UUID, charge_point_id: str, connector_id: int | None
-) -> bool:
-    """Another open work order keeps the same connector (or the whole charger) out of use."""
-    return bool(
-        await conn.fetchval(
-            """select exists (
-                   select 1 from work_orders
-                    where id <> $1 and charge_point_id = $2 and closed_at is null
-                      and requires_inoperative
-                      and availability in ('inoperative_requested', 'inoperative')
-                      and (connector_id is null or $3::int is null or connector_id = $3))""",
-            work_order_id,
-            charge_point_id,
-            connector_id,
-        )
+    conn: Connection, work_order_id: UUID, charge_point_id: str
+) -> list[asyncpg.Record]:
+    """The charger's other open orders that keep a connector (or all of it) out of use."""
+    return await conn.fetch(
+        f"""select {COLUMNS} from work_orders
+             where id <> $1 and charge_point_id = $2 and closed_at is null
+               and requires_inoperative
+               and availability in ('inoperative_requested', 'inoperative')
+             order by created_at""",  # noqa: S608
+        work_order_id,
+        charge_point_id,
     )
 
 

@@ -111,11 +111,19 @@ async def _return_to_service(
     if order["availability"] in ("untouched", "operative", "operative_requested", "released"):
         return order
     await availability.window_ended(conn, order)
-    if order["availability"] == "scheduled" or await repository.others_holding(
-        conn, order["id"], order["charge_point_id"], order["connector_id"]
-    ):
+    if order["availability"] == "scheduled":
         return await repository.update(conn, order["id"], {"availability": "released"})
-    return await _send(conn, order, operative=True, settings=settings)
+    others = await repository.others_holding(conn, order["id"], order["charge_point_id"])
+    connector = order["connector_id"]
+    if any(o["connector_id"] is None or o["connector_id"] == connector for o in others):
+        return await repository.update(conn, order["id"], {"availability": "released"})
+    row = await _send(conn, order, operative=True, settings=settings)
+    if connector is None:
+        # The whole charger is Operative again, its connectors with it (OCPP): the connectors
+        # other orders still hold go back out of use.
+        for other in others:
+            await _send(conn, other, operative=False, settings=settings)
+    return row
 
 
 async def start_due_windows(conn: Connection, settings: Settings, now: datetime) -> int:
