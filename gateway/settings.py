@@ -70,8 +70,10 @@ DEFAULT_ROLE_GROUPS: dict[str, list[str]] = {
     "/v1/work-orders": STAFF_OPERATIONS,
     "/v1/security-equipment": STAFF_OPERATIONS,
     "/v1/checklist-templates": STAFF_OPERATIONS,
+    # Network figures: operators and admins (service accounts need `stats:read` in analytics);
+    # per-charge-point figures also support staff, who answer "this charger is always broken".
     "/v1/stats/network": STAFF_OPERATIONS,
-    "/v1/stats/charge-points": STAFF_OPERATIONS,
+    "/v1/stats/charge-points": [*STAFF_OPERATIONS, "support"],
 }
 
 

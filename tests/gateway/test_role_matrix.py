@@ -42,7 +42,10 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/openapi.json"): EVERYONE,
     ("GET", "/docs"): EVERYONE,
     **{("GET", prefix): TOKEN for prefix in DEFAULT_ROUTES},
-    **{("GET", prefix): OPERATIONS for prefix in DEFAULT_ROLE_GROUPS},
+    **{
+        ("GET", prefix): {**OPERATIONS, "support": PASSED} if "support" in roles else OPERATIONS
+        for prefix, roles in DEFAULT_ROLE_GROUPS.items()
+    },
     **{tuple(entry.split(" ", 1)): EVERYONE for entry in DEFAULT_PUBLIC_ROUTES},  # type: ignore[misc]
 }
 # Public trees ("GET /v1/locations/**") are tried on their root.
