@@ -8,6 +8,7 @@ the first connected/disconnected event of a charger is unknown and left out of t
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ class Timeline:
     segments: list[Segment] = field(default_factory=list)
     # (at, error code) of every entry into Faulted (of the connector or of the whole charger).
     faults: list[tuple[datetime, str]] = field(default_factory=list)
+    # Indexes for `uptime`, filled on first use.
+    ends: list[datetime] = field(default_factory=list)
+    fault_times: list[datetime] = field(default_factory=list)
 
 
 def overlap(start: datetime, end: datetime, period: Period, now: datetime) -> float:
@@ -108,7 +112,15 @@ class Uptime:
 
 def uptime(line: Timeline, period: Period, now: datetime) -> Uptime:
     known = up = available = 0.0
-    for segment in line.segments:
+    # Segments are sorted and do not overlap: only those ending after the period's start and
+    # starting before its end count.
+    if len(line.ends) != len(line.segments):
+        line.ends = [segment.end for segment in line.segments]
+        line.fault_times = [at for at, _ in line.faults]
+    first = bisect.bisect_right(line.ends, period.start)
+    for segment in line.segments[first:]:
+        if segment.start >= period.end:
+            break
         if segment.online is None:
             continue
         length = overlap(segment.start, segment.end, period, now)
@@ -117,5 +129,7 @@ def uptime(line: Timeline, period: Period, now: datetime) -> Uptime:
             up += length
         if segment.available:
             available += length
-    faults = Counter(code for at, code in line.faults if period.start <= at < period.end)
+    lo = bisect.bisect_left(line.fault_times, period.start)
+    hi = bisect.bisect_left(line.fault_times, period.end)
+    faults = Counter(code for _, code in line.faults[lo:hi])
     return Uptime(known, up, available, faults)

@@ -109,7 +109,9 @@ async def connector_cells(
                 cell.revenue_minor += session["revenue_minor"]
                 if session["user_id"]:
                     cell.drivers.add(session["user_id"])
-            for cell in row_cells:
+            lo = max(0, bisect.bisect_right(starts, session["started_at"]) - 1)
+            hi = bisect.bisect_left(starts, session["stopped_at"])
+            for cell in row_cells[lo:hi]:
                 cell.charging_s += overlap(
                     session["started_at"], session["charging_until"], cell.period, now
                 )
