@@ -16,6 +16,7 @@ def topics(settings: Settings) -> list[str]:
         settings.status_topic,
         settings.registry_topic,
         settings.invoices_topic,
+        settings.reservations_topic,
     ]
 
 

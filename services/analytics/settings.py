@@ -16,6 +16,7 @@ class Settings(ServiceSettings):
     status_topic: str = "chargepoints.status.v1"
     registry_topic: str = "chargepoints.registry.v1"
     invoices_topic: str = "payment.invoices.v1"
+    reservations_topic: str = "booking.reservations.v1"
     # Events written per database transaction (one multi-row insert per table).
     ingest_batch_size: int = 1000
 

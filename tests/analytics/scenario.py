@@ -9,6 +9,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from shared.events.booking import (
+    ReservationCancelled,
+    ReservationConfirmed,
+    ReservationFulfilled,
+    ReservationNoShow,
+)
 from shared.events.chargepoints import (
     ChargePointConnected,
     ChargePointDisconnected,
@@ -172,3 +178,41 @@ class Scenario:
         )
         # The refund and the payment arrive before the issue; the latest state must still win.
         return [(e.data["invoice_id"], e) for e in (refunded3, paid1, issued3, issued1, paid1)]
+
+    def reservations(self) -> list[tuple[str, Envelope]]:
+        """Three bookings of connector 1 on 29 March: fulfilled, no-show, cancelled; and a
+        block (not a booking). The outcomes arrive before the confirmations."""
+
+        def fields(n: int, kind: str, status: str, when: str) -> dict[str, object]:
+            return {
+                "reservation_id": f"res-{self.cp}-{n}",
+                "ocpp_reservation_id": n,
+                "kind": kind,
+                "user_id": self.driver,
+                "charge_point_id": self.cp,
+                "connector_id": 1,
+                "starts_at": at("2026-03-29T08:00:00"),
+                "ends_at": at("2026-03-29T09:00:00"),
+                "status": status,
+                "charger_hold": "held",
+                "at": at(when),
+            }
+
+        events = [
+            ReservationFulfilled(
+                **fields(1, "booking", "fulfilled", "2026-03-29T08:05:00"), session_id="x"
+            ),  # type: ignore[arg-type]
+            ReservationNoShow(
+                **fields(2, "booking", "no_show", "2026-03-29T08:15:00"),
+                grace_s=900,
+                booked_duration_s=3600,
+            ),  # type: ignore[arg-type]
+            ReservationCancelled(
+                **fields(3, "booking", "cancelled", "2026-03-29T07:00:00"), reason="driver"
+            ),  # type: ignore[arg-type]
+            ReservationConfirmed(**fields(1, "booking", "confirmed", "2026-03-28T12:00:00")),  # type: ignore[arg-type]
+            ReservationConfirmed(**fields(2, "booking", "confirmed", "2026-03-28T12:00:00")),  # type: ignore[arg-type]
+            ReservationConfirmed(**fields(3, "booking", "confirmed", "2026-03-28T12:00:00")),  # type: ignore[arg-type]
+            ReservationConfirmed(**fields(4, "block", "confirmed", "2026-03-28T12:00:00")),  # type: ignore[arg-type]
+        ]
+        return [(self.cp, envelope(e)) for e in events]

@@ -27,7 +27,13 @@ from tests.helpers.stack import fresh_database, serve, unique, wait_until_ready
 from tests.operations.support import SigningKeys
 
 BOOTSTRAP = os.environ.get("LADDA_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-TOPIC_SETTINGS = ("sessions_topic", "status_topic", "registry_topic", "invoices_topic")
+TOPIC_SETTINGS = (
+    "sessions_topic",
+    "status_topic",
+    "registry_topic",
+    "invoices_topic",
+    "reservations_topic",
+)
 
 
 @dataclass

@@ -25,7 +25,8 @@ EXPECTED_ROWS = {
     "charger_links": 3,
     "invoice_events": 4,
     "charge_points": 1,
-    "inbox": 1 + 10 + 5 + 4,
+    "reservation_events": 7,
+    "inbox": 1 + 10 + 5 + 4 + 7,
 }
 
 
@@ -51,6 +52,7 @@ async def topics(scenario: Scenario) -> AsyncIterator[dict[str, str]]:
         await publish(names["status_topic"], scenario.status())
         await publish(names["sessions_topic"], scenario.sessions())
         await publish(names["invoices_topic"], scenario.invoices())
+        await publish(names["reservations_topic"], scenario.reservations())
         yield names
 
 
@@ -99,6 +101,8 @@ async def test_connector_figures_across_the_dst_day(
         1,
         17.5,
     )
+    # Three bookings: one fulfilled, one no-show, one cancelled by the driver (the block is not one).
+    assert (c1["bookings"], c1["no_shows"], c1["booking_conversion_pct"]) == (3, 1, 50.0)
     c2 = rows[(2, "2026-03-29")]
     assert (c2["sessions"], c2["energy_kwh"], c2["revenue_minor"]) == (1, 5.0, 3000)
     # Occupied: the end of the session that began the day before, and one of its own.
@@ -109,6 +113,7 @@ async def test_connector_figures_across_the_dst_day(
         0,
         None,
     )
+    assert (c2["bookings"], c2["no_shows"], c2["booking_conversion_pct"]) == (0, 0, None)
     # The day before: the charger's state is known from 20:00Z only (3 of 24 hours).
     before = rows[(1, "2026-03-28")]
     assert (before["uptime_pct"], before["faults"], before["mtbf_h"]) == (66.667, 1, 2.0)

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from services.analytics.ingest import repository
 from shared.db import Connection
+from shared.events.booking import RESERVATION_EVENTS, ReservationEvent
 from shared.events.chargepoints import (
     ChargePointConnected,
     ChargePointDisconnected,
@@ -42,20 +43,19 @@ from shared.inbox import _OUTAGES, EventConsumer
 log = structlog.get_logger(__name__)
 
 # The event types analytics reads, and their payload models.
-INGESTED: dict[str, type[EventPayload]] = {
-    model.event_type: model
-    for model in (
-        SessionStopped,
-        ConnectorStatusChanged,
-        ChargePointConnected,
-        ChargePointDisconnected,
-        ChargePointRegistered,
-        InvoiceIssued,
-        InvoicePaid,
-        InvoicePaymentFailed,
-        InvoiceRefunded,
-    )
-}
+_MODELS: tuple[type[EventPayload], ...] = (
+    SessionStopped,
+    ConnectorStatusChanged,
+    ChargePointConnected,
+    ChargePointDisconnected,
+    ChargePointRegistered,
+    InvoiceIssued,
+    InvoicePaid,
+    InvoicePaymentFailed,
+    InvoiceRefunded,
+    *RESERVATION_EVENTS,
+)
+INGESTED: dict[str, type[EventPayload]] = {model.event_type: model for model in _MODELS}
 
 Event = tuple[Envelope, EventPayload]
 
@@ -69,6 +69,7 @@ class Rows:
     links: list[tuple[UUID, str, bool, object]] = field(default_factory=list)
     invoices: list[tuple[UUID, InvoiceEvent]] = field(default_factory=list)
     registry: dict[str, tuple[datetime, ChargePointRegistered]] = field(default_factory=dict)
+    reservations: list[tuple[UUID, ReservationEvent]] = field(default_factory=list)
 
     def add(self, envelope: Envelope, payload: EventPayload) -> None:
         if isinstance(payload, SessionStopped):
@@ -80,6 +81,8 @@ class Rows:
             self.links.append((envelope.id, payload.charge_point_id, online, payload.at))
         elif isinstance(payload, InvoiceEvent):
             self.invoices.append((envelope.id, payload))
+        elif isinstance(payload, ReservationEvent):
+            self.reservations.append((envelope.id, payload))
         elif isinstance(payload, ChargePointRegistered):
             known = self.registry.get(payload.charge_point_id)
             if known is None or known[0] <= envelope.time:
@@ -103,6 +106,8 @@ async def apply(conn: Connection, consumer: str, events: Sequence[Event]) -> int
         await repository.insert_invoice_events(conn, rows.invoices)
     if rows.registry:
         await repository.upsert_charge_points(conn, list(rows.registry.values()))
+    if rows.reservations:
+        await repository.insert_reservation_events(conn, rows.reservations)
     return len(fresh)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from shared.db import Connection
+from shared.events.booking import ReservationEvent
 from shared.events.chargepoints import ChargePointRegistered, ConnectorStatusChanged
 from shared.events.charging import SessionStopped
 from shared.events.payment import InvoiceEvent
@@ -117,4 +118,25 @@ async def upsert_charge_points(
         [e.location.address for _, e in entries],
         [e.connectors for _, e in entries],
         [at for at, _ in entries],
+    )
+
+
+async def insert_reservation_events(
+    conn: Connection, reservations: Sequence[tuple[UUID, ReservationEvent]]
+) -> None:
+    await conn.execute(
+        """insert into reservation_events (event_id, reservation_id, kind, user_id,
+                                           charge_point_id, connector_id, starts_at, status, at)
+           select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                $6::int[], $7::timestamptz[], $8::text[], $9::timestamptz[])
+           on conflict (event_id) do nothing""",
+        [event_id for event_id, _ in reservations],
+        [r.reservation_id for _, r in reservations],
+        [r.kind for _, r in reservations],
+        [r.user_id for _, r in reservations],
+        [r.charge_point_id for _, r in reservations],
+        [r.connector_id for _, r in reservations],
+        [r.starts_at for _, r in reservations],
+        [r.status for _, r in reservations],
+        [r.at for _, r in reservations],
     )

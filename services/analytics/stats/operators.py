@@ -35,6 +35,9 @@ class Cell:
     charging_s: float = 0.0
     occupied_s: float = 0.0
     drivers: set[str] = field(default_factory=set)
+    bookings: int = 0
+    fulfilled: int = 0
+    no_shows: int = 0
     uptime: Uptime | None = None
 
 
@@ -75,6 +78,9 @@ async def connector_cells(
     )
     statuses = await repository.status_history(conn, start, end, charge_point_id)
     links = await repository.link_history(conn, start, end, charge_point_id)
+    bookings: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for booking in await repository.bookings_between(conn, start, end, charge_point_id):
+        bookings[(booking["charge_point_id"], booking["connector_id"])].append(booking)
 
     charger_changes: dict[str, list[Change]] = defaultdict(list)
     for link in links:
@@ -118,6 +124,11 @@ async def connector_cells(
                 cell.occupied_s += overlap(
                     session["started_at"], session["stopped_at"], cell.period, now
                 )
+        for booking in bookings.get(key, []):
+            cell = row_cells[bisect.bisect_right(starts, booking["starts_at"]) - 1]
+            cell.bookings += 1
+            cell.fulfilled += booking["status"] == "fulfilled"
+            cell.no_shows += booking["status"] == "no_show"
         line = timeline(charger_changes.get(key[0], []) + connector_changes.get(key, []), end)
         for cell in row_cells:
             cell.uptime = uptime(line, cell.period, now)
@@ -150,6 +161,9 @@ def connector_rows(
                     availability_pct=cell.uptime.availability_pct,
                     faults=sum(cell.uptime.faults.values()),
                     mtbf_h=cell.uptime.mtbf_h,
+                    bookings=cell.bookings,
+                    no_shows=cell.no_shows,
+                    booking_conversion_pct=_pct(cell.fulfilled, cell.fulfilled + cell.no_shows),
                 )
             )
     return rows

@@ -151,3 +151,23 @@ async def heat_map(
 async def sites(conn: Connection) -> dict[str, str | None]:
     rows = await conn.fetch("select charge_point_id, site_name from charge_points")
     return {row["charge_point_id"]: row["site_name"] for row in rows}
+
+
+async def bookings_between(
+    conn: Connection, start: datetime, end: datetime, charge_point_id: str | None
+) -> list[dict[str, Any]]:
+    """Drivers' bookings whose window starts in [start, end), each in its latest state."""
+    rows = await conn.fetch(
+        """select * from (
+               select distinct on (reservation_id) reservation_id, kind, charge_point_id,
+                      connector_id, starts_at, status
+                 from reservation_events
+                where starts_at >= $1 and starts_at < $2
+                  and ($3::text is null or charge_point_id = $3)
+                order by reservation_id, at desc, event_id desc) latest
+            where kind = 'booking'""",
+        start,
+        end,
+        charge_point_id,
+    )
+    return [dict(row) for row in rows]

@@ -19,6 +19,11 @@ class ConnectorRow(BaseModel):
     availability_pct: float | None
     faults: int
     mtbf_h: float | None
+    # Drivers' bookings whose window starts in the period, those that ended as no-shows, and
+    # fulfilled / (fulfilled + no-shows): of the bookings the driver decided, how many charged.
+    bookings: int
+    no_shows: int
+    booking_conversion_pct: float | None
 
 
 class FaultRow(BaseModel):
