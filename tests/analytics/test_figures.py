@@ -271,3 +271,21 @@ async def test_replay_from_offset_zero_gives_identical_figures(
         if lookback is not None:
             os.environ["LADDA_KAFKA_NEW_GROUP_LOOKBACK_S"] = lookback
     assert again == first
+
+
+async def test_out_of_range_dates_and_too_large_answers_are_refused(
+    analytics: Analytics, scenario: Scenario
+) -> None:
+    for path, headers, params in (
+        ("/v1/stats/me", auth(scenario.driver, "driver"), {"from": "0001-01-01"}),
+        ("/v1/stats/network", OPERATOR, {"to": "9999-12-31"}),
+        ("/v1/stats/network", OPERATOR, {"from": "2026-03-02", "to": "2026-03-01"}),
+        (
+            "/v1/stats/charge-points",
+            OPERATOR,
+            {"from": "2000-01-01", "to": "2100-12-31", "granularity": "hour"},
+        ),
+    ):
+        response = await analytics.http.get(path, params=params, headers=headers)
+        assert response.status_code == 422, (path, params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"

@@ -43,6 +43,8 @@ DAYS = 365
 DATABASE = "ladda_bench_analytics"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "analytics" / "migrations"
 YEAR_START = date(2025, 1, 1)
+# Generating a year of rows is not bound by the pool's 30 s command timeout.
+GENERATE_TIMEOUT_S = 1800.0
 
 
 async def _fresh_pool() -> asyncpg.Pool:
@@ -183,6 +185,7 @@ async def _generate_year(pool: asyncpg.Pool) -> int:
                  from generate_series(1, $1) cp""",
             CHARGE_POINTS,
             datetime.combine(YEAR_START, datetime.min.time(), UTC),
+            timeout=GENERATE_TIMEOUT_S,
         )
         await conn.execute(
             """insert into sessions
@@ -194,6 +197,7 @@ async def _generate_year(pool: asyncpg.Pool) -> int:
             CHARGE_POINTS,
             DAYS,
             datetime.combine(YEAR_START, datetime.min.time(), UTC),
+            timeout=GENERATE_TIMEOUT_S,
         )
         await conn.execute(
             """insert into connector_status
@@ -207,8 +211,9 @@ async def _generate_year(pool: asyncpg.Pool) -> int:
             CHARGE_POINTS,
             DAYS,
             datetime.combine(YEAR_START, datetime.min.time(), UTC),
+            timeout=GENERATE_TIMEOUT_S,
         )
-        await conn.execute("analyze")
+        await conn.execute("analyze", timeout=GENERATE_TIMEOUT_S)
         return int(await conn.fetchval("select count(*) from sessions"))
 
 

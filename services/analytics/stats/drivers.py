@@ -71,7 +71,7 @@ async def driver_stats(
     conn: Connection, settings: Settings, user_id: str, first: date | None, last: date | None
 ) -> DriverStats:
     tz = ZoneInfo(settings.timezone)
-    span = whole_range(first or date.min.replace(year=2000), last or date(2999, 12, 31), tz)
+    span = whole_range(first or date(2000, 1, 1), last or date(2100, 12, 31), tz)
     method = co2_method(settings)
     months: dict[str, _Month] = defaultdict(_Month)
     overall = _Month()

@@ -26,6 +26,7 @@ from services.analytics.stats.schemas import (
     NetworkRow,
     StationRow,
 )
+from shared.problems import Invalid
 from shared.service import DbConn, Runtime
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
@@ -42,10 +43,23 @@ def _settings(runtime: Runtime) -> Settings:
     return settings
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _check(*days: date | None) -> None:
+    for day in days:
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise Invalid(f"Dates must lie between {EARLIEST} and {LATEST}.")
+
+
 def _range(settings: Settings, first: date | None, last: date | None) -> tuple[date, date]:
+    _check(first, last)
     today = datetime.now(UTC).astimezone(ZoneInfo(settings.timezone)).date()
     last = last or today
-    return first or last - timedelta(days=29), last
+    first = first or max(EARLIEST, last - timedelta(days=29))
+    if last < first:
+        raise Invalid("`to` is before `from`.")
+    return first, last
 
 
 @router.get("/me", responses=CSV_ANSWER, response_model=DriverStats)
@@ -60,6 +74,7 @@ async def my_stats(
 ) -> DriverStats | Response:
     """The caller's own charging, per month and overall (default: all time)."""
     settings = _settings(runtime)
+    _check(first, last)
     stats = await drivers.driver_stats(conn, settings, principal.subject, first, last)
     if wants_csv(request, format):
         return csv_response([*stats.months, stats.overall], DriverRow, "my-charging")
