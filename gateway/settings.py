@@ -78,8 +78,10 @@ DEFAULT_ROLE_GROUPS: dict[str, list[str]] = {
     "/v1/work-orders": STAFF_OPERATIONS,
     "/v1/security-equipment": STAFF_OPERATIONS,
     "/v1/checklist-templates": STAFF_OPERATIONS,
+    # Network figures: operators and admins (service accounts need `stats:read` in analytics);
+    # per-charge-point figures also support staff, who answer "this charger is always broken".
     "/v1/stats/network": STAFF_OPERATIONS,
-    "/v1/stats/charge-points": STAFF_OPERATIONS,
+    "/v1/stats/charge-points": [*STAFF_OPERATIONS, "support"],
     # Support: drivers' own tickets, and the staff queue (no service account reaches either).
     "/v1/support/tickets": ["driver"],
     "/v1/support/queue": ["support", "operator", "admin"],

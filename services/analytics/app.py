@@ -6,18 +6,24 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.analytics.events import build_consumers
 from services.analytics.settings import Settings
+from services.analytics.stats.router import router as stats
+from shared.auth.jwt import KeySource
 from shared.service import ServiceRuntime, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, key_source: KeySource | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = ServiceRuntime(name="analytics", settings=settings, migrations=MIGRATIONS)
+    runtime = ServiceRuntime(
+        name="analytics", settings=settings, migrations=MIGRATIONS, consumers=build_consumers
+    )
     return create_service_app(
         runtime=runtime,
         title="Ladda analytics",
         description="Read models built from events: a driver's own statistics, per-charge-point and network statistics.",
-        routers=[],
+        routers=[stats],
+        key_source=key_source,
     )

@@ -39,4 +39,4 @@ class Figure:
 
 
 # Module names under tools/bench, in the order they run.
-BENCHMARKS: list[str] = ["connectivity", "gateway", "booking", "payment"]
+BENCHMARKS: list[str] = ["connectivity", "gateway", "booking", "payment", "analytics"]

@@ -1,0 +1,195 @@
+"""Batched ingestion: a poll's events are written with one multi-row insert per read model,
+together with their ids in the inbox, in one transaction; offsets are committed after it.
+
+A re-delivered event (its id already in the inbox) is dropped; an event whose payload does not
+validate goes to `dead_letters` at once. If a batch's transaction fails for any other reason
+than an outage, its events are applied one transaction each so a single bad event is set aside
+without holding back the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from pydantic import ValidationError
+
+from services.analytics.ingest import repository
+from shared.db import Connection
+from shared.events.booking import RESERVATION_EVENTS, ReservationEvent
+from shared.events.chargepoints import (
+    ChargePointConnected,
+    ChargePointDisconnected,
+    ChargePointRegistered,
+    ConnectorStatusChanged,
+)
+from shared.events.charging import SessionStopped
+from shared.events.envelope import Envelope, EventPayload
+from shared.events.payment import (
+    InvoiceEvent,
+    InvoiceIssued,
+    InvoicePaid,
+    InvoicePaymentFailed,
+    InvoiceRefunded,
+)
+from shared.inbox import _OUTAGES, EventConsumer
+
+log = structlog.get_logger(__name__)
+
+# The event types analytics reads, and their payload models.
+_MODELS: tuple[type[EventPayload], ...] = (
+    SessionStopped,
+    ConnectorStatusChanged,
+    ChargePointConnected,
+    ChargePointDisconnected,
+    ChargePointRegistered,
+    InvoiceIssued,
+    InvoicePaid,
+    InvoicePaymentFailed,
+    InvoiceRefunded,
+    *RESERVATION_EVENTS,
+)
+INGESTED: dict[str, type[EventPayload]] = {model.event_type: model for model in _MODELS}
+
+Event = tuple[Envelope, EventPayload]
+
+
+@dataclass
+class Rows:
+    """A batch's new events, sorted into the read models' rows."""
+
+    stops: list[SessionStopped] = field(default_factory=list)
+    statuses: list[tuple[UUID, ConnectorStatusChanged]] = field(default_factory=list)
+    links: list[tuple[UUID, str, bool, object]] = field(default_factory=list)
+    invoices: list[tuple[UUID, InvoiceEvent]] = field(default_factory=list)
+    registry: dict[str, tuple[datetime, ChargePointRegistered]] = field(default_factory=dict)
+    reservations: list[tuple[UUID, ReservationEvent]] = field(default_factory=list)
+
+    def add(self, envelope: Envelope, payload: EventPayload) -> None:
+        if isinstance(payload, SessionStopped):
+            self.stops.append(payload)
+        elif isinstance(payload, ConnectorStatusChanged):
+            self.statuses.append((envelope.id, payload))
+        elif isinstance(payload, ChargePointConnected | ChargePointDisconnected):
+            online = isinstance(payload, ChargePointConnected)
+            self.links.append((envelope.id, payload.charge_point_id, online, payload.at))
+        elif isinstance(payload, InvoiceEvent):
+            self.invoices.append((envelope.id, payload))
+        elif isinstance(payload, ReservationEvent):
+            self.reservations.append((envelope.id, payload))
+        elif isinstance(payload, ChargePointRegistered):
+            known = self.registry.get(payload.charge_point_id)
+            if known is None or known[0] <= envelope.time:
+                self.registry[payload.charge_point_id] = (envelope.time, payload)
+
+
+async def apply(conn: Connection, consumer: str, events: Sequence[Event]) -> int:
+    """Writes the events not seen before (in the caller's transaction); how many were new."""
+    fresh = await repository.record_processed(conn, consumer, [e.id for e, _ in events])
+    rows = Rows()
+    for envelope, payload in events:
+        if envelope.id in fresh:
+            rows.add(envelope, payload)
+    if rows.stops:
+        await repository.insert_sessions(conn, rows.stops)
+    if rows.statuses:
+        await repository.insert_statuses(conn, rows.statuses)
+    if rows.links:
+        await repository.insert_links(conn, rows.links)
+    if rows.invoices:
+        await repository.insert_invoice_events(conn, rows.invoices)
+    if rows.registry:
+        await repository.upsert_charge_points(conn, list(rows.registry.values()))
+    if rows.reservations:
+        await repository.insert_reservation_events(conn, rows.reservations)
+    return len(fresh)
+
+
+class BatchConsumer(EventConsumer):
+    """The shared consumer's group handling and dead letters, with a batched `_consume`."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        pool: asyncpg.Pool,
+        bootstrap_servers: str,
+        topics: Sequence[str],
+        batch_size: int,
+    ) -> None:
+        super().__init__(
+            name=name, pool=pool, bootstrap_servers=bootstrap_servers, topics=topics, handlers={}
+        )
+        self._batch_size = batch_size
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
+            if not batch:
+                continue
+            await self.ingest([record for records in batch.values() for record in records])
+            await self.commit(
+                consumer, {tp: records[-1].offset + 1 for tp, records in batch.items()}
+            )
+
+    async def ingest(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        events: dict[UUID, Event] = {}
+        sources: dict[UUID, ConsumerRecord[bytes, bytes]] = {}
+        for record in records:
+            try:
+                envelope = Envelope.from_bytes(record.value or b"")
+            except ValidationError as exc:
+                await self._dead_letter(record, None, f"not an event envelope: {exc}")
+                continue
+            model = INGESTED.get(envelope.type)
+            if model is None or envelope.id in events:
+                continue
+            try:
+                events[envelope.id] = (envelope, envelope.payload(model))
+                sources[envelope.id] = record
+            except ValidationError as exc:
+                await self._dead_letter(record, envelope, repr(exc))
+        if events:
+            await self._write(list(events.values()), sources)
+
+    async def _write(
+        self, events: list[Event], sources: dict[UUID, ConsumerRecord[bytes, bytes]]
+    ) -> None:
+        while True:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    fresh = await apply(conn, self.name, events)
+                self.applied += fresh
+                self.duplicates += len(events) - fresh
+                return
+            except asyncio.CancelledError:
+                raise
+            except _OUTAGES as exc:
+                log.warning("consumer.database_unavailable", consumer=self.name, error=repr(exc))
+                await asyncio.sleep(1)
+            except Exception as exc:
+                log.error("analytics.batch_failed", consumer=self.name, error=repr(exc))
+                for event in events:
+                    await self._write_one(event, sources[event[0].id])
+                return
+
+    async def _write_one(self, event: Event, record: ConsumerRecord[bytes, bytes]) -> None:
+        while True:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    self.applied += await apply(conn, self.name, [event])
+                return
+            except asyncio.CancelledError:
+                raise
+            except _OUTAGES as exc:
+                log.warning("consumer.database_unavailable", consumer=self.name, error=repr(exc))
+                await asyncio.sleep(1)
+            except Exception as exc:
+                await self._dead_letter(record, event[0], repr(exc))
+                return
