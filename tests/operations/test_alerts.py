@@ -9,8 +9,9 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 from websockets.exceptions import InvalidStatus
 
+from shared.clock import ocpp_time as now
 from shared.events.topics import OPERATIONS_ALERTS
-from tests.connectivity.clients import charger, now, raw
+from tests.connectivity.clients import charger, raw
 from tests.connectivity.support import EventWatcher, Service, new_charge_point
 from tests.helpers.polling import eventually
 from tests.operations.support import (
