@@ -98,13 +98,15 @@ class _StartRecent(ConsumerRebalanceListener):  # type: ignore[misc]
         fresh = [tp for tp in assigned if await self._consumer.committed(tp) is None]
         if not fresh:
             return
+        # The end offsets are read first and sought explicitly: every event older than them
+        # is older than `lookback` when no event since then was found, and every later event is
+        # read. (`seek_to_end` resolves "the end" lazily, when the fetcher gets to it, and
+        # skipped the events published in between: a registry event or a token decision lost.)
+        ends = await self._consumer.end_offsets(fresh)
         found = await self._consumer.offsets_for_times({tp: self._since_ms for tp in fresh})
         for tp in fresh:
             hit = found.get(tp)
-            if hit is None:
-                await self._consumer.seek_to_end(tp)
-            else:
-                self._consumer.seek(tp, hit.offset)
+            self._consumer.seek(tp, ends[tp] if hit is None else min(hit.offset, ends[tp]))
 
 
 class EventConsumer:

@@ -39,7 +39,7 @@ async def publish_hold_token(service: Service, uid: str, cp_id: str, connector_i
     async def arrived() -> bool:
         return bool(
             await service.pool.fetchval(
-                "select count(*) from id_token_restrictions where uid = $1", uid
+                "select count(*) from id_token_restrictions where uid = upper($1)", uid
             )
         )
 

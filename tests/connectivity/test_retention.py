@@ -87,7 +87,10 @@ async def test_the_migration_partitions_a_database_that_already_holds_samples_an
         )
         old_ids = {row["id"] for row in await conn.fetch("select id from ocpp_frames")}
 
-    assert await migrate(pool, MIGRATIONS) == ["connectivity/0005_retention.sql"]
+    # 0005 partitions the tables; the migrations after it apply on top of the partitioned ones.
+    later = [f"connectivity/{p.name}" for p in sorted(MIGRATIONS.glob("*.sql")) if p.name >= "0005"]
+    assert later[0] == "connectivity/0005_retention.sql"
+    assert await migrate(pool, MIGRATIONS) == later
 
     assert await pool.fetchval("select count(*) from meter_samples") == 4
     assert await pool.fetchval("select count(*) from ocpp_frames") == 2

@@ -122,10 +122,12 @@ async def _burst(identity: Identity, accounts: list[Account], hasher: _BlockingH
     async def hashes_busy() -> bool:
         return bool(passwords.running == passwords.max_concurrent)
 
-    await eventually(hashes_busy)
+    await eventually(hashes_busy, timeout=60)
     # Eight logins are in flight, two of them hashing; the pool has four connections. Before,
-    # each login held a pooled connection while Argon2 ran, so nothing else got one.
-    async with httpx.AsyncClient(base_url=identity.url, timeout=5) as other:
+    # each login held a pooled connection while Argon2 ran, so nothing else got one. The hashes
+    # stay blocked until released below, so a generous deadline (a loaded machine) still shows
+    # that these answer without them.
+    async with httpx.AsyncClient(base_url=identity.url, timeout=60) as other:
         jwks = await other.get("/.well-known/jwks.json")
         assert jwks.status_code == 200
         refreshed = await other.post(

@@ -14,7 +14,7 @@ import stripe
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from services.payment.stripe_gateway import _HttpxClient
+from services.payment.stripe_gateway import StripeHttpClient
 from shared.events.chargepoints import ChargePointLocation, ChargePointRegistered
 from shared.events.charging import SessionStarted
 from shared.events.commands import CommandCompleted
@@ -34,6 +34,9 @@ from tests.payment.support import (
     stripe_client,
 )
 from tools.kafka_topics import ensure_topics
+
+# Events pass through outbox relays and consumers: on a loaded machine that takes a while.
+LOADED = 90
 
 
 @contextlib.asynccontextmanager
@@ -88,14 +91,14 @@ async def register_charger(
             await service.db.fetchval("select count(*) from charge_points where id = $1", cp_id)
         )
 
-    await eventually(known)
+    await eventually(known, timeout=LOADED)
     return cp_id
 
 
 @contextlib.asynccontextmanager
 async def sdk_client() -> AsyncIterator[stripe.StripeClient]:
     """A Stripe client that writes (the service's httpx client: no deprecated `data=` bodies)."""
-    http = _HttpxClient(timeout=20)
+    http = StripeHttpClient(timeout=20)
     try:
         yield stripe.StripeClient(STRIPE_KEY, base_addresses={"api": STRIPE_BASE}, http_client=http)
     finally:
@@ -128,7 +131,7 @@ async def wait_for_status(service: PaymentService, hold_id: str, status: str) ->
     async def reached() -> bool:
         return bool((await hold_row(service, hold_id))["status"] == status)
 
-    await eventually(reached)
+    await eventually(reached, timeout=LOADED)
     return await hold_row(service, hold_id)
 
 
@@ -138,6 +141,20 @@ async def hold_events(hold_id: str) -> list[Envelope]:
 
 async def commands_to(cp_id: str) -> list[Envelope]:
     return await records_for_key(CONNECTIVITY_COMMANDS, cp_id)
+
+
+async def authorized_events(hold_id: str) -> list[Envelope]:
+    """The hold's hold.authorized events, once payment's outbox relay has published one."""
+
+    async def published() -> bool:
+        return any(e.type == HoldAuthorized.event_type for e in await hold_events(hold_id))
+
+    await eventually(published, timeout=LOADED)
+    return [e for e in await hold_events(hold_id) if e.type == HoldAuthorized.event_type]
+
+
+async def hold_authorized(hold_id: str) -> HoldAuthorized:
+    return (await authorized_events(hold_id))[0].payload(HoldAuthorized)
 
 
 async def accept_token(
@@ -217,13 +234,7 @@ async def start_charging(
     """After hold.authorized: identity accepts the token, the charger accepts the remote start
     and starts a session with it (what identity, connectivity and the charger do)."""
 
-    async def authorized() -> bool:
-        return any(e.type == HoldAuthorized.event_type for e in await hold_events(hold_id))
-
-    await eventually(authorized)
-    event = next(
-        e for e in await hold_events(hold_id) if e.type == HoldAuthorized.event_type
-    ).payload(HoldAuthorized)
+    event = await hold_authorized(hold_id)
     cp_id, connector = event.charge_point_id, event.connector_id
     await accept_token(streams["id-tokens"], event.id_token, user_id, cp_id, connector)
 
@@ -234,7 +245,7 @@ async def start_charging(
             for e in await commands_to(cp_id)
         )
 
-    await eventually(start_sent)
+    await eventually(start_sent, timeout=LOADED)
     command = next(e for e in await commands_to(cp_id) if event.id_token in str(e.data["payload"]))
     await charger_answers(streams["results"], command)
     started = Started(

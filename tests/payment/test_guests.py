@@ -104,6 +104,11 @@ async def test_a_guest_charges_from_the_qr_address_to_a_receipt(
 
     stopping = await payment.http.post("/v1/guest/session/stop", headers=guest(token))
     assert stopping.status_code == 200, stopping.text
+
+    async def stop_sent() -> bool:
+        return (await commands_to(cp_id))[-1].data["action"] == "RemoteStopTransaction"
+
+    await eventually(stop_sent, timeout=90)
     stop = (await commands_to(cp_id))[-1].payload(CommandRequested)
     assert (stop.action, stop.payload) == (
         "RemoteStopTransaction",

@@ -16,9 +16,12 @@ from shared.events.identity import IdTokenDecisionChanged
 from shared.events.payment import HoldAuthorized, HoldClosed
 from tests.helpers.polling import eventually
 from tests.payment.holds_support import (
+    LOADED,
     accept_token,
+    authorized_events,
     charger_answers,
     commands_to,
+    hold_authorized,
     hold_events,
     hold_row,
     intent,
@@ -90,7 +93,7 @@ async def test_pay_as_you_go_hold_start_stop_and_capture(
     hold_id = str(hold["id"])
 
     # Payment tells identity; identity's Accepted decision for the one-time token follows.
-    authorized = [e for e in await hold_events(hold_id) if e.type == HoldAuthorized.event_type]
+    authorized = await authorized_events(hold_id)
     assert len(authorized) == 1
     event = authorized[0].payload(HoldAuthorized)
     assert (event.user_id, event.charge_point_id, event.connector_id) == (user_id, cp_id, 2)
@@ -102,7 +105,7 @@ async def test_pay_as_you_go_hold_start_stop_and_capture(
     async def start_sent() -> bool:
         return len(await commands_to(cp_id)) == 1
 
-    await eventually(start_sent)
+    await eventually(start_sent, timeout=LOADED)
     command = (await commands_to(cp_id))[0]
     start = command.payload(CommandRequested)
     assert start.action == "RemoteStartTransaction"
@@ -138,7 +141,7 @@ async def test_pay_as_you_go_hold_start_stop_and_capture(
     async def stop_sent() -> bool:
         return len(await commands_to(cp_id)) == 2
 
-    await eventually(stop_sent)
+    await eventually(stop_sent, timeout=LOADED)
     stop = (await commands_to(cp_id))[1].payload(CommandRequested)
     assert (stop.action, stop.payload) == ("RemoteStopTransaction", {"transactionId": 4711})
 
@@ -177,7 +180,7 @@ async def test_pay_as_you_go_hold_start_stop_and_capture(
         events = await hold_events(hold_id)
         return [e.type for e in events] == [HoldAuthorized.event_type, HoldClosed.event_type]
 
-    await eventually(closed)
+    await eventually(closed, timeout=LOADED)
     assert (await hold_events(hold_id))[-1].payload(HoldClosed).outcome == "captured"
     # The driver's card was never saved: nothing is charged off-session, the hold paid it all.
     assert await payment.db.fetchval("select count(*) from payments") >= 1
@@ -189,14 +192,14 @@ async def test_a_hold_is_released_when_the_session_never_starts(
     user_id, headers = new_driver()
     cp_id, hold = await authorised_hold(payment, streams, headers, version="2.0.1")
     hold_id = str(hold["id"])
-    event = (await hold_events(hold_id))[0].payload(HoldAuthorized)
+    event = await hold_authorized(hold_id)
     await accept_token(streams["id-tokens"], event.id_token, user_id, cp_id, 2)
     await wait_for_status(payment, hold_id, "starting")
 
     async def start_sent() -> bool:
         return len(await commands_to(cp_id)) == 1
 
-    await eventually(start_sent)
+    await eventually(start_sent, timeout=LOADED)
     start = (await commands_to(cp_id))[0].payload(CommandRequested)
     assert start.action == "RequestStartTransaction"
     assert start.payload["idToken"] == {"idToken": event.id_token, "type": "Central"}
@@ -214,7 +217,7 @@ async def test_a_hold_is_released_when_the_session_never_starts(
     async def released() -> bool:
         return bool((await wait_for_status(payment, hold_id, "canceled"))["released"])
 
-    await eventually(released)
+    await eventually(released, timeout=LOADED)
     assert (await intent(row["stripe_payment_intent_id"]))["status"] == "canceled"
 
     async def token_closed() -> bool:
@@ -229,13 +232,13 @@ async def test_a_hold_is_released_when_the_charger_refuses(
     user_id, headers = new_driver()
     cp_id, hold = await authorised_hold(payment, streams, headers)
     hold_id = str(hold["id"])
-    event = (await hold_events(hold_id))[0].payload(HoldAuthorized)
+    event = await hold_authorized(hold_id)
     await accept_token(streams["id-tokens"], event.id_token, user_id, cp_id, 2)
 
     async def start_sent() -> bool:
         return len(await commands_to(cp_id)) == 1
 
-    await eventually(start_sent)
+    await eventually(start_sent, timeout=LOADED)
     await charger_answers(streams["results"], (await commands_to(cp_id))[0], status="Rejected")
     row = await wait_for_status(payment, hold_id, "canceled")
     assert row["cancel_reason"] == "charger-rejected"
@@ -244,7 +247,7 @@ async def test_a_hold_is_released_when_the_charger_refuses(
         current = await wait_for_status(payment, hold_id, "canceled")
         return bool(current["released"])
 
-    await eventually(released)
+    await eventually(released, timeout=LOADED)
     assert (await intent(row["stripe_payment_intent_id"]))["status"] == "canceled"
 
 
@@ -255,7 +258,7 @@ async def test_a_hold_is_released_when_identity_refuses_its_token(
     user_id, headers = new_driver()
     cp_id, hold = await authorised_hold(payment, streams, headers)
     hold_id = str(hold["id"])
-    event = (await hold_events(hold_id))[0].payload(HoldAuthorized)
+    event = await hold_authorized(hold_id)
     await publish(
         streams["id-tokens"],
         IdTokenDecisionChanged(
@@ -315,7 +318,7 @@ async def test_a_session_is_stopped_when_its_price_nears_the_hold(
             "RemoteStopTransaction",
         ]
 
-    await eventually(stop_sent)
+    await eventually(stop_sent, timeout=LOADED)
     row = await hold_row(payment, hold_id)
     assert row["stop_requested_at"] is not None and row["energy_wh"] == 102_000
     # Further progress does not send the stop again.

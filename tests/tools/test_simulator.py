@@ -83,8 +83,10 @@ async def test_a_16_session_authorizes_meters_energy_power_and_soc_and_stops() -
         session_every_s=0.1, meter_interval_s=0.1, session_max_s=0.5, time_factor=600
     )
     async with fleet(csms, [make_spec("T16-SESSION", "1.6", connectors=1)], options):
-        stop = (await csms.wait_for("T16-SESSION", "StopTransaction"))[0]
-        await csms.wait_for("T16-SESSION", "StatusNotification", count=2, status="Available")
+        stop = (await csms.wait_for("T16-SESSION", "StopTransaction", timeout=60))[0]
+        await csms.wait_for(
+            "T16-SESSION", "StatusNotification", count=2, status="Available", timeout=60
+        )
     assert csms.of("T16-SESSION", "Authorize")[0]["id_tag"] == options.id_tag
     start = csms.of("T16-SESSION", "StartTransaction")[0]
     assert start["id_tag"] == options.id_tag
@@ -345,19 +347,29 @@ async def test_reset_and_dropped_connections_reconnect_and_boot_again() -> None:
 
 async def test_a_session_survives_a_dropped_connection_and_stops_after_reconnect() -> None:
     csms = FakeCsms(passwords={})
-    options = SimOptions(session_every_s=0, meter_interval_s=0.1, session_max_s=1.5, time_factor=60)
+    # The session is long: it must not end on its own while the charger is offline (a loaded
+    # machine can stretch the reconnect); the CSMS stops it once the charger is back.
+    options = SimOptions(session_every_s=0, meter_interval_s=0.1, session_max_s=600, time_factor=1)
     async with fleet(csms, [make_spec("T16-KEEP", "1.6", connectors=1)], options):
-        await csms.wait_for("T16-KEEP", "Heartbeat")
+        await csms.wait_for("T16-KEEP", "Heartbeat", timeout=60)
         await csms.connected["T16-KEEP"].call(
             call16.RemoteStartTransaction(id_tag="KEEP-TAG"), suppress=False
         )
-        await csms.wait_for("T16-KEEP", "MeterValues")
+        await csms.wait_for("T16-KEEP", "MeterValues", timeout=60)
         await csms.connections["T16-KEEP"].close()
-        await csms.wait_for("T16-KEEP", "BootNotification", count=2)
-        stop = (await csms.wait_for("T16-KEEP", "StopTransaction"))[0]
+        await csms.wait_for("T16-KEEP", "BootNotification", count=2, timeout=60)
+        transaction_id = csms.of("T16-KEEP", "MeterValues")[0]["transaction_id"]
+        # Metering goes on over the new connection: the session survived the drop.
+        metered = len(csms.of("T16-KEEP", "MeterValues"))
+        await csms.wait_for("T16-KEEP", "MeterValues", count=metered + 1, timeout=60)
+        stopped = await csms.connected["T16-KEEP"].call(
+            call16.RemoteStopTransaction(transaction_id=transaction_id), suppress=False
+        )
+        assert stopped.status == "Accepted"
+        stop = (await csms.wait_for("T16-KEEP", "StopTransaction", timeout=60))[0]
     starts = csms.of("T16-KEEP", "StartTransaction")
     assert len(starts) == 1
-    assert stop["transaction_id"] == csms.of("T16-KEEP", "MeterValues")[0]["transaction_id"]
+    assert stop["transaction_id"] == transaction_id
 
 
 async def test_callerrors_from_the_csms_neither_stop_the_charger_nor_its_session() -> None:

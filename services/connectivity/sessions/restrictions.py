@@ -13,16 +13,18 @@ from shared.db import Connection
 from shared.events.identity import IdTokenDecisionChanged
 
 
-async def apply(conn: Connection, event: IdTokenDecisionChanged) -> None:
+async def apply(conn: Connection, uid: str, event: IdTokenDecisionChanged) -> None:
+    """Keep the event's restriction under `uid`, the token's canonical spelling (the one
+    `refusal` is asked with)."""
     if event.charge_point_id is None:
-        await conn.execute("delete from id_token_restrictions where uid = $1", event.uid)
+        await conn.execute("delete from id_token_restrictions where uid = $1", uid)
         return
     await conn.execute(
         """insert into id_token_restrictions (uid, charge_point_id, connector_id, single_use)
            values ($1, $2, $3, $4)
            on conflict (uid) do update set charge_point_id = excluded.charge_point_id,
                connector_id = excluded.connector_id, single_use = excluded.single_use""",
-        event.uid,
+        uid,
         event.charge_point_id,
         event.connector_id,
         event.single_use,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from services.connectivity.access import SessionCloser, SessionViewer
+from services.connectivity.ocpp.hub import Hub
 from services.connectivity.sessions import orphans, service
 from services.connectivity.sessions.orphans import BY_OPERATOR
 from services.connectivity.sessions.schemas import SampleOut, SessionClose, SessionOut
@@ -55,8 +56,16 @@ async def meter_samples(
     responses={404: {"description": "No such session"}, 409: {"description": "Not active"}},
 )
 async def close_session(
-    session_id: str, conn: DbConn, principal: SessionCloser, body: SessionClose | None = None
+    session_id: str,
+    conn: DbConn,
+    principal: SessionCloser,
+    request: Request,
+    body: SessionClose | None = None,
 ) -> SessionOut:
     """Operators: close a session whose stop never arrived (billed up to its last reading)."""
     reason = body.reason if body is not None else BY_OPERATOR
+    # Meter samples are written behind: the ones this replica still buffers are written
+    # first, so the session is billed up to the last reading the charger sent.
+    hub: Hub = request.app.state.hub
+    await hub.flush()
     return await orphans.close_by_operator(conn, principal, session_id, reason)

@@ -49,15 +49,11 @@ class Decision:
 
 
 async def apply_id_token_decision(conn: Connection, event: IdTokenDecisionChanged) -> None:
+    uid = canonical_id_tag(event.uid)
     await repository.upsert_id_token(
-        conn,
-        canonical_id_tag(event.uid),
-        event.kind,
-        event.user_id,
-        event.decision,
-        event.expires_at,
+        conn, uid, event.kind, event.user_id, event.decision, event.expires_at
     )
-    await restrictions.apply(conn, event)
+    await restrictions.apply(conn, uid, event)
 
 
 async def authorize(
