@@ -25,6 +25,7 @@ SERVICES = ("analytics", "booking", "connectivity", "identity", "operations", "p
 PLACEHOLDERS: dict[str, Any] = {
     "database_url": "postgresql://openapi-export@127.0.0.1:1/unused",
     "signing_key_passphrase": "openapi-export",
+    "stripe_api_key": "sk_test_openapi_export",
 }
 
 

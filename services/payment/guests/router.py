@@ -50,6 +50,11 @@ def guest_hold_id(secret: LinkSecret, x_guest_link: Annotated[str, Header(max_le
 
 
 GuestHold = Annotated[UUID, Depends(guest_hold_id)]
+# Every route reached through a capability link answers 401 when the link is missing, forged or
+# expired (the gateway lets these routes through without a token: the link is the credential).
+LINK_RESPONSES: dict[int | str, dict[str, str]] = {
+    401: {"description": "The guest link is missing, invalid or expired."}
+}
 
 
 async def _guest_hold(
@@ -118,12 +123,12 @@ async def start_as_guest(
     )
 
 
-@router.get("/session")
+@router.get("/session", responses=LINK_RESPONSES)
 async def follow(hold_id: GuestHold, conn: DbConn) -> GuestSession:
     return await _session_out(conn, await _guest_hold(conn, hold_id))
 
 
-@router.post("/session/confirmation")
+@router.post("/session/confirmation", responses=LINK_RESPONSES)
 async def confirmation(hold_id: GuestHold, payments: Payments, worker: Worker) -> GuestSession:
     """The guest confirmed the hold with Stripe's SDK: read it back instead of waiting."""
     async with payments.pool.acquire() as conn:
@@ -133,7 +138,7 @@ async def confirmation(hold_id: GuestHold, payments: Payments, worker: Worker) -
         return await _session_out(conn, await _guest_hold(conn, hold_id))
 
 
-@router.post("/session/stop")
+@router.post("/session/stop", responses=LINK_RESPONSES)
 async def stop(hold_id: GuestHold, conn: DbConn, payments: Payments) -> GuestSession:
     hold = await _guest_hold(conn, hold_id, for_update=True)
     return await _session_out(conn, await service.request_stop(conn, hold, payments.settings))
@@ -142,7 +147,7 @@ async def stop(hold_id: GuestHold, conn: DbConn, payments: Payments) -> GuestSes
 @router.get(
     "/session/receipt.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **LINK_RESPONSES},
 )
 async def receipt(hold_id: GuestHold, conn: DbConn) -> Response:
     hold = await _guest_hold(conn, hold_id)
