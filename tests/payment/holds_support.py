@@ -14,7 +14,7 @@ import stripe
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from services.payment.stripe_gateway import _HttpxClient
+from services.payment.stripe_gateway import StripeHttpClient
 from shared.events.chargepoints import ChargePointLocation, ChargePointRegistered
 from shared.events.charging import SessionStarted
 from shared.events.commands import CommandCompleted
@@ -95,7 +95,7 @@ async def register_charger(
 @contextlib.asynccontextmanager
 async def sdk_client() -> AsyncIterator[stripe.StripeClient]:
     """A Stripe client that writes (the service's httpx client: no deprecated `data=` bodies)."""
-    http = _HttpxClient(timeout=20)
+    http = StripeHttpClient(timeout=20)
     try:
         yield stripe.StripeClient(STRIPE_KEY, base_addresses={"api": STRIPE_BASE}, http_client=http)
     finally:
