@@ -24,7 +24,11 @@ from shared.db import create_pool
 from shared.events.envelope import Envelope, EventPayload
 from shared.kafka import create_producer
 from tests.helpers.stack import fresh_database, serve, unique, wait_until_ready
-from tests.operations.support import SigningKeys
+from tests.helpers.tokens import TestIssuer
+
+TOKENS = TestIssuer("analytics-test-key")
+auth = TOKENS.auth
+OPERATOR = auth("operator-1", "operator")
 
 BOOTSTRAP = os.environ.get("LADDA_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 TOPIC_SETTINGS = (
@@ -72,7 +76,7 @@ async def running_analytics(
         **topics,
         **overrides,
     )
-    app = create_app(settings, key_source=SigningKeys())
+    app = create_app(settings, key_source=TOKENS.key_source())
     async with serve(app) as url:
         await wait_until_ready(url)
         pool = await create_pool(dsn)

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from tests.analytics.scenario import Scenario
-from tests.analytics.support import Analytics, own_topics, publish, running_analytics
+from tests.analytics.support import Analytics, auth, own_topics, publish, running_analytics
 from tests.helpers.polling import eventually
-from tests.operations.support import auth
 
 OPERATOR = auth("operator-1", "operator")
 RANGE = {"from": "2026-03-28", "to": "2026-03-30"}

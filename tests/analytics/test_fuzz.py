@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.analytics.support import Analytics, own_topics, running_analytics
+from tests.analytics.support import OPERATOR, Analytics, own_topics, running_analytics
 from tests.helpers.fuzz import fuzz
-from tests.operations.support import OPERATOR
 
 
 @pytest.fixture(scope="module")

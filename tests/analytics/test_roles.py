@@ -13,8 +13,7 @@ from starlette.routing import BaseRoute
 
 from gateway.routing import AccessPolicy, RoutingTable
 from gateway.settings import DEFAULT_PUBLIC_ROUTES, DEFAULT_ROLE_GROUPS, DEFAULT_ROUTES
-from tests.analytics.support import Analytics, own_topics, running_analytics
-from tests.operations.support import auth
+from tests.analytics.support import Analytics, auth, own_topics, running_analytics
 
 PUBLIC = "public"
 PEOPLE = frozenset({"driver", "support", "operator", "admin"})
@@ -40,8 +39,8 @@ CALLERS: dict[str, dict[str, str]] = {
     "support": auth("support-1", "support"),
     "operator": auth("operator-1", "operator"),
     "admin": auth("admin-1", "admin"),
-    "service": auth("svc-booking", "service", scope="commands:reserve"),
-    "service+stats:read": auth("svc-bi", "service", scope="stats:read"),
+    "service": auth("svc-booking", "service", scopes=("commands:reserve",)),
+    "service+stats:read": auth("svc-bi", "service", scopes=("stats:read",)),
 }
 
 
