@@ -47,8 +47,15 @@ def _on_reservation(event_type: type[ReservationEvent]) -> Handler:
 
 
 class CommandExecutor:
+    """Runs the commands for each charger one after another, in the order they were published.
+
+    The order matters: ChangeAvailability Operative for the whole charger, then Inoperative for
+    one connector, leaves that connector out of service; the other way round it would not.
+    """
+
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        self._last: dict[str, asyncio.Task[Any]] = {}
 
     async def on_command(self, conn: Connection, envelope: Envelope) -> None:
         event = envelope.payload(CommandRequested)
@@ -59,9 +66,26 @@ class CommandExecutor:
         if payload is not None:
             # Executed outside the consumer's transaction: a slow charger must not hold up the
             # partition or keep a database connection busy.
-            self.hub.spawn(self.execute(event, payload))
+            self._queue(event, payload)
 
-    async def execute(self, event: CommandRequested, payload: dict[str, Any]) -> None:
+    def _queue(self, event: CommandRequested, payload: dict[str, Any]) -> None:
+        cp_id = event.charge_point_id
+        task = self.hub.spawn(self.execute(event, payload, after=self._last.get(cp_id)))
+        self._last[cp_id] = task
+        task.add_done_callback(lambda done: self._forget(cp_id, done))
+
+    def _forget(self, cp_id: str, task: asyncio.Task[Any]) -> None:
+        if self._last.get(cp_id) is task:
+            del self._last[cp_id]
+
+    async def execute(
+        self,
+        event: CommandRequested,
+        payload: dict[str, Any],
+        after: asyncio.Task[Any] | None = None,
+    ) -> None:
+        if after is not None:
+            await asyncio.wait([after])
         command_id = UUID(event.command_id)
         await self._until_recorded(command_id)
         conn = self.hub.connections.get(event.charge_point_id)
