@@ -27,6 +27,8 @@ from shared.logging import correlation_id
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[Connection, Envelope], Awaitable[None]]
+# A tombstone (null value) on a compacted topic: the key's state is gone. Must be idempotent.
+TombstoneHandler = Callable[[Connection, str], Awaitable[None]]
 
 # Errors that say "the database is unreachable", not "this event is bad": retry without limit.
 _OUTAGES: tuple[type[BaseException], ...] = (
@@ -120,16 +122,19 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         max_attempts: int = 5,
         new_group_lookback: timedelta | None = None,
+        tombstones: Mapping[str, TombstoneHandler] | None = None,
     ) -> None:
         """`new_group_lookback`: a new consumer group (no committed offsets) reads only the
         events of this last stretch of time instead of the whole topic: for topics whose old
         events no longer matter to a newcomer (commands past their timeout). None: the whole
-        topic, as for state to rebuild."""
+        topic, as for state to rebuild. `tombstones`: per topic name, what a null value under a
+        key means to this consumer (others ignore tombstones)."""
         self.name = name
         self._pool = pool
         self._bootstrap = bootstrap_servers
         self._topics = list(topics)
         self._handlers = dict(handlers)
+        self._tombstones = dict(tombstones or {})
         self._max_attempts = max_attempts
         self._lookback = (
             new_group_lookback if new_group_lookback is not None else _default_lookback()
@@ -176,6 +181,9 @@ class EventConsumer:
             log.warning("consumer.commit_failed", consumer=self.name, error=repr(exc))
 
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        if record.value is None:
+            await self._forget(record)
+            return
         try:
             envelope = Envelope.from_bytes(record.value or b"")
         except ValidationError as exc:
@@ -235,6 +243,30 @@ class EventConsumer:
                     return
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
+
+    async def _forget(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """A tombstone has no event id: its handler is idempotent by contract (a deletion)."""
+        handler = self._tombstones.get(record.topic)
+        if handler is None or record.key is None:
+            return
+        key, attempt = record.key.decode(), 0
+        while True:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    await handler(conn, key)
+                self.applied += 1
+                return
+            except asyncio.CancelledError:
+                raise
+            except _OUTAGES as exc:
+                log.warning("consumer.database_unavailable", consumer=self.name, error=repr(exc))
+            except Exception as exc:
+                attempt += 1
+                log.error("consumer.tombstone_failed", consumer=self.name, error=repr(exc))
+                if attempt >= self._max_attempts:
+                    await self._dead_letter(record, None, f"tombstone: {exc!r}")
+                    return
+            await asyncio.sleep(1.0)
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], envelope: Envelope | None, error: str

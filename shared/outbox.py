@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.db import Connection
 from shared.events.envelope import Envelope, EventPayload
+from shared.events.topics import Topic
 from shared.logging import CORRELATION_HEADER, current_correlation_id
 
 log = structlog.get_logger(__name__)
@@ -48,6 +50,19 @@ async def enqueue(
     )
     await conn.execute("select pg_notify($1, '')", NOTIFY_CHANNEL)
     return envelope
+
+
+async def enqueue_tombstone(conn: Connection, topic: Topic, key: str) -> None:
+    """Record a tombstone (a null value under `key`) for a compacted topic, in the transaction
+    that deletes what the key stood for. Consumers see it as `EventConsumer(tombstones=...)`."""
+    assert topic.compacted, f"{topic.name} is not compacted: a tombstone would mean nothing"
+    await conn.execute(
+        "insert into outbox (event_id, topic, key, envelope) values ($1, $2, $3, null)",
+        uuid.uuid4(),
+        topic.name,
+        key,
+    )
+    await conn.execute("select pg_notify($1, '')", NOTIFY_CHANNEL)
 
 
 async def enqueue_many(
@@ -148,9 +163,9 @@ class OutboxRelay:
             pending = [
                 await self._producer.send(
                     row["topic"],
-                    value=json.dumps(row["envelope"]).encode(),
+                    value=None if row["envelope"] is None else json.dumps(row["envelope"]).encode(),
                     key=row["key"].encode(),
-                    headers=kafka_headers(row["envelope"]),
+                    headers=[] if row["envelope"] is None else kafka_headers(row["envelope"]),
                 )
                 for row in rows
             ]

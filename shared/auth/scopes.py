@@ -15,9 +15,11 @@ KNOWN_SCOPES: dict[str, str] = {
     "commands:availability": "set a connector or charger Operative / Inoperative (ChangeAvailability)",
     "id-tokens:read": "read id-tokens and look up the authorisation decision for a UID",
     "users:read": "read user accounts (no credentials)",
+    "account-mails:issue": "fetch an account mail's recipient and link, to send it (notifications)",
 }
 
 # The command scopes other services put on the commands they publish (`requested_scopes`).
 RESERVE_SCOPE = "commands:reserve"
 START_SCOPE = "commands:start"
 AVAILABILITY_SCOPE = "commands:availability"
+ACCOUNT_MAILS_SCOPE = "account-mails:issue"

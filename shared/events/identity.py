@@ -6,7 +6,13 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from shared.events.envelope import EventPayload
-from shared.events.topics import IDENTITY_ID_TOKENS, IDENTITY_USERS, Topic
+from shared.events.topics import (
+    IDENTITY_ACCOUNT_MAIL,
+    IDENTITY_CONTACTS,
+    IDENTITY_ID_TOKENS,
+    IDENTITY_USERS,
+    Topic,
+)
 
 # OCPP's AuthorizationStatus values (1.6 IdTagInfo.status / 2.0.1 IdTokenInfo.status).
 Decision = Literal["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"]
@@ -93,3 +99,42 @@ class AccessRevoked(EventPayload):
     subject: str
     not_before: datetime
     reason: str
+
+
+Locale = Literal["en", "sv"]
+AccountMailKind = Literal["email-verification", "password-reset", "password-changed", "new-sign-in"]
+
+
+class ContactChanged(EventPayload):
+    """A user's current contact details, keyed by user id on a compacted topic.
+
+    The only event that carries personal data. When the account is deleted, identity publishes a
+    tombstone (a null value) under the same key: consumers drop their copy
+    (`EventConsumer(tombstones=...)`), and compaction removes the address from the topic.
+    """
+
+    event_type: ClassVar[str] = "user.contact-changed"
+    topic: ClassVar[Topic] = IDENTITY_CONTACTS
+
+    user_id: str
+    email: str
+    display_name: str | None
+    locale: Locale
+    email_verified: bool
+    roles: list[str]
+    disabled: bool = False
+
+
+class AccountMailRequested(EventPayload):
+    """Identity asks for an account mail to be sent. Ids only: neither the address nor a link's
+    token travels through Kafka. Notifications fetches both when it sends, from identity's
+    `POST /v1/account-mails/{mail_id}/issue` (service account with scope `account-mails:issue`),
+    which answers the recipient and, for verification and reset, a freshly issued single-use
+    link (asking again replaces the earlier link)."""
+
+    event_type: ClassVar[str] = "account-mail.requested"
+    topic: ClassVar[Topic] = IDENTITY_ACCOUNT_MAIL
+
+    mail_id: str
+    user_id: str
+    kind: AccountMailKind

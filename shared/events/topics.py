@@ -25,6 +25,11 @@ CHARGEPOINTS_STATUS = Topic("chargepoints.status.v1")
 # Latest registry entry (model, connectors, location, approval) per charge point, keyed by id.
 CHARGEPOINTS_REGISTRY = Topic("chargepoints.registry.v1", compacted=True)
 IDENTITY_USERS = Topic("identity.users.v1", retention_ms=365 * DAY_MS)
+# Each user's contact details (e-mail, name, locale), keyed by user id; a tombstone (null value)
+# when the account is deleted, so no address outlives it once the topic is compacted.
+IDENTITY_CONTACTS = Topic("identity.contacts.v1", compacted=True)
+# Account mails identity asks notifications to send (verification, reset, notices): ids only.
+IDENTITY_ACCOUNT_MAIL = Topic("identity.account-mail.v1", retention_ms=7 * DAY_MS)
 # Current authorisation decision per id-token, keyed by token UID.
 IDENTITY_ID_TOKENS = Topic("identity.id-tokens.v1", compacted=True)
 BOOKING_RESERVATIONS = Topic("booking.reservations.v1")
@@ -44,6 +49,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CHARGEPOINTS_STATUS,
     CHARGEPOINTS_REGISTRY,
     IDENTITY_USERS,
+    IDENTITY_CONTACTS,
+    IDENTITY_ACCOUNT_MAIL,
     IDENTITY_ID_TOKENS,
     BOOKING_RESERVATIONS,
     PAYMENT_INVOICES,

@@ -18,7 +18,7 @@ from shared.events.envelope import Envelope, EventPayload
 from shared.events.topics import Topic
 from shared.inbox import EventConsumer
 from shared.kafka import create_producer
-from shared.outbox import OutboxRelay, enqueue
+from shared.outbox import OutboxRelay, enqueue, enqueue_tombstone
 from tests.helpers.polling import eventually
 from tests.helpers.stack import fresh_database, unique
 
@@ -308,6 +308,43 @@ async def test_a_payload_the_schema_cannot_read_is_dead_lettered_at_the_first_at
             )
             == attempts[0]
         )
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_tombstone_reaches_the_consumers_tombstone_handler_as_a_null_value(
+    producer_db: asyncpg.Pool, consumer_db: asyncpg.Pool, relay: OutboxRelay
+) -> None:
+    contacts = Topic(unique("ladda.test.contacts"), partitions=1, compacted=True)
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(contacts.name, 1, 1, topic_configs=contacts.config())])
+    finally:
+        await admin.close()
+    key = unique("gone")
+    await consumer_db.execute("insert into totals (id, total) values ($1, 1)", key)
+
+    async def forget(conn: asyncpg.Connection, gone: str) -> None:
+        await conn.execute("delete from totals where id = $1", gone)
+
+    sink = EventConsumer(
+        name=unique("test-tombstones"),
+        pool=consumer_db,
+        bootstrap_servers=BOOTSTRAP,
+        topics=[contacts.name],
+        handlers={},
+        tombstones={contacts.name: forget},
+    )
+    task = asyncio.create_task(sink.run())
+    try:
+        async with producer_db.acquire() as conn, conn.transaction():
+            await enqueue_tombstone(conn, contacts, key)
+        await eventually(lambda: _equals(total(consumer_db, key), None))
+        assert sink.applied == 1
+        dead = "select count(*) from dead_letters where consumer = $1"
+        assert await consumer_db.fetchval(dead, sink.name) == 0
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
