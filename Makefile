@@ -79,7 +79,7 @@ KUSTOMIZE_VERSION := v5.8.1
 KUSTOMIZE := .local/tools/kustomize-$(KUSTOMIZE_VERSION)
 
 $(KUSTOMIZE):
-	mkdir -p .local/tools/go-bin
+	mkdir -p .local/tools/go-bin $(dir $@)
 	GOBIN=$(abspath .local/tools/go-bin) GOFLAGS=-buildvcs=false \
 		go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 	mv .local/tools/go-bin/kustomize $@
@@ -88,11 +88,10 @@ $(KUSTOMIZE):
 deploy-manifests: setup
 	$(BIN)/python deploy/k8s/generate.py
 
-# The tests of tests/deploy need no local stack (--confcutdir skips tests/conftest.py).
+# tests/deploy: generated manifests up to date, both overlays rendered and validated, Strimzi
+# and CloudNativePG resources against the code, security properties, hadolint, Compose schema.
+# They need no local stack (--confcutdir skips tests/conftest.py).
 check-deploy: setup $(KUSTOMIZE)
-	$(BIN)/python deploy/k8s/generate.py --check
-	$(BIN)/hadolint deploy/container/Containerfile
-	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml
 	LADDA_KUSTOMIZE=$(abspath $(KUSTOMIZE)) $(BIN)/pytest -q --confcutdir=tests/deploy tests/deploy
 
 lint: setup web-lint

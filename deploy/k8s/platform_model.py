@@ -20,7 +20,10 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import os
 import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -136,8 +139,25 @@ def _dummy_settings(settings_class: Any) -> Any:
     return settings_class(**required)
 
 
+@contextmanager
+def _without_ladda_environment() -> Iterator[None]:
+    """The code's defaults only: a developer's or test run's LADDA_* variables hidden."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("LADDA_")}
+    for key in saved:
+        del os.environ[key]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def _consumers(service: str) -> list[tuple[str, list[str]]]:
     """(group, topics) of every consumer the service's own composition root builds."""
+    with _without_ladda_environment():
+        return _build_consumers(service)
+
+
+def _build_consumers(service: str) -> list[tuple[str, list[str]]]:
     app_module = importlib.import_module(f"services.{service}.app")
     settings_module = importlib.import_module(f"services.{service}.settings")
     app = app_module.create_app(_dummy_settings(settings_module.Settings))
