@@ -275,7 +275,20 @@ def network_policies() -> list[dict[str, Any]]:
     prometheus = _namespace(MONITORING_NAMESPACE)
     docs = [
         # Nothing reaches a Ladda pod unless a policy below lets it.
-        _policy("default-deny", {"matchLabels": {"app.kubernetes.io/part-of": "ladda"}}, []),
+        # (Only Ladda's own pods: the operators manage their pods' policies themselves.)
+        _policy(
+            "default-deny",
+            {
+                "matchExpressions": [
+                    {
+                        "key": "app.kubernetes.io/component",
+                        "operator": "In",
+                        "values": ["service", "gateway"],
+                    }
+                ]
+            },
+            [],
+        ),
         _policy(
             "gateway",
             {"matchLabels": {"app.kubernetes.io/name": "gateway"}},
