@@ -37,7 +37,7 @@ def topics() -> list[dict[str, Any]]:
         config["min.insync.replicas"] = "2"
         docs.append(
             {
-                "apiVersion": "kafka.strimzi.io/v1beta2",
+                "apiVersion": "kafka.strimzi.io/v1",
                 "kind": "KafkaTopic",
                 "metadata": {
                     "name": topic.name,
@@ -71,7 +71,7 @@ def users() -> list[dict[str, Any]]:
             acls.append(_acl("group", access.group_prefix, ["Read"], prefix=True))
         docs.append(
             {
-                "apiVersion": "kafka.strimzi.io/v1beta2",
+                "apiVersion": "kafka.strimzi.io/v1",
                 "kind": "KafkaUser",
                 "metadata": {
                     "name": f"{client}-kafka",

@@ -28,6 +28,21 @@ __all__ = ["generate", "platform_model", "workloads"]
 
 Doc = dict[str, Any]
 
+# Objects of the operators (Strimzi, CloudNativePG, Prometheus Operator): checked field by field
+# in test_platform_resources.py. Every other kind must validate against Kubernetes' schemas.
+OPERATOR_KINDS = {
+    "Kafka",
+    "KafkaNodePool",
+    "KafkaTopic",
+    "KafkaUser",
+    "Cluster",
+    "Database",
+    "ScheduledBackup",
+    "PodMonitor",
+    "ServiceMonitor",
+    "PrometheusRule",
+}
+
 
 @cache
 def render(overlay: str) -> tuple[Doc, ...]:

@@ -12,6 +12,7 @@ import pytest
 
 from gateway.settings import DEFAULT_ROUTES
 from tests.deploy.rendering import (
+    OPERATOR_KINDS,
     OVERLAYS,
     named,
     of_kind,
@@ -21,20 +22,6 @@ from tests.deploy.rendering import (
     selects,
 )
 
-# Objects of the operators (Strimzi, CloudNativePG, Prometheus Operator): checked field by field
-# in test_platform_resources.py. Every other kind must validate against Kubernetes' schemas.
-OPERATOR_KINDS = {
-    "Kafka",
-    "KafkaNodePool",
-    "KafkaTopic",
-    "KafkaUser",
-    "Cluster",
-    "Database",
-    "ScheduledBackup",
-    "PodMonitor",
-    "ServiceMonitor",
-    "PrometheusRule",
-}
 KUBERNETES_VERSION = "1.33.0"
 WORKLOAD_NAMES = [*platform_model.SERVICES, platform_model.GATEWAY]
 

@@ -4,15 +4,77 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
 from shared.events.topics import ALL_TOPICS
-from tests.deploy.rendering import OVERLAYS, ROOT, named, of_kind, platform_model
+from tests.deploy.rendering import (
+    K8S,
+    OPERATOR_KINDS,
+    OVERLAYS,
+    ROOT,
+    named,
+    of_kind,
+    platform_model,
+    render,
+)
 
 CLIENTS = platform_model.kafka_clients()
+
+
+def _closed(schema: Any) -> Any:
+    """The schema with unknown fields refused (the API server would silently prune them)."""
+    if isinstance(schema, dict):
+        closed = {k: _closed(v) for k, v in schema.items()}
+        if (
+            "properties" in closed
+            and "additionalProperties" not in closed
+            and not closed.get("x-kubernetes-preserve-unknown-fields")
+        ):
+            closed["additionalProperties"] = False
+        return closed
+    if isinstance(schema, list):
+        return [_closed(v) for v in schema]
+    return schema
+
+
+@cache
+def _crd_schemas() -> dict[str, Any]:
+    schemas = json.loads((K8S / "schemas" / "crd-schemas.json").read_text())
+    return {key: _closed(schema) for key, schema in schemas.items()}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_operator_resources_validate_against_the_operators_schemas(overlay: str) -> None:
+    """Strimzi, CloudNativePG and Prometheus Operator resources, against their CRDs' schemas
+    (vendored in deploy/k8s/schemas), with unknown fields refused."""
+    checked = 0
+    for doc in render(overlay):
+        if doc["kind"] not in OPERATOR_KINDS:
+            continue
+        key = f"{doc['apiVersion']}/{doc['kind']}"
+        assert key in _crd_schemas(), f"no schema for {key}: an API version the operator dropped?"
+        errors = [
+            f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in jsonschema.Draft7Validator(_crd_schemas()[key]).iter_errors(doc)
+        ]
+        assert errors == [], (doc["kind"], doc["metadata"]["name"], errors)
+        checked += 1
+    assert checked > 40
+
+
+def test_the_operator_schemas_refuse_a_misspelt_field() -> None:
+    topic = dict(of_kind("production", "KafkaTopic")[0])
+    topic["spec"] = {**topic["spec"], "partition": 6}
+    validator = jsonschema.Draft7Validator(_crd_schemas()["kafka.strimzi.io/v1/KafkaTopic"])
+    assert [e.message for e in validator.iter_errors(topic)] == [
+        "Additional properties are not allowed ('partition' was unexpected)"
+    ]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
