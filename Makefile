@@ -66,12 +66,14 @@ status: setup
 infra: setup
 	$(STACK) infra
 
+# The offline deployment tests (tests/deploy/test_*.py) run in check-deploy, not twice.
+NOT_OFFLINE := --ignore-glob='tests/deploy/test_*.py'
 # Independent test modules run on two workers (a database per worker and module); the tests
 # that restart PostgreSQL or Kafka run afterwards, alone.
 PYTEST_WORKERS ?= 2
 test: infra web web-test check-deploy
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not disruptive" --ignore=tests/deploy
-	$(BIN)/pytest -m disruptive --ignore=tests/deploy
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not disruptive" $(NOT_OFFLINE)
+	$(BIN)/pytest -m disruptive $(NOT_OFFLINE)
 
 # -- the deployment (deploy/): validated offline, without a cluster or a container engine ------
 # kustomize from the Go module proxy, pinned; built once into .local/tools (about a minute).
@@ -90,9 +92,11 @@ deploy-manifests: setup
 
 # tests/deploy: generated manifests up to date, both overlays rendered and validated, Strimzi
 # and CloudNativePG resources against the code, security properties, hadolint, Compose schema.
-# They need no local stack (--confcutdir skips tests/conftest.py).
+# They need no local stack (--confcutdir skips tests/conftest.py); tests/deploy/stack does, and
+# runs with the other tests.
 check-deploy: setup $(KUSTOMIZE)
-	LADDA_KUSTOMIZE=$(abspath $(KUSTOMIZE)) $(BIN)/pytest -q --confcutdir=tests/deploy tests/deploy
+	LADDA_KUSTOMIZE=$(abspath $(KUSTOMIZE)) $(BIN)/pytest -q --confcutdir=tests/deploy \
+		--ignore=tests/deploy/stack tests/deploy
 
 lint: setup web-lint
 	$(BIN)/ruff check .
