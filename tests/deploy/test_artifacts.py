@@ -10,7 +10,7 @@ from importlib import resources
 import jsonschema
 import yaml
 
-from tests.deploy.rendering import ROOT, generate
+from tests.deploy.rendering import ROOT, generate, platform_model
 
 
 def test_the_generated_manifests_are_up_to_date_with_the_code() -> None:
@@ -51,6 +51,15 @@ def test_the_image_is_multi_stage_pinned_non_root_and_ships_the_console() -> Non
     assert users and users[-1] != "USER root" and users[-1].split()[1].split(":")[0] != "0"
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert "web/node_modules" in ignored and "**" in ignored
+    # Everything the build copies from the context exists and is let through .dockerignore.
+    let_through = {line[1:].rstrip("/") for line in ignored if line.startswith("!")}
+    for line in lines:
+        if line.startswith("COPY ") and "--from=" not in line:
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), source
+                assert any(
+                    source.rstrip("/") == p or source.startswith(p + "/") for p in let_through
+                ), source
 
 
 def test_compose_validates_against_the_compose_specification() -> None:
@@ -60,5 +69,12 @@ def test_compose_validates_against_the_compose_specification() -> None:
     compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
     jsonschema.validate(compose, schema)
     services = compose["services"]
-    assert {"postgres", "kafka", "gateway", "identity", "connectivity"} <= set(services)
+    assert {"postgres", "kafka", "gateway", *platform_model.SERVICES} <= set(services)
+    for name in platform_model.SERVICES:
+        url = services[name]["environment"][f"LADDA_{name.upper()}_DATABASE_URL"]
+        assert url == f"postgresql://{name}@postgres:5432/{name}"
+        upstream = services["gateway"]["environment"][f"LADDA_GATEWAY_UPSTREAM_{name.upper()}"]
+        assert upstream == f"http://{name}:8000"
+    initdb = (ROOT / "deploy" / "compose" / "initdb.sh").read_text()
+    assert all(name in initdb for name in platform_model.SERVICES)
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
