@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  := $(BIN)/python deploy/local/stack.py
 
-.PHONY: help setup run up down infra status test test-fast lint fmt bench clean web web-openapi web-test web-lint
+.PHONY: help setup run up down infra status test test-fast lint fmt bench clean web web-openapi web-test web-lint \
+	check-deploy deploy-manifests
 
 help:
 	@echo "make run    start PostgreSQL, Kafka, the Stripe test server, every service, the gateway"
@@ -13,6 +14,8 @@ help:
 	@echo "make test   every test against the real local stack (starts what it needs)"
 	@echo "make lint   ruff + mypy + eslint + tsc;  make fmt  apply ruff's fixes and formatting"
 	@echo "make web    build the web app (web/dist) the gateway serves at /"
+	@echo "make check-deploy  render and validate the Kubernetes manifests, lint the image,"
+	@echo "            validate deploy/compose.yaml (offline; no cluster, no container engine)"
 	@echo "make bench  benchmarks, each reported as a ratio against a baseline in the same run"
 	@echo "make clean  stop everything and remove local data (.local/)"
 
@@ -63,12 +66,37 @@ status: setup
 infra: setup
 	$(STACK) infra
 
+# The offline deployment tests (tests/deploy/test_*.py) run in check-deploy, not twice.
+NOT_OFFLINE := --ignore-glob='tests/deploy/test_*.py'
 # Independent test modules run on two workers (a database per worker and module); the tests
 # that restart PostgreSQL or Kafka run afterwards, alone.
 PYTEST_WORKERS ?= 2
-test: infra web web-test
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not disruptive"
-	$(BIN)/pytest -m disruptive
+test: infra web web-test check-deploy
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not disruptive" $(NOT_OFFLINE)
+	$(BIN)/pytest -m disruptive $(NOT_OFFLINE)
+
+# -- the deployment (deploy/): validated offline, without a cluster or a container engine ------
+# kustomize from the Go module proxy, pinned; built once into .local/tools (about a minute).
+KUSTOMIZE_VERSION := v5.8.1
+KUSTOMIZE := .local/tools/kustomize-$(KUSTOMIZE_VERSION)
+
+$(KUSTOMIZE):
+	mkdir -p .local/tools/go-bin $(dir $@)
+	GOBIN=$(abspath .local/tools/go-bin) GOFLAGS=-buildvcs=false \
+		go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	mv .local/tools/go-bin/kustomize $@
+
+# Rewrite the manifests that follow from the code (topics, Kafka users, databases, workloads).
+deploy-manifests: setup
+	$(BIN)/python deploy/k8s/generate.py
+
+# tests/deploy: generated manifests up to date, both overlays rendered and validated, Strimzi
+# and CloudNativePG resources against the code, security properties, hadolint, Compose schema.
+# They need no local stack (--confcutdir skips tests/conftest.py); tests/deploy/stack does, and
+# runs with the other tests.
+check-deploy: setup $(KUSTOMIZE)
+	LADDA_KUSTOMIZE=$(abspath $(KUSTOMIZE)) $(BIN)/pytest -q --confcutdir=tests/deploy \
+		--ignore=tests/deploy/stack tests/deploy
 
 lint: setup web-lint
 	$(BIN)/ruff check .

@@ -1,79 +1,288 @@
-"""The Kubernetes manifests stay in step with the code: every service deployed, probed, importable."""
+"""Every overlay renders into valid Kubernetes objects, and the workloads are safe to run."""
 
 from __future__ import annotations
 
+import base64
 import importlib
-from pathlib import Path
+import re
 from typing import Any
 
+import kubernetes_validate
 import pytest
-import yaml
 
 from gateway.settings import DEFAULT_ROUTES
-from shared.events.topics import ALL_TOPICS
+from tests.deploy.rendering import (
+    OPERATOR_KINDS,
+    OVERLAYS,
+    named,
+    of_kind,
+    platform_model,
+    pod_workloads,
+    render,
+    selects,
+)
 
-BASE = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base"
-SERVICES = ["connectivity", "identity", "booking", "payment", "analytics", "operations", "support"]
-
-
-def _documents() -> list[dict[str, Any]]:
-    docs: list[dict[str, Any]] = []
-    for path in sorted(BASE.glob("*.yaml")):
-        docs += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
-    return docs
-
-
-def _deployment(name: str) -> dict[str, Any]:
-    """The workload of a service: a Deployment (connectivity: a StatefulSet, for stable ids)."""
-    for doc in _documents():
-        if doc["kind"] in ("Deployment", "StatefulSet") and doc["metadata"]["name"] == name:
-            return doc
-    raise AssertionError(f"no Deployment {name}")
+KUBERNETES_VERSION = "1.33.0"
+WORKLOAD_NAMES = [*platform_model.SERVICES, platform_model.GATEWAY]
 
 
-def test_kustomization_lists_every_manifest() -> None:
-    kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
-    files = {p.name for p in BASE.glob("*.yaml")} - {"kustomization.yaml"}
-    assert set(kustomization["resources"]) == files
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_core_object_validates_against_the_kubernetes_schemas(overlay: str) -> None:
+    validated = 0
+    for doc in render(overlay):
+        if doc["kind"] in OPERATOR_KINDS:
+            continue
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        validated += 1
+    assert validated > 50
 
 
-@pytest.mark.parametrize("name", [*SERVICES, "gateway"])
-def test_each_service_is_deployed_with_probes_and_without_root(name: str) -> None:
-    pod = _deployment(name)["spec"]["template"]["spec"]
-    container = pod["containers"][0]
-    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert pod["securityContext"]["runAsNonRoot"] is True
-    assert container["securityContext"]["allowPrivilegeEscalation"] is False
-    # The command names a factory that really exists.
-    factory = container["command"][container["command"].index("uvicorn") + 1]
-    module, attribute = factory.split(":")
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_and_the_gateway_run_with_an_account_a_budget_and_a_monitor(
+    overlay: str,
+) -> None:
+    for name in WORKLOAD_NAMES:
+        kind = "StatefulSet" if name == "connectivity" else "Deployment"
+        pod = named(overlay, kind, name)["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] == name
+        named(overlay, "ServiceAccount", name)
+        named(overlay, "PodDisruptionBudget", name)
+        named(overlay, "ServiceMonitor", name)
+        assert pod["topologySpreadConstraints"]
+        if overlay == "production":
+            hpa = named(overlay, "HorizontalPodAutoscaler", name)
+            assert hpa["spec"]["scaleTargetRef"] == {
+                "apiVersion": "apps/v1",
+                "kind": kind,
+                "name": name,
+            }
+            assert hpa["spec"]["minReplicas"] >= 2
+
+
+def test_rest_services_scale_on_cpu_and_connectivity_on_its_connections() -> None:
+    for name in WORKLOAD_NAMES:
+        metrics = named("production", "HorizontalPodAutoscaler", name)["spec"]["metrics"]
+        kinds = {m["type"]: m for m in metrics}
+        assert kinds["Resource"]["resource"]["name"] == "cpu"
+        if name == "connectivity":
+            assert kinds["Pods"]["pods"]["metric"]["name"] == "ladda_ocpp_connections"
+        else:
+            assert "Pods" not in kinds
+
+
+def test_dev_runs_one_replica_of_everything_without_autoscaling() -> None:
+    for workload in of_kind("dev", "Deployment", "StatefulSet"):
+        assert workload["spec"]["replicas"] == 1, workload["metadata"]["name"]
+    assert of_kind("dev", "HorizontalPodAutoscaler") == []
+
+
+def _containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
+    pod = workload["spec"]["template"]["spec"]
+    return [*pod.get("initContainers", []), *pod["containers"]]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_is_non_root_read_only_unprivileged_and_limited(overlay: str) -> None:
+    workloads = pod_workloads(overlay)
+    assert {w["metadata"]["name"] for w in workloads} >= set(WORKLOAD_NAMES)
+    for workload in workloads:
+        pod = workload["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] != 0
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+        assert pod["automountServiceAccountToken"] is False
+        assert not pod.get("hostNetwork") and not pod.get("hostPID")
+        for container in _containers(workload):
+            security = container["securityContext"]
+            where = f"{overlay}/{workload['metadata']['name']}/{container['name']}"
+            assert security["readOnlyRootFilesystem"] is True, where
+            assert security["allowPrivilegeEscalation"] is False, where
+            assert security.get("privileged", False) is False, where
+            assert security["capabilities"]["drop"] == ["ALL"], where
+            assert "add" not in security["capabilities"], where
+            limits = container["resources"]["limits"]
+            assert limits["cpu"] and limits["memory"], where
+            assert container["resources"]["requests"]["memory"], where
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_workload_is_probed_on_healthz_and_readyz(overlay: str) -> None:
+    for workload in pod_workloads(overlay):
+        container = workload["spec"]["template"]["spec"]["containers"][0]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+
+
+@pytest.mark.parametrize("name", WORKLOAD_NAMES)
+def test_each_command_names_a_factory_that_exists(name: str) -> None:
+    if name != "gateway" and not platform_model.has_code(name):
+        assert name in platform_model.PLANNED  # announced, its code has not landed yet
+        return
+    kind = "StatefulSet" if name == "connectivity" else "Deployment"
+    command = named("production", kind, name)["spec"]["template"]["spec"]["containers"][0][
+        "command"
+    ]
+    module, attribute = command[command.index("uvicorn") + 1].split(":")
     assert callable(getattr(importlib.import_module(module), attribute))
 
 
-@pytest.mark.parametrize("name", SERVICES)
-def test_each_service_reads_its_database_url_from_its_own_secret(name: str) -> None:
-    env = _deployment(name)["spec"]["template"]["spec"]["containers"][0]["env"]
-    database = next(e for e in env if e["name"] == f"LADDA_{name.upper()}_DATABASE_URL")
-    assert database["valueFrom"]["secretKeyRef"]["name"] == f"ladda-{name}"
+@pytest.mark.parametrize("name", platform_model.SERVICES)
+def test_each_service_migrates_its_own_database_before_it_starts(name: str) -> None:
+    kind = "StatefulSet" if name == "connectivity" else "Deployment"
+    pod = named("production", kind, name)["spec"]["template"]["spec"]
+    (migrate,) = pod["initContainers"]
+    assert migrate["command"] == ["python", "/app/migrate.py", f"services.{name}.app"]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    url = env[f"LADDA_{name.upper()}_DATABASE_URL"]["value"]
+    assert url.startswith(f"postgresql://{name}@ladda-postgres-rw:5432/{name}?sslmode=verify-full")
+    assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-db"
+    assert env["LADDA_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-kafka"
 
 
-def test_gateway_has_an_upstream_for_every_routed_service() -> None:
-    config = next(d for d in _documents() if d["kind"] == "ConfigMap")["data"]
+def test_the_gateway_has_an_upstream_for_every_routed_service() -> None:
+    config = named("production", "ConfigMap", "ladda-platform")["data"]
     for service in set(DEFAULT_ROUTES.values()):
         assert config[f"LADDA_GATEWAY_UPSTREAM_{service.upper()}"] == f"http://{service}"
 
 
-def test_topics_job_creates_the_topics_of_the_contract() -> None:
-    job = next(d for d in _documents() if d["kind"] == "Job")
-    command = job["spec"]["template"]["spec"]["containers"][0]["command"]
-    assert command == ["python", "-m", "tools.kafka_topics"]
-    assert len({t.name for t in ALL_TOPICS}) == len(ALL_TOPICS)
-
-
 def test_connectivity_replicas_take_their_stable_pod_name_as_replica_id() -> None:
-    workload = _deployment("connectivity")
-    assert workload["kind"] == "StatefulSet"
+    workload = named("production", "StatefulSet", "connectivity")
     env = workload["spec"]["template"]["spec"]["containers"][0]["env"]
     replica = next(e for e in env if e["name"] == "LADDA_CONNECTIVITY_REPLICA_ID")
     assert replica["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+
+
+# -- no secret in the manifests ---------------------------------------------------------------
+
+SECRET_NAME = re.compile(r"PASSWORD|PASSPHRASE|SECRET|TOKEN|API_KEY|PRIVATE", re.I)
+SECRET_VALUE = re.compile(
+    r"sk_(live|test)_\w+|whsec_\w+|-----BEGIN [A-Z ]*PRIVATE KEY|AKIA[0-9A-Z]{16}|"
+    r"\w+://[^/\s:@]+:[^/\s@]+@"  # a URL with a password in it
+)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_plaintext_secret_in_any_rendered_object(overlay: str) -> None:
+    docs = render(overlay)
+    # Secrets are created outside git (deploy/README.md), never rendered from it.
+    assert [d["metadata"]["name"] for d in docs if d["kind"] == "Secret"] == []
+    for doc in docs:
+        for text in _strings(doc):
+            assert not SECRET_VALUE.search(text), (doc["kind"], doc["metadata"]["name"], text)
+            if re.fullmatch(r"[A-Za-z0-9+/]{40,}={0,2}", text):
+                base64.b64decode(text)  # a long base64 blob: not expected anywhere
+                raise AssertionError(f"base64 blob in {doc['kind']} {doc['metadata']['name']}")
+    for workload in pod_workloads(overlay):
+        for container in _containers(workload):
+            for env in container.get("env", []):
+                if SECRET_NAME.search(env["name"]):
+                    assert "value" not in env, (workload["metadata"]["name"], env["name"])
+                    assert "secretKeyRef" in env["valueFrom"], env["name"]
+    for config in of_kind(overlay, "ConfigMap"):
+        for key in config.get("data", {}):
+            assert not SECRET_NAME.search(key), (config["metadata"]["name"], key)
+
+
+# -- network ----------------------------------------------------------------------------------
+
+
+def _pod_labels(overlay: str, name: str) -> dict[str, str]:
+    kind = "StatefulSet" if name == "connectivity" else "Deployment"
+    labels: dict[str, str] = named(overlay, kind, name)["spec"]["template"]["metadata"]["labels"]
+    return labels
+
+
+def _allowed_peers(overlay: str, labels: dict[str, str]) -> list[tuple[dict[str, Any], int]]:
+    """(peer, port) of every ingress rule of every policy selecting pods with these labels."""
+    allowed = []
+    for policy in of_kind(overlay, "NetworkPolicy"):
+        if selects(policy["spec"]["podSelector"], labels):
+            assert policy["spec"]["policyTypes"] == ["Ingress"]
+            for rule in policy["spec"].get("ingress", []):
+                assert rule.get("from"), f"{policy['metadata']['name']}: a rule open to all"
+                allowed += [(peer, port["port"]) for peer in rule["from"] for port in rule["ports"]]
+    return allowed
+
+
+def _from_namespace(peer: dict[str, Any]) -> str | None:
+    selector = peer.get("namespaceSelector")
+    return selector["matchLabels"]["kubernetes.io/metadata.name"] if selector else None
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("name", WORKLOAD_NAMES)
+def test_a_network_policy_selects_every_workload_and_only_entry_points_face_outside(
+    overlay: str, name: str
+) -> None:
+    labels = _pod_labels(overlay, name)
+    default_deny = named(overlay, "NetworkPolicy", "default-deny")
+    assert selects(default_deny["spec"]["podSelector"], labels)
+    allowed = _allowed_peers(overlay, labels)
+    assert allowed, f"{name}: no policy lets anything in"
+    from_ingress = {port for peer, port in allowed if _from_namespace(peer) == "ingress-nginx"}
+    expected = {"gateway": {8000}, "connectivity": {9000}}.get(name, set())
+    assert from_ingress == expected
+    pods = [peer["podSelector"]["matchLabels"] for peer, _ in allowed if "podSelector" in peer]
+    others = {n: _pod_labels(overlay, n) for n in WORKLOAD_NAMES if n != name}
+    callers = {
+        n for n, lbl in others.items() if any(selects({"matchLabels": m}, lbl) for m in pods)
+    }
+    if name == "identity":
+        # Every service verifies tokens against identity's JWKS.
+        assert callers == {n for n in others}
+    elif name == "gateway":
+        assert callers == set()
+    else:
+        assert callers == {"gateway"}
+    for peer, _ in allowed:
+        assert _from_namespace(peer) in (None, "ingress-nginx", "monitoring"), peer
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_postgres_and_kafka_are_reachable_from_the_services_only(overlay: str) -> None:
+    postgres_pods = {"cnpg.io/cluster": "ladda-postgres", "cnpg.io/podRole": "instance"}
+    allowed = _allowed_peers(overlay, postgres_pods)
+    on_5432 = [peer for peer, port in allowed if port == 5432]
+    clients = {
+        n
+        for n in WORKLOAD_NAMES
+        if any(
+            "podSelector" in p and selects(p["podSelector"], _pod_labels(overlay, n))
+            for p in on_5432
+        )
+    }
+    assert clients == set(platform_model.SERVICES)
+    kafka = named(overlay, "Kafka", "ladda-kafka")
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    (peer,) = listener["networkPolicyPeers"]
+    assert {
+        n for n in WORKLOAD_NAMES if selects(peer["podSelector"], _pod_labels(overlay, n))
+    } == set(WORKLOAD_NAMES)
+    assert listener["tls"] is True and listener["authentication"]["type"] == "scram-sha-512"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_ingress_serves_https_and_ocpp_websockets_without_stickiness(overlay: str) -> None:
+    api = named(overlay, "Ingress", "ladda-api")
+    ocpp = named(overlay, "Ingress", "ladda-ocpp")
+    for ingress in (api, ocpp):
+        hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
+        assert hosts <= {h for tls in ingress["spec"]["tls"] for h in tls["hosts"]}
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+        assert not any("affinity" in key or "upstream-hash-by" in key for key in annotations)
+    backend = ocpp["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "connectivity", "port": {"name": "ocpp"}}
+    annotations = ocpp["metadata"]["annotations"]
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
+    service = named(overlay, "Service", "connectivity")
+    assert service["spec"].get("sessionAffinity", "None") == "None"

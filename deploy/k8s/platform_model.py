@@ -1,0 +1,212 @@
+"""What the deployment needs to know about the code: workloads, topics, Kafka access, databases.
+
+Read by `generate.py` (which writes the Strimzi, CloudNativePG and workload manifests) and by
+`tests/deploy` (which checks the committed manifests against it). The Kafka access of a service
+is derived from its code, never written by hand:
+
+- the topics it reads and its consumer groups: the consumers its own `create_app()` builds
+  (`EventConsumer.name` is the group, `ServiceRuntime.consumer_name` prefixes it with the
+  service's name), plus `identity.users.v1` without a group for the revocation feed every
+  service and the gateway follow (`shared/auth/revocations.py`);
+- the topics it writes (through its outbox): the topics of the event classes it constructs,
+  and of those it names without consuming their topic (classes handed to a publish helper).
+
+A service that is announced but whose code has not landed yet is described in `PLANNED`;
+as soon as `services/<name>/app.py` exists its access is derived from the code like the others.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import os
+import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The REST services behind the gateway, in the order the manifests list them.
+SERVICES = (
+    "identity",
+    "connectivity",
+    "booking",
+    "payment",
+    "analytics",
+    "operations",
+    "support",
+    "notifications",
+)
+GATEWAY = "gateway"
+
+
+@dataclass(frozen=True)
+class KafkaAccess:
+    """What one Kafka client may do: read and write topics, use consumer groups."""
+
+    reads: frozenset[str]
+    writes: frozenset[str]
+    # Consumer groups: every group of a service starts with "<service>." (prefix ACL).
+    group_prefix: str | None
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+
+def _topic_names() -> dict[str, Any]:
+    from shared.events.topics import ALL_TOPICS
+
+    return {t.name: t for t in ALL_TOPICS}
+
+
+REVOCATIONS_TOPIC = "identity.users.v1"
+
+# Announced services, until their code lands (then derived from it, like the others).
+PLANNED: dict[str, KafkaAccess] = {
+    "notifications": KafkaAccess(
+        reads=frozenset(
+            {
+                "identity.users.v1",
+                "identity.id-tokens.v1",
+                "payment.invoices.v1",
+                "payment.accounts.v1",
+                "payment.holds.v1",
+                "booking.reservations.v1",
+                "support.tickets.v1",
+                "operations.alerts.v1",
+            }
+        ),
+        writes=frozenset(),
+        group_prefix="notifications.",
+    ),
+}
+
+
+def has_code(service: str) -> bool:
+    return (ROOT / "services" / service / "app.py").exists()
+
+
+@cache
+def _event_classes() -> dict[str, str]:
+    """Event class name -> its topic, for every payload of `shared.events`."""
+    import shared.events as events
+    from shared.events.envelope import EventPayload
+
+    classes: dict[str, str] = {}
+    for module_info in pkgutil.iter_modules(events.__path__):
+        module = importlib.import_module(f"shared.events.{module_info.name}")
+        for name, obj in vars(module).items():
+            if inspect.isclass(obj) and issubclass(obj, EventPayload) and hasattr(obj, "topic"):
+                classes[name] = obj.topic.name
+    return classes
+
+
+def _event_references(service: str) -> tuple[set[str], set[str]]:
+    """Topics of the event classes a service's code constructs, and of those it only names."""
+    classes = _event_classes()
+    constructed: set[str] = set()
+    named: set[str] = set()
+    for path in (ROOT / "services" / service).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = (
+                    func.id
+                    if isinstance(func, ast.Name)
+                    else func.attr
+                    if isinstance(func, ast.Attribute)
+                    else None
+                )
+                if name in classes:
+                    constructed.add(classes[name])
+            elif (
+                isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in classes
+            ):
+                named.add(classes[node.id])
+    return constructed, named
+
+
+def _dummy_settings(settings_class: Any) -> Any:
+    """The service's settings with a placeholder for every required value (nothing connects)."""
+    required = {
+        name: "postgresql://deploy@127.0.0.1:1/deploy" if name == "database_url" else "placeholder"
+        for name, info in settings_class.model_fields.items()
+        if info.is_required()
+    }
+    return settings_class(**required)
+
+
+@contextmanager
+def _without_ladda_environment() -> Iterator[None]:
+    """The code's defaults only: a developer's or test run's LADDA_* variables hidden."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("LADDA_")}
+    for key in saved:
+        del os.environ[key]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def _consumers(service: str) -> list[tuple[str, list[str]]]:
+    """(group, topics) of every consumer the service's own composition root builds."""
+    with _without_ladda_environment():
+        return _build_consumers(service)
+
+
+def _build_consumers(service: str) -> list[tuple[str, list[str]]]:
+    app_module = importlib.import_module(f"services.{service}.app")
+    settings_module = importlib.import_module(f"services.{service}.settings")
+    app = app_module.create_app(_dummy_settings(settings_module.Settings))
+    runtime = app.state.runtime
+    factory = runtime._consumer_factory
+    if factory is None:
+        return []
+    runtime.pool = object()  # The factories hand the pool on; nothing uses it here.
+    try:
+        return [(c.name, list(c._topics)) for c in factory(runtime)]
+    finally:
+        runtime.pool = None
+
+
+@cache
+def kafka_access(client: str) -> KafkaAccess:
+    """The Kafka access of a service (derived from its code) or of the gateway."""
+    if client == GATEWAY:
+        return KafkaAccess(
+            reads=frozenset({REVOCATIONS_TOPIC}), writes=frozenset(), group_prefix=None
+        )
+    if not has_code(client):
+        return PLANNED[client]
+    consumers = _consumers(client)
+    consumed = {topic for _, topics in consumers for topic in topics}
+    constructed, named = _event_references(client)
+    writes = constructed | (named - consumed)
+    return KafkaAccess(
+        reads=frozenset(consumed | {REVOCATIONS_TOPIC}),
+        writes=frozenset(writes),
+        group_prefix=f"{client}.",
+        groups=frozenset(group for group, _ in consumers),
+    )
+
+
+def kafka_clients() -> list[str]:
+    return [*SERVICES, GATEWAY]
+
+
+def topics() -> list[Any]:
+    from shared.events.topics import ALL_TOPICS
+
+    return list(ALL_TOPICS)
+
+
+def database(service: str) -> str:
+    """Each service owns one database, and one role of the same name owns it."""
+    return service
+
+
+def all_topic_names() -> set[str]:
+    return set(_topic_names())
