@@ -51,6 +51,10 @@ DEFAULT_PUBLIC_ROUTES: list[str] = [
     # Logout needs only the refresh token: a client whose access token expired can still log out.
     "POST /v1/auth/logout",
     "POST /v1/auth/token",
+    # E-mail verification and password reset: the link's token is the credential.
+    "POST /v1/auth/verify-email",
+    "POST /v1/auth/password-reset",
+    "POST /v1/auth/password-reset/confirm",
     "GET /.well-known/jwks.json",
     # The public charger map and the public prices, including single entries.
     "GET /v1/locations/**",

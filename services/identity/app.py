@@ -11,10 +11,12 @@ from services.identity.accounts import auth_router, users_router
 from services.identity.accounts.service import ensure_bootstrap_admin
 from services.identity.audit import router as audit_router
 from services.identity.clients import router as clients_router
+from services.identity.clients.service import ensure_bootstrap_clients
 from services.identity.context import Identity
 from services.identity.id_tokens import router as id_tokens_router
 from services.identity.keys import router as keys_router
 from services.identity.keys.service import SigningKeys
+from services.identity.mails import router as mails_router
 from services.identity.passwords import Passwords
 from services.identity.settings import Settings
 from shared.service import ServiceRuntime, create_service_app
@@ -32,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await identity.keys.ensure_active(conn)
         async with runtime.transaction() as conn:
             await ensure_bootstrap_admin(conn, identity)
+        async with runtime.transaction() as conn:
+            await ensure_bootstrap_clients(conn, identity)
 
     runtime = ServiceRuntime(
         name="identity",
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             keys_router.router,
             auth_router.router,
+            mails_router.router,
             clients_router.router,
             audit_router.router,
             users_router.router,

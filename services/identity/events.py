@@ -9,11 +9,13 @@ from typing import Any
 
 import structlog
 
+from services.identity import contacts
 from services.identity.accounts import repository as accounts
 from services.identity.audit import repository as audit
 from services.identity.context import Identity
 from services.identity.id_tokens import decisions
 from services.identity.id_tokens import repository as id_tokens
+from services.identity.mails import repository as mails
 from shared.db import Connection
 from shared.events.envelope import Envelope
 from shared.events.payment import PaymentAccountChanged
@@ -78,6 +80,10 @@ async def maintenance(runtime: ServiceRuntime, identity: Identity) -> None:
                 await accounts.purge_stale(
                     conn, window_s=max(settings.login_window_s, settings.register_window_s)
                 )
+            async with runtime.transaction() as conn:
+                await contacts.publish_unpublished(conn)
+            async with runtime.transaction() as conn:
+                await mails.purge_older_than(conn, days=settings.account_mail_retention_days)
             async with runtime.transaction() as conn:
                 purged = await audit.purge_older_than(conn, days=settings.audit_retention_days)
             if purged:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+
+class BootstrapClient(BaseModel):
+    client_id: str = Field(min_length=1, max_length=100)
+    secret: SecretStr = Field(min_length=32)
+    scopes: list[str] = Field(default_factory=list)
 
 
 class Settings(ServiceSettings):
@@ -45,6 +51,21 @@ class Settings(ServiceSettings):
 
     # The audit log keeps this many days; older entries are deleted by the maintenance loop.
     audit_retention_days: int = Field(365, ge=1)
+
+    # Account mails (sent by notifications): links point into the web app at this address.
+    public_app_url: str = "http://127.0.0.1:8000"
+    email_verification_ttl_s: int = Field(7 * 24 * 3600, gt=0)
+    password_reset_ttl_s: int = Field(30 * 60, gt=0, le=24 * 3600)
+    # Notices (password changed, new sign-in) not sent within this time are dropped.
+    account_notice_ttl_s: int = Field(7 * 24 * 3600, gt=0)
+    # At most one verification / reset mail per account within this time.
+    account_mail_cooldown_s: int = Field(60, ge=0)
+    account_mail_retention_days: int = Field(30, ge=1)
+    # Service accounts created (or their secret and scopes updated) at start, e.g. the
+    # notifications service's: JSON `[{"client_id": ..., "secret": ..., "scopes": [...]}]`.
+    bootstrap_clients: list[BootstrapClient] = Field(
+        default_factory=list, validation_alias=AliasChoices("LADDA_BOOTSTRAP_CLIENTS")
+    )
 
     bootstrap_admin_email: str | None = Field(
         None, validation_alias=AliasChoices("LADDA_BOOTSTRAP_ADMIN_EMAIL")

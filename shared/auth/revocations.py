@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from shared.events.envelope import Envelope
 from shared.events.identity import AccessRevoked
 from shared.events.topics import IDENTITY_USERS, Topic
+from shared.kafka import connection_options
 
 log = structlog.get_logger(__name__)
 
@@ -99,6 +100,7 @@ class RevocationFeed:
             client_id=f"{self._client_id}-{uuid.uuid4().hex[:6]}",
             enable_auto_commit=False,
             isolation_level="read_committed",
+            **connection_options(),
         )
         await consumer.start()
         try:

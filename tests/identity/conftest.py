@@ -181,6 +181,11 @@ async def audit_actions(identity: Identity, subject_id: str) -> list[tuple[str, 
 
 async def records_for_key(topic: Topic, key: str) -> list[Envelope]:
     """Every event on `topic` under `key`, oldest first, read back from Kafka itself."""
+    return [Envelope.from_bytes(value) for value in await values_for_key(topic, key) if value]
+
+
+async def values_for_key(topic: Topic, key: str) -> list[bytes | None]:
+    """Every raw value on `topic` under `key` (None: a tombstone), oldest first."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"],
         enable_auto_commit=False,
@@ -192,15 +197,11 @@ async def records_for_key(topic: Topic, key: str) -> list[Envelope]:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
-        found: list[Envelope] = []
+        found: list[bytes | None] = []
         while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
             batch = await consumer.getmany(*partitions, timeout_ms=500)
             for records in batch.values():
-                found += [
-                    Envelope.from_bytes(r.value or b"")
-                    for r in records
-                    if r.key is not None and r.key.decode() == key
-                ]
+                found += [r.value for r in records if r.key is not None and r.key.decode() == key]
         # One key lives in one partition, read in offset order: the order Kafka keeps.
         return found
     finally:

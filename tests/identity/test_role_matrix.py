@@ -196,6 +196,22 @@ def _on_token(method: str, suffix: str = "", body: dict[str, Any] | None = None)
     return call
 
 
+def _post(path: str, body: dict[str, Any]) -> Call:
+    async def call(world: World, headers: dict[str, str], me: Account | None) -> httpx.Response:
+        return await world.http.post(path, json=body, headers=headers)
+
+    return call
+
+
+async def _issue_mail(world: World, headers: dict[str, str], me: Account | None) -> httpx.Response:
+    mail_id = await world.identity.db.fetchval(
+        "select id from account_mails where user_id = $1", uuid.UUID(world.target.id)
+    )
+    return await world.http.post(f"/v1/account-mails/{mail_id}/issue", headers=headers)
+
+
+BAD_LINK = {"token": "not-a-link-token"}
+
 # (method, path) -> (how to call it, expected outcome per role)
 MATRIX: dict[tuple[str, str], tuple[Call, dict[str, object]]] = {
     ("GET", "/openapi.json"): (get("/openapi.json"), EVERYONE),
@@ -214,6 +230,22 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, object]]] = {
     ("POST", "/v1/auth/logout"): (_logout, EVERYONE),
     ("POST", "/v1/auth/token"): (_client_token, EVERYONE),
     ("POST", "/v1/auth/password"): (_password, USERS),
+    # Public: the link's token is the credential (a wrong one is 422 for anyone).
+    ("POST", "/v1/auth/verify-email"): (_post("/v1/auth/verify-email", BAD_LINK), expect(422)),
+    ("POST", "/v1/auth/verify-email/resend"): (_post("/v1/auth/verify-email/resend", {}), USERS),
+    ("POST", "/v1/auth/password-reset"): (
+        _post("/v1/auth/password-reset", {"email": "someone@example.com"}),
+        EVERYONE,
+    ),
+    ("POST", "/v1/auth/password-reset/confirm"): (
+        _post("/v1/auth/password-reset/confirm", {**BAD_LINK, "new_password": "x" * 20}),
+        expect(422),
+    ),
+    # Only notifications' service account (scope account-mails:issue); never via the gateway.
+    ("POST", "/v1/account-mails/{mail_id}/issue"): (
+        _issue_mail,
+        expect(403, anonymous=401, service_scopes=OK),
+    ),
     ("POST", "/v1/auth/clients"): (_create_client, ADMIN),
     ("GET", "/v1/auth/clients"): (get("/v1/auth/clients"), ADMIN),
     ("POST", "/v1/auth/clients/{account_id}/disable"): (_client_status("disable"), ADMIN),

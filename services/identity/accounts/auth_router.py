@@ -53,6 +53,7 @@ async def register(
         password=body.password,
         display_name=body.display_name,
         address=address,
+        locale=body.locale,
     )
     return refusal(outcome) if isinstance(outcome, DomainError) else User.from_row(outcome)
 

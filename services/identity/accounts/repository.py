@@ -21,26 +21,31 @@ async def insert_user(
     password_hash: str,
     roles: list[str],
     display_name: str | None,
+    locale: str = "en",
 ) -> Record | None:
     """The new user, or None when the email (case-insensitively) is taken."""
     return await conn.fetchrow(
-        """insert into users (id, email, password_hash, roles, display_name, password_changed_at)
-            values ($1, $2, $3, $4, $5, now())
+        """insert into users (id, email, password_hash, roles, display_name, password_changed_at,
+                              locale)
+            values ($1, $2, $3, $4, $5, now(), $6)
             on conflict ((lower(email))) do nothing
             returning id, email, display_name, password_hash, roles, status,
-                   created_at, updated_at, password_changed_at, deleted_at""",
+                   created_at, updated_at, password_changed_at, deleted_at,
+                   locale, email_verified_at""",
         user_id,
         email,
         password_hash,
         roles,
         display_name,
+        locale,
     )
 
 
 async def user_by_email(conn: Connection, email: str) -> Record | None:
     return await conn.fetchrow(
         """select id, email, display_name, password_hash, roles, status,
-                   created_at, updated_at, password_changed_at, deleted_at
+                   created_at, updated_at, password_changed_at, deleted_at,
+                   locale, email_verified_at
              from users where lower(email) = lower($1) and status <> 'deleted'""",
         email,
     )
@@ -54,20 +59,23 @@ async def user_by_id(
     if lock:
         return await conn.fetchrow(
             """select id, email, display_name, password_hash, roles, status,
-                   created_at, updated_at, password_changed_at, deleted_at
+                   created_at, updated_at, password_changed_at, deleted_at,
+                   locale, email_verified_at
                  from users where id = $1 for update""",
             user_id,
         )
     if share:
         return await conn.fetchrow(
             """select id, email, display_name, password_hash, roles, status,
-                   created_at, updated_at, password_changed_at, deleted_at
+                   created_at, updated_at, password_changed_at, deleted_at,
+                   locale, email_verified_at
                  from users where id = $1 for share""",
             user_id,
         )
     return await conn.fetchrow(
         """select id, email, display_name, password_hash, roles, status,
-                   created_at, updated_at, password_changed_at, deleted_at
+                   created_at, updated_at, password_changed_at, deleted_at,
+                   locale, email_verified_at
              from users where id = $1""",
         user_id,
     )
@@ -84,7 +92,8 @@ async def list_users(
 ) -> list[Record]:
     return await conn.fetch(
         """select id, email, display_name, password_hash, roles, status,
-                   created_at, updated_at, password_changed_at, deleted_at from users
+                   created_at, updated_at, password_changed_at, deleted_at,
+                   locale, email_verified_at from users
              where ($1::text is null or $1 = any(roles))
                and ($2::text is null or status = $2)
                and ($3::text is null or lower(email) like '%' || lower($3) || '%')
@@ -110,13 +119,19 @@ async def set_roles(conn: Connection, user_id: uuid.UUID, roles: list[str]) -> N
     )
 
 
-async def set_display_name(conn: Connection, user_id: uuid.UUID, name: str | None) -> Record:
+async def set_profile(
+    conn: Connection, user_id: uuid.UUID, name: str | None, locale: str | None
+) -> Record:
+    """The display name; the locale too unless None."""
     row = await conn.fetchrow(
-        """update users set display_name = $2, updated_at = now() where id = $1
+        """update users set display_name = $2, locale = coalesce($3, locale), updated_at = now()
+            where id = $1
            returning id, email, display_name, password_hash, roles, status,
-                   created_at, updated_at, password_changed_at, deleted_at""",
+                   created_at, updated_at, password_changed_at, deleted_at,
+                   locale, email_verified_at""",
         user_id,
         name,
+        locale,
     )
     assert row is not None  # written by primary key just now
     return row

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from shared.events.identity import Locale
+
 Role = Literal["driver", "operator", "support", "admin"]
 UserStatus = Literal["active", "disabled", "deleted"]
 
@@ -18,6 +20,8 @@ class Registration(BaseModel):
     email: EmailStr
     password: str = Field(min_length=1, max_length=1024)
     display_name: str | None = Field(None, max_length=200)
+    # The language of the account's mails.
+    locale: Locale = "en"
 
 
 class NewUser(Registration):
@@ -56,6 +60,7 @@ class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(None, max_length=200)
+    locale: Locale | None = None  # None: unchanged
 
 
 class RolesUpdate(BaseModel):
@@ -84,6 +89,8 @@ class User(BaseModel):
     display_name: str | None
     roles: list[Role]
     status: UserStatus
+    locale: Locale
+    email_verified: bool
     created_at: datetime
     updated_at: datetime
 
@@ -95,6 +102,8 @@ class User(BaseModel):
             display_name=row["display_name"],
             roles=list(row["roles"]),
             status=row["status"],
+            locale=row["locale"],
+            email_verified=row["email_verified_at"] is not None,
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )

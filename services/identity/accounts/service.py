@@ -16,6 +16,7 @@ import uuid
 import structlog
 from asyncpg import Record
 
+from services.identity import contacts
 from services.identity.accounts import repository
 from services.identity.accounts.schemas import NewUser
 from services.identity.accounts.sessions import TooManyAttempts, seconds_until
@@ -30,6 +31,8 @@ from services.identity.context import (
 )
 from services.identity.id_tokens import decisions
 from services.identity.id_tokens import repository as id_tokens
+from services.identity.mails import repository as mails_repository
+from services.identity.mails import service as mails
 from services.identity.passwords import check_policy
 from services.identity.revocations import revoke_access
 from shared.auth.jwt import STAFF_ROLES, Principal
@@ -99,6 +102,7 @@ async def register(
     roles: list[str],
     actor_id: str | None,
     address: str | None,
+    locale: str = "en",
 ) -> Record:
     user_id = uuid.uuid4()
     roles = _sorted_roles(roles)
@@ -109,9 +113,11 @@ async def register(
         password_hash=password_hash,
         roles=roles,
         display_name=display_name,
+        locale=locale,
     )
     if row is None:
         raise Conflict("An account with this email already exists.")
+    await contacts.publish(conn, user_id)
     await enqueue(
         conn,
         UserRegistered(user_id=str(user_id), roles=roles),
@@ -138,15 +144,17 @@ async def register_driver(
     password: str,
     display_name: str | None,
     address: str | None,
+    locale: str = "en",
 ) -> Record | DomainError:
-    """Self-registration: counted per address first, hashed with no connection held."""
+    """Self-registration: counted per address first, hashed with no connection held; the
+    address is then asked to be verified (a mail through notifications)."""
     async with transaction() as conn:
         refused = await admit_registration(conn, identity, address)
     if refused is not None:
         return refused
     password_hash = await hash_new_password(identity, email=email, password=password)
     async with transaction() as conn:
-        return await register(
+        row = await register(
             conn,
             email=email,
             password_hash=password_hash,
@@ -154,14 +162,22 @@ async def register_driver(
             roles=["driver"],
             actor_id=None,
             address=address,
+            locale=locale,
         )
+        await mails.request(conn, identity, row["id"], "email-verification")
+        return row
 
 
 async def create_user(
-    conn: Connection, caller: Principal, body: NewUser, password_hash: str, address: str | None
+    conn: Connection,
+    identity: Identity,
+    caller: Principal,
+    body: NewUser,
+    password_hash: str,
+    address: str | None,
 ) -> Record:
     require(caller, "admin")
-    return await register(
+    row = await register(
         conn,
         email=body.email,
         password_hash=password_hash,
@@ -169,7 +185,10 @@ async def create_user(
         roles=list(body.roles),
         actor_id=caller.subject,
         address=address,
+        locale=body.locale,
     )
+    await mails.request(conn, identity, row["id"], "email-verification")
+    return row
 
 
 async def _verified_user(
@@ -228,6 +247,7 @@ async def change_password(
             client_address=address,
             details={"sessions_revoked": revoked},
         )
+        await mails.request(conn, identity, user["id"], "password-changed", {"via": "change"})
     return None
 
 
@@ -241,8 +261,13 @@ async def me(conn: Connection, caller: Principal) -> Record:
     return user
 
 
-async def update_profile(conn: Connection, caller: Principal, display_name: str | None) -> Record:
-    return await repository.set_display_name(conn, user_id_of(caller), display_name)
+async def update_profile(
+    conn: Connection, caller: Principal, display_name: str | None, locale: str | None
+) -> Record:
+    user_id = user_id_of(caller)
+    row = await repository.set_profile(conn, user_id, display_name, locale)
+    await contacts.publish(conn, user_id)
+    return row
 
 
 async def delete_account(
@@ -276,6 +301,8 @@ async def delete_account(
         await decisions.reconcile_many(conn, uids)
         await id_tokens.delete_standing(conn, user_id)
         await enqueue(conn, UserDeleted(user_id=str(user_id)), source=SOURCE, subject=str(user_id))
+        await contacts.publish(conn, user_id)  # a tombstone: the address leaves the topic
+        await mails_repository.forget_user(conn, user_id)
         await audit.record(
             conn,
             "user.deleted",
@@ -352,6 +379,7 @@ async def set_roles(
             client_address=address,
             details={"before": before, "after": new_roles},
         )
+        await contacts.publish(conn, user_id)
     return await _visible_user(conn, caller, user_id)
 
 
@@ -384,6 +412,7 @@ async def set_disabled(
             UserDisabled(user_id=str(user_id)) if disabled else UserEnabled(user_id=str(user_id))
         )
         await enqueue(conn, payload, source=SOURCE, subject=str(user_id))
+        await contacts.publish(conn, user_id)
         await decisions.reconcile_user(conn, user_id)
         await audit.record(
             conn,

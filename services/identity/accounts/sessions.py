@@ -20,6 +20,7 @@ from services.identity.accounts import repository
 from services.identity.accounts.schemas import TokenPair
 from services.identity.audit import repository as audit
 from services.identity.context import Identity, Transaction
+from services.identity.mails import service as mails
 from shared.db import Connection
 from shared.problems import DomainError, Forbidden, Unauthenticated
 
@@ -171,6 +172,7 @@ async def login(
         if new_hash is not None:
             await repository.rehash_password(conn, user_id, new_hash)
         tokens = await issue_tokens(conn, identity, user_id=user_id, roles=list(current["roles"]))
+        await mails.note_sign_in(conn, identity, user_id, address, None)
         await audit.record(conn, "login", subject_id=str(user_id), client_address=address)
         return tokens
 

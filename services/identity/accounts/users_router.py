@@ -41,7 +41,7 @@ async def read_me(conn: DbConn, caller: ActivePrincipal) -> User:
 
 @router.patch("/me", response_model=User)
 async def update_me(body: ProfileUpdate, conn: DbConn, caller: ActivePrincipal) -> User:
-    return User.from_row(await service.update_profile(conn, caller, body.display_name))
+    return User.from_row(await service.update_profile(conn, caller, body.display_name, body.locale))
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
@@ -89,7 +89,7 @@ async def create_user(
         identity, email=body.email, password=body.password
     )
     async with transaction() as conn:
-        row = await service.create_user(conn, caller, body, password_hash, address)
+        row = await service.create_user(conn, identity, caller, body, password_hash, address)
     return User.from_row(row)
 
 

@@ -58,3 +58,19 @@ async def client_state(conn: Connection, account_id: uuid.UUID) -> Record | None
     return await conn.fetchrow(
         "select status, scopes from service_accounts where id = $1", account_id
     )
+
+
+async def upsert_bootstrap_client(
+    conn: Connection, *, client_id: str, secret_hash: bytes, scopes: list[str]
+) -> None:
+    """A client named in the settings: created, or its secret and scopes brought in line."""
+    await conn.execute(
+        """insert into service_accounts (id, client_id, name, secret_hash, scopes)
+           values ($1, $2, $2, $3, $4)
+           on conflict (client_id) do update
+                 set secret_hash = excluded.secret_hash, scopes = excluded.scopes""",
+        uuid.uuid4(),
+        client_id,
+        secret_hash,
+        scopes,
+    )

@@ -19,6 +19,7 @@ Scope = Literal[
     "commands:availability",
     "id-tokens:read",
     "users:read",
+    "account-mails:issue",
 ]
 
 

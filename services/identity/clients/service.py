@@ -15,6 +15,7 @@ from services.identity.clients.schemas import ClientToken
 from services.identity.context import Identity, require, user_id_of
 from services.identity.revocations import revoke_access
 from shared.auth.jwt import Principal
+from shared.auth.scopes import KNOWN_SCOPES
 from shared.db import Connection
 from shared.problems import DomainError, Invalid, NotFound, Unauthenticated
 
@@ -128,3 +129,17 @@ async def client_credentials_token(
         audience=settings.jwt_audience,
     )
     return ClientToken(access_token=token, expires_in=settings.access_token_ttl_s, scope=scope)
+
+
+async def ensure_bootstrap_clients(conn: Connection, identity: Identity) -> None:
+    """The service accounts of LADDA_BOOTSTRAP_CLIENTS (e.g. notifications'), as configured."""
+    for client in identity.settings.bootstrap_clients:
+        unknown = set(client.scopes) - set(KNOWN_SCOPES)
+        if unknown:
+            raise ValueError(f"bootstrap client {client.client_id}: unknown scopes {unknown}")
+        await repository.upsert_bootstrap_client(
+            conn,
+            client_id=client.client_id,
+            secret_hash=_hash_secret(client.secret.get_secret_value()),
+            scopes=sorted(set(client.scopes)),
+        )

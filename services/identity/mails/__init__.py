@@ -1,0 +1,1 @@
+"""Account mails: e-mail verification, password reset, and notices of account changes."""
