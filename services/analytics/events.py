@@ -17,6 +17,10 @@ def topics(settings: Settings) -> list[str]:
         settings.registry_topic,
         settings.invoices_topic,
         settings.reservations_topic,
+        settings.users_topic,
+        settings.accounts_topic,
+        settings.tickets_topic,
+        settings.alerts_topic,
     ]
 
 

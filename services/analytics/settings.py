@@ -17,6 +17,10 @@ class Settings(ServiceSettings):
     registry_topic: str = "chargepoints.registry.v1"
     invoices_topic: str = "payment.invoices.v1"
     reservations_topic: str = "booking.reservations.v1"
+    users_topic: str = "identity.users.v1"
+    accounts_topic: str = "payment.accounts.v1"
+    tickets_topic: str = "support.tickets.v1"
+    alerts_topic: str = "operations.alerts.v1"
     # Events written per database transaction (one multi-row insert per table).
     ingest_batch_size: int = 1000
 

@@ -1,6 +1,6 @@
 """A running analytics service on topics of its own, and the events the tests feed it.
 
-Each test module creates its own four topics (sessions, status, registry, invoices), so its
+Each test module creates its own topics (one per topic setting of analytics), so its
 figures are exact: no other test's events reach them, and a replay reads exactly what was fed.
 """
 
@@ -10,6 +10,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -37,6 +38,10 @@ TOPIC_SETTINGS = (
     "registry_topic",
     "invoices_topic",
     "reservations_topic",
+    "users_topic",
+    "accounts_topic",
+    "tickets_topic",
+    "alerts_topic",
 )
 
 
@@ -87,8 +92,10 @@ async def running_analytics(
             await pool.close()
 
 
-def envelope(payload: EventPayload) -> Envelope:
-    return Envelope.wrap(payload, source="test", subject="test", correlation_id=None)
+def envelope(payload: EventPayload, time: datetime | None = None) -> Envelope:
+    """`time`: the envelope's own (for events whose payload carries no time)."""
+    wrapped = Envelope.wrap(payload, source="test", subject="test", correlation_id=None)
+    return wrapped if time is None else wrapped.model_copy(update={"time": time})
 
 
 async def publish(topic: str, events: list[tuple[str, Envelope]]) -> None:

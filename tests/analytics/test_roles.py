@@ -28,6 +28,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/v1/stats/me"): PEOPLE,
     ("GET", "/v1/stats/charge-points"): STATION_READERS,
     ("GET", "/v1/stats/charge-points/faults"): STATION_READERS,
+    ("GET", "/v1/stats/charge-points/tickets"): STATION_READERS,
+    ("GET", "/v1/stats/charge-points/alerts"): STATION_READERS,
     ("GET", "/v1/stats/network"): NETWORK_READERS,
     ("GET", "/v1/stats/network/heat-map"): NETWORK_READERS,
     ("GET", "/v1/stats/network/stations"): NETWORK_READERS,

@@ -20,7 +20,9 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import ValidationError
 
-from services.analytics.ingest import repository
+from services.analytics.ingest import incidents_repository, people_repository, repository
+from services.analytics.ingest.incidents_repository import AlertFacts
+from services.analytics.ingest.people_repository import AccountFacts
 from shared.db import Connection
 from shared.events.booking import RESERVATION_EVENTS, ReservationEvent
 from shared.events.chargepoints import (
@@ -31,12 +33,23 @@ from shared.events.chargepoints import (
 )
 from shared.events.charging import SessionStopped
 from shared.events.envelope import Envelope, EventPayload
+from shared.events.identity import UserDeleted, UserRegistered
+from shared.events.operations import AlertAcknowledged, AlertOpened, AlertResolved
 from shared.events.payment import (
     InvoiceEvent,
     InvoiceIssued,
     InvoicePaid,
     InvoicePaymentFailed,
     InvoiceRefunded,
+    PaymentAccountChanged,
+)
+from shared.events.support import (
+    TicketEvent,
+    TicketOpened,
+    TicketReplied,
+    TicketSlaBreached,
+    TicketStatusChanged,
+    TicketUpdated,
 )
 from shared.inbox import _OUTAGES, EventConsumer
 
@@ -54,7 +67,24 @@ _MODELS: tuple[type[EventPayload], ...] = (
     InvoicePaymentFailed,
     InvoiceRefunded,
     *RESERVATION_EVENTS,
+    UserRegistered,
+    UserDeleted,
+    PaymentAccountChanged,
+    TicketOpened,
+    TicketUpdated,
+    TicketStatusChanged,
+    TicketReplied,
+    TicketSlaBreached,
+    AlertOpened,
+    AlertAcknowledged,
+    AlertResolved,
 )
+# Which instant of an alert each of its events sets.
+_ALERT_CHANGES = {
+    AlertOpened.event_type: "opened_at",
+    AlertAcknowledged.event_type: "acknowledged_at",
+    AlertResolved.event_type: "resolved_at",
+}
 INGESTED: dict[str, type[EventPayload]] = {model.event_type: model for model in _MODELS}
 
 Event = tuple[Envelope, EventPayload]
@@ -70,6 +100,10 @@ class Rows:
     invoices: list[tuple[UUID, InvoiceEvent]] = field(default_factory=list)
     registry: dict[str, tuple[datetime, ChargePointRegistered]] = field(default_factory=dict)
     reservations: list[tuple[UUID, ReservationEvent]] = field(default_factory=list)
+    accounts: dict[str, AccountFacts] = field(default_factory=dict)
+    standings: list[tuple[UUID, str, bool, datetime]] = field(default_factory=list)
+    tickets: dict[str, tuple[UUID, TicketEvent]] = field(default_factory=dict)
+    alerts: dict[str, AlertFacts] = field(default_factory=dict)
 
     def add(self, envelope: Envelope, payload: EventPayload) -> None:
         if isinstance(payload, SessionStopped):
@@ -87,6 +121,35 @@ class Rows:
             known = self.registry.get(payload.charge_point_id)
             if known is None or known[0] <= envelope.time:
                 self.registry[payload.charge_point_id] = (envelope.time, payload)
+        else:
+            self._add_other(envelope, payload)
+
+    def _add_other(self, envelope: Envelope, payload: EventPayload) -> None:
+        """Accounts, standings, tickets and alerts; reduced to one row per entity here, since
+        one multi-row upsert cannot touch a row twice."""
+        if isinstance(payload, UserRegistered | UserDeleted):
+            # These events carry no time of their own: the envelope's (set once, at the source).
+            account = self.accounts.setdefault(payload.user_id, AccountFacts(payload.user_id))
+            if isinstance(payload, UserRegistered):
+                account.registered(envelope.time, "driver" in payload.roles)
+            else:
+                account.deleted(envelope.time)
+        elif isinstance(payload, PaymentAccountChanged):
+            self.standings.append(
+                (envelope.id, payload.user_id, payload.subscription_active, envelope.time)
+            )
+        elif isinstance(payload, TicketEvent):
+            known = self.tickets.get(payload.ticket_id)
+            if known is None or (known[1].at, known[0]) < (payload.at, envelope.id):
+                self.tickets[payload.ticket_id] = (envelope.id, payload)
+        elif isinstance(payload, AlertOpened | AlertAcknowledged | AlertResolved):
+            alert = self.alerts.setdefault(
+                payload.alert_id,
+                AlertFacts(
+                    payload.alert_id, payload.kind, payload.severity, payload.charge_point_id
+                ),
+            )
+            alert.seen(_ALERT_CHANGES[payload.event_type], payload.at)
 
 
 async def apply(conn: Connection, consumer: str, events: Sequence[Event]) -> int:
@@ -108,7 +171,23 @@ async def apply(conn: Connection, consumer: str, events: Sequence[Event]) -> int
         await repository.upsert_charge_points(conn, list(rows.registry.values()))
     if rows.reservations:
         await repository.insert_reservation_events(conn, rows.reservations)
+    if rows.accounts:
+        await people_repository.upsert_users(conn, sorted(rows.accounts.values(), key=_user_id))
+    if rows.standings:
+        await people_repository.insert_standings(conn, rows.standings)
+    if rows.tickets:
+        await incidents_repository.upsert_tickets(
+            conn, [rows.tickets[k] for k in sorted(rows.tickets)]
+        )
+    if rows.alerts:
+        await incidents_repository.upsert_alerts(
+            conn, [rows.alerts[k] for k in sorted(rows.alerts)]
+        )
     return len(fresh)
+
+
+def _user_id(account: AccountFacts) -> str:
+    return account.user_id
 
 
 class BatchConsumer(EventConsumer):

@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 from services.analytics.settings import Settings
 from services.analytics.stats import repository
 from services.analytics.stats.intervals import Change, Uptime, overlap, timeline, uptime
-from services.analytics.stats.periods import Granularity, Period, count_periods, periods
+from services.analytics.stats.people import people_cells
+from services.analytics.stats.periods import (
+    Granularity,
+    Period,
+    count_periods,
+    periods,
+    whole_range,
+)
 from services.analytics.stats.schemas import (
     ConnectorRow,
     FaultRow,
@@ -202,6 +209,7 @@ async def network_rows(
             cell.revenue_minor += session["revenue_minor"]
             if session["user_id"]:
                 cell.drivers.add(session["user_id"])
+    people = await people_cells(conn, spans, [cell.drivers for cell in cells])
     return [
         NetworkRow(
             period_start=cell.period.label(tz),
@@ -210,8 +218,12 @@ async def network_rows(
             revenue_minor=cell.revenue_minor,
             currency=settings.currency,
             active_drivers=len(cell.drivers),
+            new_registrations=more.new_registrations,
+            deleted_accounts=more.deleted_accounts,
+            subscribers=more.subscribers,
+            subscription_share_pct=_pct(more.subscribers, len(cell.drivers)),
         )
-        for cell in cells
+        for cell, more in zip(cells, people, strict=True)
     ]
 
 
@@ -254,6 +266,8 @@ async def station_rows(
         conn, settings, first, last, "month" if days > 31 else "day", None, now
     )
     sites = await repository.sites(conn)
+    span = whole_range(first, last, ZoneInfo(settings.timezone))
+    incidents = await repository.incidents_per_charge_point(conn, span.start, span.end)
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for (cp, _), row_cells in cells.items():
         total = totals[cp]
@@ -280,6 +294,8 @@ async def station_rows(
             occupied_pct=_pct(t["occupied_s"], t["elapsed_s"]),
             charging_pct=_pct(t["charging_s"], t["elapsed_s"]),
             uptime_pct=_pct(t["up_s"], t["known_s"]),
+            tickets=incidents.get(cp, (0, 0))[0],
+            alerts=incidents.get(cp, (0, 0))[1],
             needs_capacity=(_pct(t["occupied_s"], t["elapsed_s"]) or 0)
             >= settings.capacity_threshold_pct,
         )

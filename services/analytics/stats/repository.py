@@ -171,3 +171,88 @@ async def bookings_between(
         charge_point_id,
     )
     return [dict(row) for row in rows]
+
+
+# -- accounts, standings, tickets, alerts ------------------------------------------------------
+
+
+async def registrations(conn: Connection, start: datetime, end: datetime) -> list[datetime]:
+    """When each account with the driver role registered, within [start, end)."""
+    rows = await conn.fetch(
+        """select registered_at from users
+            where driver and registered_at >= $1 and registered_at < $2""",
+        start,
+        end,
+    )
+    return [row["registered_at"] for row in rows]
+
+
+async def deletions(conn: Connection, start: datetime, end: datetime) -> list[datetime]:
+    rows = await conn.fetch(
+        "select deleted_at from users where deleted_at >= $1 and deleted_at < $2", start, end
+    )
+    return [row["deleted_at"] for row in rows]
+
+
+async def standings(
+    conn: Connection, user_ids: list[str], before: datetime
+) -> list[dict[str, Any]]:
+    """The payment standings of these drivers before an instant, in time order per driver."""
+    rows = await conn.fetch(
+        """select user_id, subscription_active, at from account_standings
+            where user_id = any($1::text[]) and at < $2
+            order by user_id, at, event_id""",
+        user_ids,
+        before,
+    )
+    return [dict(row) for row in rows]
+
+
+async def tickets_opened(
+    conn: Connection, start: datetime, end: datetime, charge_point_id: str | None
+) -> list[dict[str, Any]]:
+    """Tickets about a charge point opened within [start, end), in their latest state."""
+    rows = await conn.fetch(
+        """select charge_point_id, category, origin, status, created_at, sla_breached
+             from tickets
+            where charge_point_id is not null and created_at >= $1 and created_at < $2
+              and ($3::text is null or charge_point_id = $3)""",
+        start,
+        end,
+        charge_point_id,
+    )
+    return [dict(row) for row in rows]
+
+
+async def alerts_opened(
+    conn: Connection, start: datetime, end: datetime, charge_point_id: str | None
+) -> list[dict[str, Any]]:
+    """Alerts of a charge point opened within [start, end), with when each was resolved."""
+    rows = await conn.fetch(
+        """select charge_point_id, kind, severity, opened_at, resolved_at from alerts
+            where charge_point_id is not null and opened_at >= $1 and opened_at < $2
+              and ($3::text is null or charge_point_id = $3)""",
+        start,
+        end,
+        charge_point_id,
+    )
+    return [dict(row) for row in rows]
+
+
+async def incidents_per_charge_point(
+    conn: Connection, start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """(tickets, alerts) opened within [start, end), per charge point."""
+    rows = await conn.fetch(
+        """select charge_point_id, sum(tickets)::int as tickets, sum(alerts)::int as alerts
+             from (select charge_point_id, 1 as tickets, 0 as alerts from tickets
+                    where created_at >= $1 and created_at < $2
+                   union all
+                   select charge_point_id, 0, 1 from alerts
+                    where opened_at >= $1 and opened_at < $2) both_kinds
+            where charge_point_id is not null
+            group by charge_point_id""",
+        start,
+        end,
+    )
+    return {row["charge_point_id"]: (row["tickets"], row["alerts"]) for row in rows}
