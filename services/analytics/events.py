@@ -35,5 +35,6 @@ def build_consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
             bootstrap_servers=settings.kafka_bootstrap_servers,
             topics=topics(settings),
             batch_size=settings.ingest_batch_size,
+            timezone=settings.timezone,
         )
     ]

@@ -23,6 +23,8 @@ class Settings(ServiceSettings):
     alerts_topic: str = "operations.alerts.v1"
     # Events written per database transaction (one multi-row insert per table).
     ingest_batch_size: int = 1000
+    # How often the daily rollups are extended to yesterday and stale charge points recomputed.
+    rollup_interval_s: float = 60.0
 
     # -- figures -------------------------------------------------------------------------------
     # The operator's time zone: day, week and month boundaries, the weekday x hour heat map.

@@ -24,6 +24,7 @@ from services.analytics.settings import Settings
 from shared.db import create_pool
 from shared.events.envelope import Envelope, EventPayload
 from shared.kafka import create_producer
+from tests.helpers.polling import eventually
 from tests.helpers.stack import fresh_database, serve, unique, wait_until_ready
 from tests.helpers.tokens import TestIssuer
 
@@ -79,7 +80,7 @@ async def running_analytics(
         consumer_group_suffix=unique(".test"),
         db_pool_max_size=5,
         **topics,
-        **overrides,
+        **({"rollup_interval_s": 0.3} | overrides),
     )
     app = create_app(settings, key_source=TOKENS.key_source())
     async with serve(app) as url:
@@ -107,3 +108,17 @@ async def publish(topic: str, events: list[tuple[str, Envelope]]) -> None:
             await producer.send_and_wait(topic, event.to_bytes(), key=key.encode())
     finally:
         await producer.stop()
+
+
+async def rollups_current(service: Analytics) -> None:
+    """The rollup job has run and no charge point is stale."""
+
+    async def current() -> bool:
+        return bool(
+            await service.pool.fetchval(
+                """select (select rolled_through is not null from rollup_state)
+                      and not exists (select from rollup_dirty)"""
+            )
+        )
+
+    await eventually(current, timeout=60, interval=0.2)

@@ -12,7 +12,14 @@ import pytest
 
 from tests.analytics import scenario_people
 from tests.analytics.scenario import Scenario
-from tests.analytics.support import Analytics, auth, own_topics, publish, running_analytics
+from tests.analytics.support import (
+    Analytics,
+    auth,
+    own_topics,
+    publish,
+    rollups_current,
+    running_analytics,
+)
 from tests.helpers.polling import eventually
 
 OPERATOR = auth("operator-1", "operator")
@@ -44,6 +51,7 @@ async def ingested(service: Analytics) -> None:
         return True
 
     await eventually(complete, timeout=60, interval=0.2)
+    await rollups_current(service)
 
 
 @pytest.fixture(scope="module")

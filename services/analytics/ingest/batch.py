@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
@@ -152,7 +153,33 @@ class Rows:
             alert.seen(_ALERT_CHANGES[payload.event_type], payload.at)
 
 
-async def apply(conn: Connection, consumer: str, events: Sequence[Event]) -> int:
+# A registry change (e.g. more connectors) changes every day of the charge point.
+_ALL_DAYS = date(2000, 1, 1)
+
+
+def stale_days(rows: Rows, tz: ZoneInfo) -> dict[str, date]:
+    """The earliest local day each charge point's facts of this batch change, per charge point."""
+    found: dict[str, date] = {}
+
+    def touch(cp: str, at: datetime) -> None:
+        day = at.astimezone(tz).date()
+        found[cp] = min(found.get(cp, day), day)
+
+    for stop in rows.stops:
+        touch(stop.charge_point_id, stop.started_at)
+    for _, status in rows.statuses:
+        touch(status.charge_point_id, status.at)
+    for _, cp, _, at in rows.links:
+        assert isinstance(at, datetime)
+        touch(cp, at)
+    for _, reservation in rows.reservations:
+        touch(reservation.charge_point_id, reservation.starts_at)
+    for cp in rows.registry:
+        found[cp] = _ALL_DAYS
+    return found
+
+
+async def apply(conn: Connection, consumer: str, events: Sequence[Event], timezone: str) -> int:
     """Writes the events not seen before (in the caller's transaction); how many were new."""
     fresh = await repository.record_processed(conn, consumer, [e.id for e, _ in events])
     rows = Rows()
@@ -183,6 +210,10 @@ async def apply(conn: Connection, consumer: str, events: Sequence[Event]) -> int
         await incidents_repository.upsert_alerts(
             conn, [rows.alerts[k] for k in sorted(rows.alerts)]
         )
+    days = stale_days(rows, ZoneInfo(timezone))
+    invoiced = [i.session_id for _, i in rows.invoices if i.session_id is not None]
+    if days or invoiced:
+        await repository.mark_stale(conn, days, invoiced, timezone)
     return len(fresh)
 
 
@@ -201,11 +232,13 @@ class BatchConsumer(EventConsumer):
         bootstrap_servers: str,
         topics: Sequence[str],
         batch_size: int,
+        timezone: str,
     ) -> None:
         super().__init__(
             name=name, pool=pool, bootstrap_servers=bootstrap_servers, topics=topics, handlers={}
         )
         self._batch_size = batch_size
+        self._timezone = timezone
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
@@ -243,7 +276,7 @@ class BatchConsumer(EventConsumer):
         while True:
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    fresh = await apply(conn, self.name, events)
+                    fresh = await apply(conn, self.name, events, self._timezone)
                 self.applied += fresh
                 self.duplicates += len(events) - fresh
                 return
@@ -262,7 +295,7 @@ class BatchConsumer(EventConsumer):
         while True:
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    self.applied += await apply(conn, self.name, [event])
+                    self.applied += await apply(conn, self.name, [event], self._timezone)
                 return
             except asyncio.CancelledError:
                 raise

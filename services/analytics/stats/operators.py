@@ -18,14 +18,12 @@ from services.analytics.stats.periods import (
     Period,
     count_periods,
     periods,
-    whole_range,
 )
 from services.analytics.stats.schemas import (
     ConnectorRow,
     FaultRow,
     HeatMapCell,
     NetworkRow,
-    StationRow,
 )
 from shared.db import Connection
 from shared.problems import Invalid
@@ -53,11 +51,16 @@ def _pct(part: float, whole: float) -> float | None:
 
 
 def _periods(
-    first: date, last: date, granularity: Granularity, settings: Settings, width: int
+    first: date,
+    last: date,
+    granularity: Granularity,
+    settings: Settings,
+    width: int,
+    limit_rows: bool = True,
 ) -> list[Period]:
     if last < first:
         raise Invalid("`to` is before `from`.")
-    if count_periods(first, last, granularity) * max(width, 1) > settings.max_rows:
+    if limit_rows and count_periods(first, last, granularity) * max(width, 1) > settings.max_rows:
         raise Invalid(
             "The answer would exceed the row limit: choose a shorter range, a coarser "
             "granularity or one charge point.",
@@ -74,10 +77,13 @@ async def connector_cells(
     granularity: Granularity,
     charge_point_id: str | None,
     now: datetime | None = None,
+    *,
+    limit_rows: bool = True,
 ) -> dict[tuple[str, int], list[Cell]]:
+    """`limit_rows=False` for internal callers (the rollups), never for an answer's size."""
     now = now or datetime.now(UTC)
     keys = await repository.connectors(conn, charge_point_id)
-    spans = _periods(first, last, granularity, settings, len(keys))
+    spans = _periods(first, last, granularity, settings, len(keys), limit_rows)
     start, end = spans[0].start, spans[-1].end
     starts = [p.start for p in spans]
     sessions = await repository.sessions_between(
@@ -247,76 +253,3 @@ async def heat_map_rows(
         for weekday in range(1, 8)
         for hour in range(24)
     ]
-
-
-async def station_rows(
-    conn: Connection,
-    settings: Settings,
-    first: date,
-    last: date,
-    order: str,
-    direction: str,
-    limit: int,
-    now: datetime | None = None,
-) -> list[StationRow]:
-    """Charge points over the whole range, ranked by utilisation (occupied %) or uptime."""
-    now = now or datetime.now(UTC)
-    days = (last - first).days + 1
-    cells = await connector_cells(
-        conn, settings, first, last, "month" if days > 31 else "day", None, now
-    )
-    sites = await repository.sites(conn)
-    span = whole_range(first, last, ZoneInfo(settings.timezone))
-    incidents = await repository.incidents_per_charge_point(conn, span.start, span.end)
-    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (cp, _), row_cells in cells.items():
-        total = totals[cp]
-        total["connectors"] += 1
-        for cell in row_cells:
-            assert cell.uptime is not None
-            total["sessions"] += cell.sessions
-            total["energy_wh"] += cell.energy_wh
-            total["revenue_minor"] += cell.revenue_minor
-            total["occupied_s"] += cell.occupied_s
-            total["charging_s"] += cell.charging_s
-            total["elapsed_s"] += cell.period.seconds_until(now)
-            total["up_s"] += cell.uptime.up_s
-            total["known_s"] += cell.uptime.known_s
-    rows = [
-        StationRow(
-            rank=0,
-            charge_point_id=cp,
-            site_name=sites.get(cp),
-            connectors=int(t["connectors"]),
-            sessions=int(t["sessions"]),
-            energy_kwh=t["energy_wh"] / 1000,
-            revenue_minor=int(t["revenue_minor"]),
-            occupied_pct=_pct(t["occupied_s"], t["elapsed_s"]),
-            charging_pct=_pct(t["charging_s"], t["elapsed_s"]),
-            uptime_pct=_pct(t["up_s"], t["known_s"]),
-            tickets=incidents.get(cp, (0, 0))[0],
-            alerts=incidents.get(cp, (0, 0))[1],
-            needs_capacity=(_pct(t["occupied_s"], t["elapsed_s"]) or 0)
-            >= settings.capacity_threshold_pct,
-        )
-        for cp, t in totals.items()
-    ]
-    field_name = "occupied_pct" if order == "utilisation" else "uptime_pct"
-    ranked = sorted(
-        rows,
-        key=lambda r: (
-            getattr(r, field_name) is None,
-            -(getattr(r, field_name) or 0),
-            r.charge_point_id,
-        ),
-    )
-    if direction == "bottom":
-        ranked = sorted(
-            rows,
-            key=lambda r: (
-                getattr(r, field_name) is None,
-                getattr(r, field_name) or 0,
-                r.charge_point_id,
-            ),
-        )
-    return [row.model_copy(update={"rank": i + 1}) for i, row in enumerate(ranked[:limit])]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.analytics.access import NetworkReader, Person, StationReader
 from services.analytics.settings import Settings
-from services.analytics.stats import drivers, incidents, operators
+from services.analytics.stats import drivers, incidents, operators, ranking
 from services.analytics.stats.export import Format, csv_response, wants_csv
 from services.analytics.stats.periods import Granularity
 from services.analytics.stats.schemas import (
@@ -228,7 +228,7 @@ async def station_ranking(
     """Top or bottom charge points by utilisation (occupied %) or uptime over the range."""
     settings = _settings(runtime)
     first, last = _range(settings, first, last)
-    rows = await operators.station_rows(conn, settings, first, last, order, direction, limit)
+    rows = await ranking.station_rows(conn, settings, first, last, order, direction, limit)
     if wants_csv(request, format):
         return csv_response(rows, StationRow, "stations")
     return rows
