@@ -245,6 +245,10 @@ class Tickets:
                 conn, row["id"], {**changes, **views.sla_columns(sla), "updated_at": now}
             )
             await events.publish(conn, TicketUpdated, row, now)
+            if changes.get("category") == "station_safety":
+                # Staff recognised a safety problem in the driver's ticket: operations is told
+                # as for a report filed as one (it counts each ticket once).
+                await events.safety_reported(conn, row)
         return await self.staff_read(conn, ticket_id, now)
 
     # -- privacy ------------------------------------------------------------------------------
