@@ -75,7 +75,7 @@ async def connector_cells(
     first: date,
     last: date,
     granularity: Granularity,
-    charge_point_id: str | None,
+    charge_point_id: repository.ChargePoints,
     now: datetime | None = None,
     *,
     limit_rows: bool = True,

@@ -78,57 +78,65 @@ async def set_state(conn: Connection, rolled_through: date, timezone: str) -> No
     )
 
 
-async def claim_stale(conn: Connection) -> tuple[str, date] | None:
-    """One stale charge point, locked until the caller's transaction ends (replicas skip it)."""
-    row = await conn.fetchrow(
+async def claim_stale(conn: Connection, limit: int) -> dict[str, date]:
+    """Stale charge points (from which day), locked until the caller's transaction ends
+    (replicas skip them)."""
+    rows = await conn.fetch(
         """select charge_point_id, from_day from rollup_dirty
-            order by from_day, charge_point_id limit 1 for update skip locked"""
+            order by from_day, charge_point_id limit $1 for update skip locked""",
+        limit,
     )
-    return (row["charge_point_id"], row["from_day"]) if row is not None else None
+    return {row["charge_point_id"]: row["from_day"] for row in rows}
 
 
-async def clear_stale(conn: Connection, charge_point_id: str) -> None:
-    await conn.execute("delete from rollup_dirty where charge_point_id = $1", charge_point_id)
+async def clear_stale(conn: Connection, charge_point_ids: Sequence[str]) -> None:
+    await conn.execute(
+        "delete from rollup_dirty where charge_point_id = any($1::text[])", list(charge_point_ids)
+    )
 
 
-async def first_fact_day(conn: Connection, charge_point_id: str, timezone: str) -> date | None:
-    """The local day of the charge point's earliest fact (nothing is known before it)."""
-    found: date | None = await conn.fetchval(
-        """select (least((select min(at) from charger_links where charge_point_id = $1),
-                         (select min(at) from connector_status where charge_point_id = $1),
-                         (select min(started_at) from sessions where charge_point_id = $1),
-                         (select min(starts_at) from reservation_events
-                           where charge_point_id = $1)) at time zone $2)::date""",
-        charge_point_id,
+async def first_fact_days(
+    conn: Connection, charge_point_ids: Sequence[str], timezone: str
+) -> dict[str, date]:
+    """The local day of each charge point's earliest fact (nothing is known before it); charge
+    points without any fact are left out."""
+    rows = await conn.fetch(
+        """select cp, (least((select min(at) from charger_links where charge_point_id = cp),
+                             (select min(at) from connector_status where charge_point_id = cp),
+                             (select min(started_at) from sessions where charge_point_id = cp),
+                             (select min(starts_at) from reservation_events
+                               where charge_point_id = cp)) at time zone $2)::date as day
+             from unnest($1::text[]) cp""",
+        list(charge_point_ids),
         timezone,
     )
-    return found
+    return {row["cp"]: row["day"] for row in rows if row["day"] is not None}
 
 
 async def replace_days(
-    conn: Connection,
-    charge_point_id: str,
-    first: date,
-    last: date,
-    rows: Sequence[tuple[Any, ...]],
+    conn: Connection, ranges: dict[str, tuple[date, date]], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """The charge point's days `first`..`last` become exactly `rows` (connector, day, figures...)."""
+    """Each charge point's days `first`..`last` of `ranges` become exactly its `rows`
+    (charge point, connector, day, figures...)."""
+    ordered = sorted(ranges.items())
     await conn.execute(
-        "delete from connector_days where charge_point_id = $1 and day >= $2 and day <= $3",
-        charge_point_id,
-        first,
-        last,
+        """delete from connector_days d
+            using unnest($1::text[], $2::date[], $3::date[]) r(charge_point_id, first, last)
+            where d.charge_point_id = r.charge_point_id and d.day >= r.first
+              and d.day <= r.last""",
+        [cp for cp, _ in ordered],
+        [first for _, (first, _) in ordered],
+        [last for _, (_, last) in ordered],
     )
     if not rows:
         return
     columns = list(zip(*rows, strict=True))
     await conn.execute(
         f"""insert into connector_days (charge_point_id, connector_id, day, {", ".join(FIGURES)})
-            select $1, * from unnest($2::int[], $3::date[], $4::int[], $5::bigint[],
-                                     $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
-                                     $10::bigint[], $11::bigint[], $12::int[], $13::int[],
-                                     $14::int[], $15::int[])""",  # noqa: S608
-        charge_point_id,
+            select * from unnest($1::text[], $2::int[], $3::date[], $4::int[], $5::bigint[],
+                                 $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
+                                 $10::bigint[], $11::bigint[], $12::int[], $13::int[],
+                                 $14::int[], $15::int[])""",  # noqa: S608
         *[list(column) for column in columns],
     )
 

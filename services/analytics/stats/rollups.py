@@ -1,8 +1,8 @@
 """Daily rollups per connector, kept by a periodic job and read by the station ranking.
 
 The ingest marks a charge point stale from the local day of each event it writes (in the same
-transaction, and only for days already rolled up); the job recomputes each stale charge point's
-days with the very code that computes them at request time (`operators.connector_cells`, day
+transaction, and only for days already rolled up); the job recomputes stale charge points'
+days, a batch of charge points per transaction, with the very code that computes them at request time (`operators.connector_cells`, day
 granularity) and replaces its rows. Once a day it extends the rollups to yesterday by marking
 every charge point stale from the first new day. So the rollups are a pure function of the
 fact tables: idempotent, and identical after a replay. Only whole past days are rolled up;
@@ -26,8 +26,9 @@ from shared.clock import utc_now
 from shared.db import Connection
 
 log = structlog.get_logger(__name__)
-# Days computed per query when a charge point's history is rebuilt (bounds the rows at once).
-CHUNK_DAYS = 366
+# Charge points recomputed per transaction, and days per query (bound the rows held at once).
+BATCH = 100
+CHUNK_DAYS = 92
 EARLIEST = date(2000, 1, 1)
 
 
@@ -54,12 +55,14 @@ async def extend(conn: Connection, settings: Settings, now: datetime) -> None:
 
 
 def _rows(
-    cells: dict[tuple[str, int], list[operators.Cell]], tz: ZoneInfo
+    cells: dict[tuple[str, int], list[operators.Cell]], tz: ZoneInfo, starts: dict[str, date]
 ) -> list[tuple[Any, ...]]:
+    """The non-empty connector-days of the cells, from each charge point's first stale day."""
     rows = []
-    for (_, connector), row_cells in cells.items():
+    for (cp, connector), row_cells in cells.items():
         for cell in row_cells:
             assert cell.uptime is not None
+            day = cell.period.start.astimezone(tz).date()
             figures = (
                 cell.sessions,
                 cell.energy_wh,
@@ -74,36 +77,34 @@ def _rows(
                 cell.fulfilled,
                 cell.no_shows,
             )
-            if any(figures):
-                rows.append((connector, cell.period.start.astimezone(tz).date(), *figures))
+            if day >= starts[cp] and any(figures):
+                rows.append((cp, connector, day, *figures))
     return rows
 
 
 async def roll_up(
-    conn: Connection,
-    settings: Settings,
-    charge_point_id: str,
-    first: date,
-    last: date,
-    now: datetime,
+    conn: Connection, settings: Settings, stale: dict[str, date], last: date, now: datetime
 ) -> None:
-    """Recompute the charge point's days `first`..`last` (nothing is known before its first fact)."""
+    """Recompute the days from each charge point's stale day to `last` (nothing is known before
+    its first fact), a chunk of days for all of them at a time."""
     tz = ZoneInfo(settings.timezone)
-    known_from = await repository.first_fact_day(conn, charge_point_id, settings.timezone)
-    start = max(first, known_from) if known_from is not None else last + timedelta(days=1)
+    known = await repository.first_fact_days(conn, list(stale), settings.timezone)
+    starts = {cp: max(day, known[cp]) for cp, day in stale.items() if cp in known}
     rows: list[tuple[Any, ...]] = []
+    start = min(starts.values(), default=last + timedelta(days=1))
     while start <= last:
         end = min(last, start + timedelta(days=CHUNK_DAYS - 1))
+        due = sorted(cp for cp, first in starts.items() if first <= end)
         cells = await operators.connector_cells(
-            conn, settings, start, end, "day", charge_point_id, now, limit_rows=False
+            conn, settings, start, end, "day", due, now, limit_rows=False
         )
-        rows += _rows(cells, tz)
+        rows += _rows(cells, tz, starts)
         start = end + timedelta(days=1)
-    await repository.replace_days(conn, charge_point_id, first, last, rows)
+    await repository.replace_days(conn, {cp: (day, last) for cp, day in stale.items()}, rows)
 
 
 async def refresh(pool: asyncpg.Pool, settings: Settings, now: datetime | None = None) -> int:
-    """Extend to yesterday, then recompute every stale charge point, one transaction each.
+    """Extend to yesterday, then recompute the stale charge points, `BATCH` per transaction.
     Returns how many were recomputed."""
     now = now or utc_now()
     async with pool.acquire() as conn, conn.transaction():
@@ -113,14 +114,14 @@ async def refresh(pool: asyncpg.Pool, settings: Settings, now: datetime | None =
     done = 0
     while True:
         async with pool.acquire() as conn, conn.transaction():
-            claimed = await repository.claim_stale(conn)
-            if claimed is None:
+            claimed = await repository.claim_stale(conn, BATCH)
+            if not claimed:
                 return done
-            charge_point_id, from_day = claimed
-            if from_day <= rolled:
-                await roll_up(conn, settings, charge_point_id, from_day, rolled, now)
-            await repository.clear_stale(conn, charge_point_id)
-        done += 1
+            due = {cp: day for cp, day in claimed.items() if day <= rolled}
+            if due:
+                await roll_up(conn, settings, due, rolled, now)
+            await repository.clear_stale(conn, list(claimed))
+        done += len(claimed)
 
 
 async def run_rollups(pool: asyncpg.Pool, settings: Settings) -> None:
