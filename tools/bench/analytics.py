@@ -40,7 +40,8 @@ from tools.bench import Figure
 EVENTS = int(os.environ.get("LADDA_BENCH_ANALYTICS_EVENTS", "20000"))
 CHARGE_POINTS = int(os.environ.get("LADDA_BENCH_ANALYTICS_CHARGE_POINTS", "1000"))
 DAYS = 365
-DATABASE = "ladda_bench_analytics"
+# Dropped and created by each run: two checkouts benching at once need different names.
+DATABASE = os.environ.get("LADDA_BENCH_ANALYTICS_DATABASE", "ladda_bench_analytics")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "analytics" / "migrations"
 YEAR_START = date(2025, 1, 1)
 # Generating a year of rows is not bound by the pool's 30 s command timeout.
