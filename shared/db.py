@@ -30,13 +30,15 @@ async def _init_connection(conn: Connection) -> None:
         )
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, command_timeout: float = 30
+) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
-        command_timeout=30,
+        command_timeout=command_timeout,
         timeout=5,
     )
     assert pool is not None

@@ -17,6 +17,10 @@ def topics(settings: Settings) -> list[str]:
         settings.registry_topic,
         settings.invoices_topic,
         settings.reservations_topic,
+        settings.users_topic,
+        settings.accounts_topic,
+        settings.tickets_topic,
+        settings.alerts_topic,
     ]
 
 
@@ -31,5 +35,6 @@ def build_consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
             bootstrap_servers=settings.kafka_bootstrap_servers,
             topics=topics(settings),
             batch_size=settings.ingest_batch_size,
+            timezone=settings.timezone,
         )
     ]

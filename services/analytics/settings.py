@@ -17,8 +17,14 @@ class Settings(ServiceSettings):
     registry_topic: str = "chargepoints.registry.v1"
     invoices_topic: str = "payment.invoices.v1"
     reservations_topic: str = "booking.reservations.v1"
+    users_topic: str = "identity.users.v1"
+    accounts_topic: str = "payment.accounts.v1"
+    tickets_topic: str = "support.tickets.v1"
+    alerts_topic: str = "operations.alerts.v1"
     # Events written per database transaction (one multi-row insert per table).
     ingest_batch_size: int = 1000
+    # How often the daily rollups are extended to yesterday and stale charge points recomputed.
+    rollup_interval_s: float = 60.0
 
     # -- figures -------------------------------------------------------------------------------
     # The operator's time zone: day, week and month boundaries, the weekday x hour heat map.

@@ -26,11 +26,13 @@ from shared.events.identity import (
     UserRegistered,
     UserRolesChanged,
 )
+from shared.events.support import StationSafetyReported
 from shared.events.topics import (
     CHARGEPOINTS_REGISTRY,
     CHARGEPOINTS_STATUS,
     CONNECTIVITY_COMMAND_RESULTS,
     IDENTITY_USERS,
+    SUPPORT_TICKETS,
 )
 from shared.inbox import EventConsumer
 from shared.service import ServiceRuntime
@@ -69,6 +71,10 @@ class Handlers:
         raised = await self.monitor.fault(conn, envelope.payload(ChargePointFault))
         await self._opened(conn, raised)
 
+    async def on_safety_reported(self, conn: Connection, envelope: Envelope) -> None:
+        raised = await self.monitor.safety_reported(conn, envelope.payload(StationSafetyReported))
+        await self._opened(conn, raised)
+
     async def on_command_completed(self, conn: Connection, envelope: Envelope) -> None:
         await work_orders.command_completed(conn, envelope.payload(CommandCompleted))
 
@@ -99,6 +105,7 @@ SUBSCRIPTIONS: dict[str, list[str]] = {
     "charger-status": [CHARGEPOINTS_STATUS.name],
     "command-results": [CONNECTIVITY_COMMAND_RESULTS.name],
     "users": [IDENTITY_USERS.name],
+    "safety-reports": [SUPPORT_TICKETS.name],
 }
 
 
@@ -148,5 +155,12 @@ def build_consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
                 UserEnabled.event_type: handlers.on_user_enabled,
                 UserDeleted.event_type: handlers.on_user_deleted,
             },
+        ),
+        EventConsumer(
+            name=runtime.consumer_name("safety-reports"),
+            pool=runtime.pool,
+            bootstrap_servers=bootstrap,
+            topics=SUBSCRIPTIONS["safety-reports"],
+            handlers={StationSafetyReported.event_type: handlers.on_safety_reported},
         ),
     ]

@@ -20,6 +20,7 @@ from shared.events.chargepoints import (
     ChargePointSecurityEvent,
     ConnectorStatusChanged,
 )
+from shared.events.support import StationSafetyReported
 
 
 class Monitor:
@@ -110,6 +111,25 @@ class Monitor:
     ) -> tuple[AlertOut, bool] | None:
         condition = rules.charger_fault(event.charge_point_id, event.kind, event.detail)
         return await self._raise(conn, condition, event.at) if condition else None
+
+    async def safety_reported(
+        self, conn: Connection, event: StationSafetyReported
+    ) -> tuple[AlertOut, bool] | None:
+        """A driver's safety report (support) raises the station's safety alert, once per
+        ticket: the same report delivered again, also under a new event id, counts nothing."""
+        if not await alert_repository.record_safety_report(
+            conn, event.ticket_id, event.charge_point_id, event.reported_at
+        ):
+            return None
+        condition = rules.station_safety(
+            event.charge_point_id,
+            event.ticket_id,
+            event.session_id,
+            event.subject,
+            event.description,
+            event.reported_at.isoformat(),
+        )
+        return await self._raise(conn, condition)
 
     # -- the periodic evaluation ----------------------------------------------------------------
 

@@ -35,7 +35,10 @@ def create_app(
         return build_consumers(runtime, tickets, clock)
 
     def background(runtime: ServiceRuntime) -> Sequence[Coroutine[Any, Any, None]]:
-        return [jobs.run_sla_checks(runtime, tickets, clock)]
+        return [
+            jobs.run_sla_checks(runtime, tickets, clock),
+            jobs.run_auto_close(runtime, tickets, clock),
+        ]
 
     runtime = ServiceRuntime(
         name="support",

@@ -54,6 +54,14 @@ class Settings(ServiceSettings):
     # How often breaches are looked for (and `ticket.sla-breached` published).
     sla_check_interval_s: float = 30.0
 
+    # -- closing -------------------------------------------------------------------------------
+    # A resolved ticket closes by itself this many calendar days after its resolution (the
+    # driver did not come back); 0 turns the job off. A closed ticket can still be reopened by
+    # the driver within `reopen_window_days` of the resolution, and by staff at any time.
+    auto_close_after_days: int = 7
+    # How often resolved tickets are looked at for closing.
+    auto_close_interval_s: float = 300.0
+
     # -- automatic tickets -------------------------------------------------------------------
     # Off by default: the operator enables them.
     automatic_tickets: bool = False

@@ -1,6 +1,6 @@
 """A running analytics service on topics of its own, and the events the tests feed it.
 
-Each test module creates its own four topics (sessions, status, registry, invoices), so its
+Each test module creates its own topics (one per topic setting of analytics), so its
 figures are exact: no other test's events reach them, and a replay reads exactly what was fed.
 """
 
@@ -10,6 +10,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -23,6 +24,7 @@ from services.analytics.settings import Settings
 from shared.db import create_pool
 from shared.events.envelope import Envelope, EventPayload
 from shared.kafka import create_producer
+from tests.helpers.polling import eventually
 from tests.helpers.stack import fresh_database, serve, unique, wait_until_ready
 from tests.helpers.tokens import TestIssuer
 
@@ -37,6 +39,10 @@ TOPIC_SETTINGS = (
     "registry_topic",
     "invoices_topic",
     "reservations_topic",
+    "users_topic",
+    "accounts_topic",
+    "tickets_topic",
+    "alerts_topic",
 )
 
 
@@ -74,7 +80,7 @@ async def running_analytics(
         consumer_group_suffix=unique(".test"),
         db_pool_max_size=5,
         **topics,
-        **overrides,
+        **({"rollup_interval_s": 0.3} | overrides),
     )
     app = create_app(settings, key_source=TOKENS.key_source())
     async with serve(app) as url:
@@ -87,8 +93,10 @@ async def running_analytics(
             await pool.close()
 
 
-def envelope(payload: EventPayload) -> Envelope:
-    return Envelope.wrap(payload, source="test", subject="test", correlation_id=None)
+def envelope(payload: EventPayload, time: datetime | None = None) -> Envelope:
+    """`time`: the envelope's own (for events whose payload carries no time)."""
+    wrapped = Envelope.wrap(payload, source="test", subject="test", correlation_id=None)
+    return wrapped if time is None else wrapped.model_copy(update={"time": time})
 
 
 async def publish(topic: str, events: list[tuple[str, Envelope]]) -> None:
@@ -100,3 +108,17 @@ async def publish(topic: str, events: list[tuple[str, Envelope]]) -> None:
             await producer.send_and_wait(topic, event.to_bytes(), key=key.encode())
     finally:
         await producer.stop()
+
+
+async def rollups_current(service: Analytics) -> None:
+    """The rollup job has run and no charge point is stale."""
+
+    async def current() -> bool:
+        return bool(
+            await service.pool.fetchval(
+                """select (select rolled_through is not null from rollup_state)
+                      and not exists (select from rollup_dirty)"""
+            )
+        )
+
+    await eventually(current, timeout=60, interval=0.2)

@@ -10,8 +10,16 @@ from typing import Any
 
 import pytest
 
+from tests.analytics import scenario_people
 from tests.analytics.scenario import Scenario
-from tests.analytics.support import Analytics, auth, own_topics, publish, running_analytics
+from tests.analytics.support import (
+    Analytics,
+    auth,
+    own_topics,
+    publish,
+    rollups_current,
+    running_analytics,
+)
 from tests.helpers.polling import eventually
 
 OPERATOR = auth("operator-1", "operator")
@@ -25,7 +33,13 @@ EXPECTED_ROWS = {
     "invoice_events": 4,
     "charge_points": 1,
     "reservation_events": 7,
-    "inbox": 1 + 10 + 5 + 4 + 7,
+    "users": 4,
+    "account_standings": 3,
+    "tickets": 3,
+    "alerts": 3,
+    # + 4 account events (one delivered twice), 3 standings, 5 ticket events (one twice),
+    # 6 alert events (one twice).
+    "inbox": 1 + 10 + 5 + 4 + 7 + 4 + 3 + 5 + 6,
 }
 
 
@@ -37,6 +51,7 @@ async def ingested(service: Analytics) -> None:
         return True
 
     await eventually(complete, timeout=60, interval=0.2)
+    await rollups_current(service)
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +67,10 @@ async def topics(scenario: Scenario) -> AsyncIterator[dict[str, str]]:
         await publish(names["sessions_topic"], scenario.sessions())
         await publish(names["invoices_topic"], scenario.invoices())
         await publish(names["reservations_topic"], scenario.reservations())
+        await publish(names["users_topic"], scenario_people.users(scenario))
+        await publish(names["accounts_topic"], scenario_people.standings(scenario))
+        await publish(names["tickets_topic"], scenario_people.tickets(scenario))
+        await publish(names["alerts_topic"], scenario_people.alerts(scenario))
         yield names
 
 
@@ -161,6 +180,15 @@ async def test_network_series_heat_map_and_ranking(
         ("2026-03-29", 2, 25.0, 18000, 1),
         ("2026-03-30", 1, 4.0, 0, 1),
     ]
+    assert [
+        (
+            d["new_registrations"],
+            d["deleted_accounts"],
+            d["subscribers"],
+            d["subscription_share_pct"],
+        )
+        for d in days
+    ] == [(1, 0, 0, 0.0), (1, 0, 1, 100.0), (0, 1, 0, 0.0)]
     hours = await get(
         analytics,
         "/v1/stats/network",
@@ -184,7 +212,64 @@ async def test_network_series_heat_map_and_ranking(
         (r["rank"], r["charge_point_id"], r["uptime_pct"], r["occupied_pct"], r["sessions"])
         for r in ranking
     ] == [(1, scenario.cp, 88.0, 2.817, 4)]
+    assert (ranking[0]["tickets"], ranking[0]["alerts"]) == (2, 3)
     assert ranking[0]["site_name"] == "Depot Nord" and ranking[0]["needs_capacity"] is False
+
+
+async def test_tickets_and_alerts_per_charge_point(
+    analytics: Analytics, scenario: Scenario
+) -> None:
+    tickets = await get(
+        analytics,
+        "/v1/stats/charge-points/tickets",
+        auth("agent-1", "support"),
+        charge_point_id=scenario.cp,
+        **RANGE,
+    )
+    assert [
+        (
+            t["period_start"][:10],
+            t["category"],
+            t["opened"],
+            t["automatic"],
+            t["resolved"],
+            t["sla_breached"],
+        )
+        for t in tickets
+    ] == [
+        ("2026-03-29", "charging_problem", 1, 1, 1, 0),
+        ("2026-03-29", "station_safety", 1, 0, 0, 1),
+    ]
+    alerts = await get(
+        analytics, "/v1/stats/charge-points/alerts", OPERATOR, charge_point_id=scenario.cp, **RANGE
+    )
+    assert [
+        (
+            a["period_start"][:10],
+            a["kind"],
+            a["opened"],
+            a["high_severity"],
+            a["resolved"],
+            a["mean_time_to_resolve_min"],
+        )
+        for a in alerts
+    ] == [
+        ("2026-03-28", "connector_faulted", 1, 0, 1, 185.0),
+        ("2026-03-29", "connector_faulted", 1, 1, 1, 370.0),
+        ("2026-03-29", "station_safety", 1, 1, 0, None),
+    ]
+    monthly = await get(
+        analytics,
+        "/v1/stats/charge-points/alerts",
+        OPERATOR,
+        granularity="month",
+        charge_point_id=scenario.cp,
+        **RANGE,
+    )
+    assert [(a["kind"], a["opened"], a["mean_time_to_resolve_min"]) for a in monthly] == [
+        ("connector_faulted", 2, 277.5),
+        ("station_safety", 1, None),
+    ]
 
 
 async def test_a_driver_sees_their_own_figures(analytics: Analytics, scenario: Scenario) -> None:
@@ -236,6 +321,8 @@ async def test_every_table_as_csv(analytics: Analytics, scenario: Scenario) -> N
     assert len(lines) == 7
     for path, headers, rows in (
         ("/v1/stats/charge-points/faults", OPERATOR, 2),
+        ("/v1/stats/charge-points/tickets", OPERATOR, 2),
+        ("/v1/stats/charge-points/alerts", OPERATOR, 3),
         ("/v1/stats/network", OPERATOR, 3),
         ("/v1/stats/network/heat-map", OPERATOR, 168),
         ("/v1/stats/network/stations", OPERATOR, 1),
@@ -254,6 +341,8 @@ async def test_replay_from_offset_zero_gives_identical_figures(
         ("/v1/stats/charge-points", OPERATOR, {"charge_point_id": scenario.cp, **RANGE}),
         ("/v1/stats/charge-points", OPERATOR, {"granularity": "hour", **RANGE}),
         ("/v1/stats/charge-points/faults", OPERATOR, RANGE),
+        ("/v1/stats/charge-points/tickets", OPERATOR, RANGE),
+        ("/v1/stats/charge-points/alerts", OPERATOR, RANGE),
         ("/v1/stats/network", OPERATOR, RANGE),
         ("/v1/stats/network/heat-map", OPERATOR, RANGE),
         ("/v1/stats/network/stations", OPERATOR, RANGE),

@@ -4,22 +4,16 @@ and no token at all. A route missing from the matrix fails the test."""
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import Iterator, Sequence
-
 import pytest
-from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
 
+from tests.helpers.roles import NO_TOKEN, PUBLIC, Matrix, app_routes, walk
 from tests.operations.support import Operations, auth
 
-PUBLIC = "public"
 OPERATORS = frozenset({"operator", "admin"})
 ALERT_READERS = frozenset({"operator", "admin", "support", "service+alerts:read"})
 
 # (method, path) -> who passes authorisation. Keep in step with the README's role matrix.
-MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
+MATRIX: Matrix = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
@@ -53,7 +47,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
 }
 
 CALLERS: dict[str, dict[str, str]] = {
-    "none": {},
+    NO_TOKEN: {},
     "driver": auth("driver-1", "driver"),
     "support": auth("support-1", "support"),
     "operator": auth("operator-1", "operator"),
@@ -64,43 +58,10 @@ CALLERS: dict[str, dict[str, str]] = {
 }
 
 
-def _walk(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
-    """Every route, also inside included routers (FastAPI keeps those as one entry each)."""
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _walk(included.routes)
-        else:
-            yield route
-
-
-def _routes(ops: Operations) -> list[tuple[str, str]]:
-    return sorted(
-        (method, route.path)
-        for route in _walk(ops.app.routes)
-        if isinstance(route, APIRoute)
-        for method in route.methods or ()
-    )
-
-
 def test_every_route_is_in_the_matrix(ops: Operations) -> None:
-    assert set(_routes(ops)) == set(MATRIX)
+    assert set(app_routes(ops.app)) == set(MATRIX)
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))
 async def test_role_matrix(ops: Operations, caller: str) -> None:
-    outcomes: dict[tuple[str, str], int] = {}
-    for method, path in _routes(ops):
-        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
-        body: dict[str, object] | None = {} if method in ("POST", "PATCH") else None
-        response = await ops.http.request(method, url, json=body, headers=CALLERS[caller])
-        outcomes[(method, path)] = response.status_code
-        assert response.status_code < 500, (method, path, response.text)
-        allowed = MATRIX[(method, path)]
-        if allowed == PUBLIC or caller in allowed:
-            assert response.status_code not in (401, 403), (method, path, response.text)
-        else:
-            expected = 401 if caller == "none" else 403
-            assert response.status_code == expected, (method, path, response.status_code)
-            assert response.headers["content-type"] == "application/problem+json"
-    assert outcomes
+    await walk(ops.http, app_routes(ops.app), MATRIX, caller, CALLERS[caller])

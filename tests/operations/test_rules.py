@@ -84,3 +84,17 @@ def test_a_rate_limited_security_event_stands_for_the_attempts_it_held_back() ->
     assert rules.attempts(None) == 1
     assert rules.attempts("handshake refused") == 1
     assert rules.attempts("handshake refused (+12 more held back)") == 13
+
+
+def test_a_safety_report_is_high_named_by_station_and_bounded() -> None:
+    long = "x" * 5000
+    condition = rules.station_safety("CP-1", "t-1", "s-1", "Cable cut", long, "2026-11-30T10:00Z")
+    assert (condition.key, condition.kind, condition.severity) == (
+        "station_safety:CP-1",
+        "station_safety",
+        "high",
+    )
+    assert not condition.auto_resolve
+    assert len(condition.details["description"]) == rules.REPORT_TEXT_LIMIT
+    alone = rules.station_safety(None, "t-2", None, "Lid", "loose", "2026-11-30T10:00Z")
+    assert alone.key == "station_safety:ticket:t-2" and alone.charge_point_id is None

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from tests.payment.support import PaymentService, auth
+from tests.helpers.roles import PUBLIC, Matrix, walk
+from tests.payment.support import PaymentService
 from tests.payment.test_roles_flows import PREFIXES as FLOW_PREFIXES
+from tests.payment.test_roles_flows import callers
 
-ROLES = ("driver", "support", "operator", "admin", "service", None)
-PUBLIC = "public"
 STAFF = {"support", "operator", "admin"}
 READERS = {"driver", *STAFF}
 
 # (method, path) -> who may call it; everyone else gets 403 (with a token) or 401 (without).
-MATRIX: dict[tuple[str, str], set[str] | str] = {
+MATRIX: Matrix = {
     ("POST", "/v1/payment-methods/setup-intents"): {"driver"},
     ("POST", "/v1/payment-methods"): {"driver"},
     ("GET", "/v1/payment-methods"): {"driver"},
@@ -77,17 +77,13 @@ async def test_the_matrix_names_every_route(payment: PaymentService) -> None:
 
 
 async def test_every_route_with_every_role(payment: PaymentService) -> None:
-    for (method, path), allowed in MATRIX.items():
-        for role in ROLES:
-            headers = auth(f"role-{role}", role) if role else {}
-            response = await payment.http.request(
-                method, concrete(path), json=BODIES.get((method, path)), headers=headers
-            )
-            where = f"{method} {path} as {role}: {response.status_code} {response.text[:200]}"
-            if allowed == PUBLIC or (role is not None and role in allowed):
-                assert response.status_code not in (401, 403), where
-                assert response.status_code < 500, where
-            elif role is None:
-                assert response.status_code == 401, where
-            else:
-                assert response.status_code == 403, where
+    for caller, headers in callers().items():
+        await walk(
+            payment.http,
+            list(MATRIX),
+            MATRIX,
+            caller,
+            headers,
+            concrete=concrete,
+            body=lambda method, path: BODIES.get((method, path)),
+        )

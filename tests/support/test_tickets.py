@@ -287,6 +287,31 @@ async def test_safety_report_raises_an_event_for_operations(
     assert "user_id" not in report.data
 
 
+async def test_a_ticket_staff_recategorise_as_safety_is_reported_too(
+    support: Support, ticket_events: TicketEvents
+) -> None:
+    _, me = driver()
+    ticket = await open_ticket(
+        support, me, category="other", subject="Strange smell", description="Burnt plastic."
+    )
+    r = await support.http.patch(
+        f"/v1/support/queue/{ticket['id']}", json={"category": "station_safety"}, headers=AGENT
+    )
+    assert r.status_code == 200, r.text
+    found = await ticket_events.wait_for(ticket["id"], "station-safety.reported")
+    [report] = [e for e in found if e.type == "station-safety.reported"]
+    assert report.data["subject"] == "Strange smell" and "user_id" not in report.data
+    # Patching it again (same category) reports nothing more.
+    r = await support.http.patch(
+        f"/v1/support/queue/{ticket['id']}",
+        json={"category": "station_safety", "priority": "high"},
+        headers=AGENT,
+    )
+    assert r.status_code == 200, r.text
+    found = await ticket_events.wait_for(ticket["id"], "ticket.updated", count=2)
+    assert sum(e.type == "station-safety.reported" for e in found) == 1
+
+
 async def test_deleted_account_closes_and_anonymises_its_tickets(support: Support) -> None:
     user, me = driver()
     tid = (await open_ticket(support, me, subject="My name is Anna Svensson"))["id"]

@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import ValidationError
 
-from services.analytics.ingest import repository
+from services.analytics.ingest import incidents_repository, people_repository, repository
+from services.analytics.ingest.incidents_repository import AlertFacts
+from services.analytics.ingest.people_repository import AccountFacts
 from shared.db import Connection
 from shared.events.booking import RESERVATION_EVENTS, ReservationEvent
 from shared.events.chargepoints import (
@@ -31,12 +34,23 @@ from shared.events.chargepoints import (
 )
 from shared.events.charging import SessionStopped
 from shared.events.envelope import Envelope, EventPayload
+from shared.events.identity import UserDeleted, UserRegistered
+from shared.events.operations import AlertAcknowledged, AlertOpened, AlertResolved
 from shared.events.payment import (
     InvoiceEvent,
     InvoiceIssued,
     InvoicePaid,
     InvoicePaymentFailed,
     InvoiceRefunded,
+    PaymentAccountChanged,
+)
+from shared.events.support import (
+    TicketEvent,
+    TicketOpened,
+    TicketReplied,
+    TicketSlaBreached,
+    TicketStatusChanged,
+    TicketUpdated,
 )
 from shared.inbox import _OUTAGES, EventConsumer
 
@@ -54,7 +68,24 @@ _MODELS: tuple[type[EventPayload], ...] = (
     InvoicePaymentFailed,
     InvoiceRefunded,
     *RESERVATION_EVENTS,
+    UserRegistered,
+    UserDeleted,
+    PaymentAccountChanged,
+    TicketOpened,
+    TicketUpdated,
+    TicketStatusChanged,
+    TicketReplied,
+    TicketSlaBreached,
+    AlertOpened,
+    AlertAcknowledged,
+    AlertResolved,
 )
+# Which instant of an alert each of its events sets.
+_ALERT_CHANGES = {
+    AlertOpened.event_type: "opened_at",
+    AlertAcknowledged.event_type: "acknowledged_at",
+    AlertResolved.event_type: "resolved_at",
+}
 INGESTED: dict[str, type[EventPayload]] = {model.event_type: model for model in _MODELS}
 
 Event = tuple[Envelope, EventPayload]
@@ -70,6 +101,10 @@ class Rows:
     invoices: list[tuple[UUID, InvoiceEvent]] = field(default_factory=list)
     registry: dict[str, tuple[datetime, ChargePointRegistered]] = field(default_factory=dict)
     reservations: list[tuple[UUID, ReservationEvent]] = field(default_factory=list)
+    accounts: dict[str, AccountFacts] = field(default_factory=dict)
+    standings: list[tuple[UUID, str, bool, datetime]] = field(default_factory=list)
+    tickets: dict[str, tuple[UUID, TicketEvent]] = field(default_factory=dict)
+    alerts: dict[str, AlertFacts] = field(default_factory=dict)
 
     def add(self, envelope: Envelope, payload: EventPayload) -> None:
         if isinstance(payload, SessionStopped):
@@ -87,9 +122,64 @@ class Rows:
             known = self.registry.get(payload.charge_point_id)
             if known is None or known[0] <= envelope.time:
                 self.registry[payload.charge_point_id] = (envelope.time, payload)
+        else:
+            self._add_other(envelope, payload)
+
+    def _add_other(self, envelope: Envelope, payload: EventPayload) -> None:
+        """Accounts, standings, tickets and alerts; reduced to one row per entity here, since
+        one multi-row upsert cannot touch a row twice."""
+        if isinstance(payload, UserRegistered | UserDeleted):
+            # These events carry no time of their own: the envelope's (set once, at the source).
+            account = self.accounts.setdefault(payload.user_id, AccountFacts(payload.user_id))
+            if isinstance(payload, UserRegistered):
+                account.registered(envelope.time, "driver" in payload.roles)
+            else:
+                account.deleted(envelope.time)
+        elif isinstance(payload, PaymentAccountChanged):
+            self.standings.append(
+                (envelope.id, payload.user_id, payload.subscription_active, envelope.time)
+            )
+        elif isinstance(payload, TicketEvent):
+            known = self.tickets.get(payload.ticket_id)
+            if known is None or (known[1].at, known[0]) < (payload.at, envelope.id):
+                self.tickets[payload.ticket_id] = (envelope.id, payload)
+        elif isinstance(payload, AlertOpened | AlertAcknowledged | AlertResolved):
+            alert = self.alerts.setdefault(
+                payload.alert_id,
+                AlertFacts(
+                    payload.alert_id, payload.kind, payload.severity, payload.charge_point_id
+                ),
+            )
+            alert.seen(_ALERT_CHANGES[payload.event_type], payload.at)
 
 
-async def apply(conn: Connection, consumer: str, events: Sequence[Event]) -> int:
+# A registry change (e.g. more connectors) changes every day of the charge point.
+_ALL_DAYS = date(2000, 1, 1)
+
+
+def stale_days(rows: Rows, tz: ZoneInfo) -> dict[str, date]:
+    """The earliest local day each charge point's facts of this batch change, per charge point."""
+    found: dict[str, date] = {}
+
+    def touch(cp: str, at: datetime) -> None:
+        day = at.astimezone(tz).date()
+        found[cp] = min(found.get(cp, day), day)
+
+    for stop in rows.stops:
+        touch(stop.charge_point_id, stop.started_at)
+    for _, status in rows.statuses:
+        touch(status.charge_point_id, status.at)
+    for _, cp, _, at in rows.links:
+        assert isinstance(at, datetime)
+        touch(cp, at)
+    for _, reservation in rows.reservations:
+        touch(reservation.charge_point_id, reservation.starts_at)
+    for cp in rows.registry:
+        found[cp] = _ALL_DAYS
+    return found
+
+
+async def apply(conn: Connection, consumer: str, events: Sequence[Event], timezone: str) -> int:
     """Writes the events not seen before (in the caller's transaction); how many were new."""
     fresh = await repository.record_processed(conn, consumer, [e.id for e, _ in events])
     rows = Rows()
@@ -108,7 +198,27 @@ async def apply(conn: Connection, consumer: str, events: Sequence[Event]) -> int
         await repository.upsert_charge_points(conn, list(rows.registry.values()))
     if rows.reservations:
         await repository.insert_reservation_events(conn, rows.reservations)
+    if rows.accounts:
+        await people_repository.upsert_users(conn, sorted(rows.accounts.values(), key=_user_id))
+    if rows.standings:
+        await people_repository.insert_standings(conn, rows.standings)
+    if rows.tickets:
+        await incidents_repository.upsert_tickets(
+            conn, [rows.tickets[k] for k in sorted(rows.tickets)]
+        )
+    if rows.alerts:
+        await incidents_repository.upsert_alerts(
+            conn, [rows.alerts[k] for k in sorted(rows.alerts)]
+        )
+    days = stale_days(rows, ZoneInfo(timezone))
+    invoiced = [i.session_id for _, i in rows.invoices if i.session_id is not None]
+    if days or invoiced:
+        await repository.mark_stale(conn, days, invoiced, timezone)
     return len(fresh)
+
+
+def _user_id(account: AccountFacts) -> str:
+    return account.user_id
 
 
 class BatchConsumer(EventConsumer):
@@ -122,11 +232,13 @@ class BatchConsumer(EventConsumer):
         bootstrap_servers: str,
         topics: Sequence[str],
         batch_size: int,
+        timezone: str,
     ) -> None:
         super().__init__(
             name=name, pool=pool, bootstrap_servers=bootstrap_servers, topics=topics, handlers={}
         )
         self._batch_size = batch_size
+        self._timezone = timezone
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
@@ -164,7 +276,7 @@ class BatchConsumer(EventConsumer):
         while True:
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    fresh = await apply(conn, self.name, events)
+                    fresh = await apply(conn, self.name, events, self._timezone)
                 self.applied += fresh
                 self.duplicates += len(events) - fresh
                 return
@@ -183,7 +295,7 @@ class BatchConsumer(EventConsumer):
         while True:
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    self.applied += await apply(conn, self.name, [event])
+                    self.applied += await apply(conn, self.name, [event], self._timezone)
                 return
             except asyncio.CancelledError:
                 raise

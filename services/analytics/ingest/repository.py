@@ -6,7 +6,8 @@ id, a charge point's id with the newer registry entry winning).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from uuid import UUID
 
 from shared.db import Connection
@@ -139,4 +140,32 @@ async def insert_reservation_events(
         [r.starts_at for _, r in reservations],
         [r.status for _, r in reservations],
         [r.at for _, r in reservations],
+    )
+
+
+async def mark_stale(
+    conn: Connection, days: Mapping[str, date], invoiced_sessions: Sequence[str], timezone: str
+) -> None:
+    """The daily rollups of these charge points are stale from these local days on (and from
+    the start day of each invoiced session). Only days already rolled up are marked; the share
+    lock on the rollup state makes the job's extension wait for this transaction (or this one
+    see the extension), so no event falls between the two."""
+    marked = sorted(days.items())
+    await conn.execute(
+        """with state as (select rolled_through from rollup_state for share),
+                marks as (
+                    select * from unnest($1::text[], $2::date[]) m(charge_point_id, day)
+                    union all
+                    select charge_point_id, (started_at at time zone $4)::date from sessions
+                     where session_id = any($3::text[]))
+           insert into rollup_dirty (charge_point_id, from_day)
+           select charge_point_id, min(day) from marks, state
+            where day <= state.rolled_through
+            group by charge_point_id order by charge_point_id
+           on conflict (charge_point_id) do update
+              set from_day = least(rollup_dirty.from_day, excluded.from_day)""",
+        [cp for cp, _ in marked],
+        [day for _, day in marked],
+        list(invoiced_sessions),
+        timezone,
     )

@@ -12,13 +12,18 @@ from zoneinfo import ZoneInfo
 from services.analytics.settings import Settings
 from services.analytics.stats import repository
 from services.analytics.stats.intervals import Change, Uptime, overlap, timeline, uptime
-from services.analytics.stats.periods import Granularity, Period, count_periods, periods
+from services.analytics.stats.people import people_cells
+from services.analytics.stats.periods import (
+    Granularity,
+    Period,
+    count_periods,
+    periods,
+)
 from services.analytics.stats.schemas import (
     ConnectorRow,
     FaultRow,
     HeatMapCell,
     NetworkRow,
-    StationRow,
 )
 from shared.db import Connection
 from shared.problems import Invalid
@@ -46,11 +51,16 @@ def _pct(part: float, whole: float) -> float | None:
 
 
 def _periods(
-    first: date, last: date, granularity: Granularity, settings: Settings, width: int
+    first: date,
+    last: date,
+    granularity: Granularity,
+    settings: Settings,
+    width: int,
+    limit_rows: bool = True,
 ) -> list[Period]:
     if last < first:
         raise Invalid("`to` is before `from`.")
-    if count_periods(first, last, granularity) * max(width, 1) > settings.max_rows:
+    if limit_rows and count_periods(first, last, granularity) * max(width, 1) > settings.max_rows:
         raise Invalid(
             "The answer would exceed the row limit: choose a shorter range, a coarser "
             "granularity or one charge point.",
@@ -65,12 +75,15 @@ async def connector_cells(
     first: date,
     last: date,
     granularity: Granularity,
-    charge_point_id: str | None,
+    charge_point_id: repository.ChargePoints,
     now: datetime | None = None,
+    *,
+    limit_rows: bool = True,
 ) -> dict[tuple[str, int], list[Cell]]:
+    """`limit_rows=False` for internal callers (the rollups), never for an answer's size."""
     now = now or datetime.now(UTC)
     keys = await repository.connectors(conn, charge_point_id)
-    spans = _periods(first, last, granularity, settings, len(keys))
+    spans = _periods(first, last, granularity, settings, len(keys), limit_rows)
     start, end = spans[0].start, spans[-1].end
     starts = [p.start for p in spans]
     sessions = await repository.sessions_between(
@@ -202,6 +215,7 @@ async def network_rows(
             cell.revenue_minor += session["revenue_minor"]
             if session["user_id"]:
                 cell.drivers.add(session["user_id"])
+    people = await people_cells(conn, spans, [cell.drivers for cell in cells])
     return [
         NetworkRow(
             period_start=cell.period.label(tz),
@@ -210,8 +224,12 @@ async def network_rows(
             revenue_minor=cell.revenue_minor,
             currency=settings.currency,
             active_drivers=len(cell.drivers),
+            new_registrations=more.new_registrations,
+            deleted_accounts=more.deleted_accounts,
+            subscribers=more.subscribers,
+            subscription_share_pct=_pct(more.subscribers, len(cell.drivers)),
         )
-        for cell in cells
+        for cell, more in zip(cells, people, strict=True)
     ]
 
 
@@ -235,72 +253,3 @@ async def heat_map_rows(
         for weekday in range(1, 8)
         for hour in range(24)
     ]
-
-
-async def station_rows(
-    conn: Connection,
-    settings: Settings,
-    first: date,
-    last: date,
-    order: str,
-    direction: str,
-    limit: int,
-    now: datetime | None = None,
-) -> list[StationRow]:
-    """Charge points over the whole range, ranked by utilisation (occupied %) or uptime."""
-    now = now or datetime.now(UTC)
-    days = (last - first).days + 1
-    cells = await connector_cells(
-        conn, settings, first, last, "month" if days > 31 else "day", None, now
-    )
-    sites = await repository.sites(conn)
-    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (cp, _), row_cells in cells.items():
-        total = totals[cp]
-        total["connectors"] += 1
-        for cell in row_cells:
-            assert cell.uptime is not None
-            total["sessions"] += cell.sessions
-            total["energy_wh"] += cell.energy_wh
-            total["revenue_minor"] += cell.revenue_minor
-            total["occupied_s"] += cell.occupied_s
-            total["charging_s"] += cell.charging_s
-            total["elapsed_s"] += cell.period.seconds_until(now)
-            total["up_s"] += cell.uptime.up_s
-            total["known_s"] += cell.uptime.known_s
-    rows = [
-        StationRow(
-            rank=0,
-            charge_point_id=cp,
-            site_name=sites.get(cp),
-            connectors=int(t["connectors"]),
-            sessions=int(t["sessions"]),
-            energy_kwh=t["energy_wh"] / 1000,
-            revenue_minor=int(t["revenue_minor"]),
-            occupied_pct=_pct(t["occupied_s"], t["elapsed_s"]),
-            charging_pct=_pct(t["charging_s"], t["elapsed_s"]),
-            uptime_pct=_pct(t["up_s"], t["known_s"]),
-            needs_capacity=(_pct(t["occupied_s"], t["elapsed_s"]) or 0)
-            >= settings.capacity_threshold_pct,
-        )
-        for cp, t in totals.items()
-    ]
-    field_name = "occupied_pct" if order == "utilisation" else "uptime_pct"
-    ranked = sorted(
-        rows,
-        key=lambda r: (
-            getattr(r, field_name) is None,
-            -(getattr(r, field_name) or 0),
-            r.charge_point_id,
-        ),
-    )
-    if direction == "bottom":
-        ranked = sorted(
-            rows,
-            key=lambda r: (
-                getattr(r, field_name) is None,
-                getattr(r, field_name) or 0,
-                r.charge_point_id,
-            ),
-        )
-    return [row.model_copy(update={"rank": i + 1}) for i, row in enumerate(ranked[:limit])]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -58,6 +59,11 @@ def periods(first: date, last: date, granularity: Granularity, tz: ZoneInfo) -> 
         found.append(Period(local_midnight(day, tz), local_midnight(following, tz)))
         day = following
     return found
+
+
+def period_index(starts: list[datetime], at: datetime) -> int:
+    """Which period (by their sorted starts) an instant inside the covered range falls in."""
+    return bisect.bisect_right(starts, at) - 1
 
 
 def count_periods(first: date, last: date, granularity: Granularity) -> int:

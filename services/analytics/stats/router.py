@@ -14,10 +14,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.analytics.access import NetworkReader, Person, StationReader
 from services.analytics.settings import Settings
-from services.analytics.stats import drivers, operators
+from services.analytics.stats import drivers, incidents, operators, ranking
 from services.analytics.stats.export import Format, csv_response, wants_csv
 from services.analytics.stats.periods import Granularity
 from services.analytics.stats.schemas import (
+    AlertRow,
     ConnectorRow,
     DriverRow,
     DriverStats,
@@ -25,6 +26,7 @@ from services.analytics.stats.schemas import (
     HeatMapCell,
     NetworkRow,
     StationRow,
+    TicketRow,
 )
 from shared.problems import Invalid
 from shared.service import DbConn, Runtime
@@ -129,6 +131,48 @@ async def fault_stats(
     return rows
 
 
+@router.get("/charge-points/tickets", responses=CSV_ANSWER, response_model=list[TicketRow])
+async def ticket_stats(
+    request: Request,
+    conn: DbConn,
+    runtime: Runtime,
+    _: StationReader,
+    first: From = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+    granularity: Granularity = "day",
+    charge_point_id: ChargePointId = None,
+    format: Format | None = None,
+) -> list[TicketRow] | Response:
+    """Support tickets about each charge point opened per period, by category."""
+    settings = _settings(runtime)
+    first, last = _range(settings, first, last)
+    rows = await incidents.ticket_rows(conn, settings, first, last, granularity, charge_point_id)
+    if wants_csv(request, format):
+        return csv_response(rows, TicketRow, "tickets")
+    return rows
+
+
+@router.get("/charge-points/alerts", responses=CSV_ANSWER, response_model=list[AlertRow])
+async def alert_stats(
+    request: Request,
+    conn: DbConn,
+    runtime: Runtime,
+    _: StationReader,
+    first: From = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+    granularity: Granularity = "day",
+    charge_point_id: ChargePointId = None,
+    format: Format | None = None,
+) -> list[AlertRow] | Response:
+    """Operations alerts of each charge point opened per period, by kind."""
+    settings = _settings(runtime)
+    first, last = _range(settings, first, last)
+    rows = await incidents.alert_rows(conn, settings, first, last, granularity, charge_point_id)
+    if wants_csv(request, format):
+        return csv_response(rows, AlertRow, "alerts")
+    return rows
+
+
 @router.get("/network", responses=CSV_ANSWER, response_model=list[NetworkRow])
 async def network_stats(
     request: Request,
@@ -184,7 +228,7 @@ async def station_ranking(
     """Top or bottom charge points by utilisation (occupied %) or uptime over the range."""
     settings = _settings(runtime)
     first, last = _range(settings, first, last)
-    rows = await operators.station_rows(conn, settings, first, last, order, direction, limit)
+    rows = await ranking.station_rows(conn, settings, first, last, order, direction, limit)
     if wants_csv(request, format):
         return csv_response(rows, StationRow, "stations")
     return rows

@@ -34,6 +34,33 @@ class FaultRow(BaseModel):
     faults: int
 
 
+class TicketRow(BaseModel):
+    """Support tickets about one charge point opened in one period, by category."""
+
+    charge_point_id: str
+    period_start: str
+    category: str
+    opened: int
+    # Of those: opened automatically (abnormal session end, failed payment), now resolved or
+    # closed, and with a breached SLA target.
+    automatic: int
+    resolved: int
+    sla_breached: int
+
+
+class AlertRow(BaseModel):
+    """Operations alerts of one charge point opened in one period, by kind."""
+
+    charge_point_id: str
+    period_start: str
+    kind: str
+    opened: int
+    high_severity: int
+    resolved: int
+    # Mean minutes from opening to resolution of the resolved ones (null when none).
+    mean_time_to_resolve_min: float | None
+
+
 class NetworkRow(BaseModel):
     period_start: str
     sessions: int
@@ -41,6 +68,13 @@ class NetworkRow(BaseModel):
     revenue_minor: int
     currency: str
     active_drivers: int
+    # Accounts registered with the driver role in the period, and accounts deleted in it.
+    new_registrations: int
+    deleted_accounts: int
+    # Active drivers whose latest payment standing before the period's end had an active
+    # subscription, and their share of the active drivers (null without active drivers).
+    subscribers: int
+    subscription_share_pct: float | None
 
 
 class HeatMapCell(BaseModel):
@@ -61,6 +95,9 @@ class StationRow(BaseModel):
     occupied_pct: float | None
     charging_pct: float | None
     uptime_pct: float | None
+    # Support tickets about the charge point and operations alerts of it, opened in the range.
+    tickets: int
+    alerts: int
     # Occupied at least `capacity_threshold_pct` of the time: a candidate for more connectors.
     needs_capacity: bool
 

@@ -207,3 +207,17 @@ async def count_login_failures(conn: Connection, cp_id: str, since: datetime) ->
 
 async def purge_login_failures(conn: Connection, before: datetime) -> None:
     await conn.execute("delete from login_failures where at < $1", before)
+
+
+async def record_safety_report(
+    conn: Connection, ticket_id: str, charge_point_id: str | None, reported_at: datetime
+) -> bool:
+    """Remember a safety ticket; False when it was seen before (also under another event id)."""
+    status = await conn.execute(
+        """insert into safety_reports (ticket_id, charge_point_id, reported_at)
+           values ($1, $2, $3) on conflict (ticket_id) do nothing""",
+        ticket_id,
+        charge_point_id,
+        reported_at,
+    )
+    return status == "INSERT 0 1"

@@ -197,3 +197,36 @@ def inspection_overdue(cp_id: str, inspection_id: str, template: str, due_at: st
         charge_point_id=cp_id,
         details={"inspection_id": inspection_id, "due_at": due_at},
     )
+
+
+# A driver's words travel in the alert (operators act on them) but are cut to a bounded size.
+REPORT_TEXT_LIMIT = 1000
+
+
+def station_safety(
+    cp_id: str | None,
+    ticket_id: str,
+    session_id: str | None,
+    subject: str,
+    description: str,
+    reported_at: str,
+) -> Condition:
+    """A driver reported damage or a hazard (support's safety ticket). One unresolved alert per
+    station: further reports count occurrences, and the details show the latest. Without a
+    charge point the report stands alone. Only an operator resolves it: the ticket's answer
+    to the driver says nothing about the state of the station."""
+    where = cp_id or "an unknown station"
+    return Condition(
+        key=f"station_safety:{cp_id}" if cp_id else f"station_safety:ticket:{ticket_id}",
+        kind="station_safety",
+        severity="high",
+        title=f"Safety report by a driver at {where}: {subject[:120]}",
+        charge_point_id=cp_id,
+        details={
+            "ticket_id": ticket_id,
+            "session_id": session_id,
+            "subject": subject[:REPORT_TEXT_LIMIT],
+            "description": description[:REPORT_TEXT_LIMIT],
+            "reported_at": reported_at,
+        },
+    )

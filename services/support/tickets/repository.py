@@ -196,6 +196,19 @@ async def due_breaches(conn: Connection, now: datetime, limit: int = 200) -> lis
     )
 
 
+async def due_closures(
+    conn: Connection, resolved_before: datetime, limit: int = 200
+) -> list[asyncpg.Record]:
+    """Resolved tickets resolved before the instant; `skip locked` lets replicas share them."""
+    return await conn.fetch(
+        f"""select {COLUMNS} from tickets
+             where status = 'resolved' and resolved_at <= $1
+             order by resolved_at limit $2 for update skip locked""",  # noqa: S608
+        resolved_before,
+        limit,
+    )
+
+
 async def open_of_driver(conn: Connection, driver_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(
         f"""select {COLUMNS} from tickets where driver_id = $1 and status <> 'closed'

@@ -6,7 +6,7 @@ status: it runs while open, pauses while pending (waiting on the driver), stops 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -245,6 +245,10 @@ class Tickets:
                 conn, row["id"], {**changes, **views.sla_columns(sla), "updated_at": now}
             )
             await events.publish(conn, TicketUpdated, row, now)
+            if changes.get("category") == "station_safety":
+                # Staff recognised a safety problem in the driver's ticket: operations is told
+                # as for a report filed as one (it counts each ticket once).
+                await events.safety_reported(conn, row)
         return await self.staff_read(conn, ticket_id, now)
 
     # -- privacy ------------------------------------------------------------------------------
@@ -282,6 +286,19 @@ class Tickets:
                 )
                 found += 1
         return found
+
+    # -- closing ------------------------------------------------------------------------------
+
+    async def close_resolved(self, conn: Connection, now: datetime) -> int:
+        """Close the tickets resolved `auto_close_after_days` ago or earlier (periodic job),
+        each with its `ticket.status-changed` (by `system`), like a close by staff."""
+        days = self.settings.auto_close_after_days
+        if days <= 0:
+            return 0
+        rows = await repository.due_closures(conn, now - timedelta(days=days))
+        for row in rows:
+            await self._move(conn, row, "closed", "system", now)
+        return len(rows)
 
     # -- shared steps -------------------------------------------------------------------------
 
