@@ -1,0 +1,154 @@
+"""The whole platform in this test process: every service and the gateway on free ports, against
+the local stack's real PostgreSQL (a fresh database each), Kafka and localstripe.
+
+Tests reach it only the way apps and chargers do: the gateway's public REST API, Stripe's API
+as Stripe.js calls it (confirming a SetupIntent with a publishable key), and OCPP over WebSocket.
+The timings that make a CSMS wait minutes in production (slot length, booking lead time, the
+offline alert's delay, job intervals) are shortened here; the rules themselves are unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from pydantic import SecretStr
+
+from gateway.app import create_app as create_gateway
+from gateway.settings import GatewaySettings
+from services.analytics.app import create_app as create_analytics
+from services.analytics.settings import Settings as AnalyticsSettings
+from services.booking.app import create_app as create_booking
+from services.booking.settings import Settings as BookingSettings
+from services.connectivity.app import create_app as create_connectivity
+from services.connectivity.settings import Settings as ConnectivitySettings
+from services.identity.app import create_app as create_identity
+from services.identity.settings import Settings as IdentitySettings
+from services.operations.app import create_app as create_operations
+from services.operations.settings import Settings as OperationsSettings
+from services.payment.app import create_app as create_payment
+from services.payment.settings import Settings as PaymentSettings
+from services.support.app import create_app as create_support
+from services.support.settings import Settings as SupportSettings
+from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
+
+ADMIN = {"email": "journey-admin@ladda.local", "password": "journey-admin-password-1"}
+STRIPE_BASE = os.environ.get("LADDA_PAYMENT_STRIPE_API_BASE", "http://127.0.0.1:8420")
+STRIPE_KEY = os.environ.get("LADDA_PAYMENT_STRIPE_API_KEY", "sk_test_ladda_local")
+# New consumer groups read this far back: enough for the events published while the services
+# start one after another, not the backlog every other test run left on the shared topics.
+LOOKBACK_S = "30"
+
+
+@dataclass
+class Platform:
+    api: httpx.AsyncClient  # the gateway, as the apps see it
+    ocpp_url: str  # ws://host:port, chargers add /ocpp/{id}
+    stripe_base: str
+
+
+@contextlib.contextmanager
+def _recent_events_only() -> Iterator[None]:
+    previous = os.environ.get("LADDA_KAFKA_NEW_GROUP_LOOKBACK_S")
+    os.environ["LADDA_KAFKA_NEW_GROUP_LOOKBACK_S"] = LOOKBACK_S
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("LADDA_KAFKA_NEW_GROUP_LOOKBACK_S", None)
+        else:
+            os.environ["LADDA_KAFKA_NEW_GROUP_LOOKBACK_S"] = previous
+
+
+async def _database(service: str) -> SecretStr:
+    return SecretStr(await fresh_database(f"test_e2e_journey_{service}"))
+
+
+@contextlib.asynccontextmanager
+async def running_platform() -> AsyncIterator[Platform]:
+    suffix = unique(".journey")
+    identity_port, payment_port, ocpp_port = free_port(), free_port(), free_port()
+    jwks_url = f"http://127.0.0.1:{identity_port}/.well-known/jwks.json"
+    common = {"consumer_group_suffix": suffix, "jwks_url": jwks_url}
+    identity = IdentitySettings(
+        database_url=await _database("identity"),
+        signing_key_passphrase=SecretStr("journey-passphrase"),
+        bootstrap_admin_email=ADMIN["email"],
+        bootstrap_admin_password=SecretStr(ADMIN["password"]),
+        argon2_time_cost=1,
+        argon2_memory_kib=8192,
+        argon2_parallelism=1,
+        register_max_per_address=10_000,
+        **common,
+    )
+    connectivity = ConnectivitySettings(
+        database_url=await _database("connectivity"),
+        ocpp_port=ocpp_port,
+        flush_interval_s=0.05,
+        session_update_interval_s=0.0,
+        command_replay_lookback_s=5.0,
+        **common,
+    )
+    booking = BookingSettings(
+        database_url=await _database("booking"),
+        # One-second slots and no lead time: a booking can start now, and ReserveNow
+        # (RESERVE_AHEAD before the window) goes out at once.
+        slot=timedelta(seconds=1),
+        min_lead_time=timedelta(0),
+        reserve_ahead=timedelta(minutes=5),
+        grace_period=timedelta(minutes=5),
+        tick_interval_s=0.2,
+        **common,
+    )
+    payment = PaymentSettings(
+        database_url=await _database("payment"),
+        stripe_api_key=SecretStr(STRIPE_KEY),
+        stripe_api_base=STRIPE_BASE,
+        stripe_webhook_secret=SecretStr("whsec_journey_" + suffix[-8:]),
+        stripe_webhook_register_id="test-e2e-journey",
+        stripe_webhook_register_url=f"http://127.0.0.1:{payment_port}/v1/stripe/webhook",
+        collector_poll_interval_s=0.5,
+        webhook_retry_interval_s=0.5,
+        holds_poll_interval_s=0.5,
+        **common,
+    )
+    operations = OperationsSettings(
+        database_url=await _database("operations"),
+        offline_alert_after_s=1.0,
+        evaluation_interval_s=0.5,
+        **common,
+    )
+    analytics = AnalyticsSettings(database_url=await _database("analytics"), **common)
+    support = SupportSettings(database_url=await _database("support"), **common)
+    async with contextlib.AsyncExitStack() as stack:
+        with _recent_events_only():
+            identity_url = await stack.enter_async_context(
+                serve(create_identity(identity), port=identity_port)
+            )
+            await wait_until_ready(identity_url, timeout=60)
+            urls = {"identity": identity_url}
+            for name, app, port in (
+                ("connectivity", create_connectivity(connectivity), None),
+                ("booking", create_booking(booking), None),
+                ("payment", create_payment(payment), payment_port),
+                ("operations", create_operations(operations), None),
+                ("analytics", create_analytics(analytics), None),
+                ("support", create_support(support), None),
+            ):
+                urls[name] = await stack.enter_async_context(serve(app, port=port))
+            for url in urls.values():
+                await wait_until_ready(url, timeout=60)
+        gateway = create_gateway(
+            GatewaySettings(
+                jwks_url=jwks_url,
+                rate_limit_enabled=False,
+                **{f"upstream_{name}": url for name, url in urls.items()},
+            )
+        )
+        gateway_url = await stack.enter_async_context(serve(gateway))
+        api = await stack.enter_async_context(httpx.AsyncClient(base_url=gateway_url, timeout=30))
+        yield Platform(api=api, ocpp_url=f"ws://127.0.0.1:{ocpp_port}", stripe_base=STRIPE_BASE)
