@@ -9,6 +9,7 @@ offline alert's delay, job intervals) are shortened here; the rules themselves a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -64,8 +65,13 @@ def _recent_events_only() -> Iterator[None]:
             os.environ["LADDA_KAFKA_NEW_GROUP_LOOKBACK_S"] = previous
 
 
-async def _database(service: str) -> SecretStr:
-    return SecretStr(await fresh_database(f"test_e2e_journey_{service}"))
+SERVICES = ("identity", "connectivity", "booking", "payment", "operations", "analytics", "support")
+
+
+async def _databases() -> dict[str, SecretStr]:
+    """A fresh database per service."""
+    dsns = await asyncio.gather(*(fresh_database(f"test_e2e_journey_{s}") for s in SERVICES))
+    return {service: SecretStr(dsn) for service, dsn in zip(SERVICES, dsns, strict=True)}
 
 
 @contextlib.asynccontextmanager
@@ -74,8 +80,9 @@ async def running_platform() -> AsyncIterator[Platform]:
     identity_port, payment_port, ocpp_port = free_port(), free_port(), free_port()
     jwks_url = f"http://127.0.0.1:{identity_port}/.well-known/jwks.json"
     common = {"consumer_group_suffix": suffix, "jwks_url": jwks_url}
+    databases = await _databases()
     identity = IdentitySettings(
-        database_url=await _database("identity"),
+        database_url=databases["identity"],
         signing_key_passphrase=SecretStr("journey-passphrase"),
         bootstrap_admin_email=ADMIN["email"],
         bootstrap_admin_password=SecretStr(ADMIN["password"]),
@@ -86,7 +93,7 @@ async def running_platform() -> AsyncIterator[Platform]:
         **common,
     )
     connectivity = ConnectivitySettings(
-        database_url=await _database("connectivity"),
+        database_url=databases["connectivity"],
         ocpp_port=ocpp_port,
         flush_interval_s=0.05,
         session_update_interval_s=0.0,
@@ -94,7 +101,7 @@ async def running_platform() -> AsyncIterator[Platform]:
         **common,
     )
     booking = BookingSettings(
-        database_url=await _database("booking"),
+        database_url=databases["booking"],
         # One-second slots and no lead time: a booking can start now, and ReserveNow
         # (RESERVE_AHEAD before the window) goes out at once.
         slot=timedelta(seconds=1),
@@ -105,7 +112,7 @@ async def running_platform() -> AsyncIterator[Platform]:
         **common,
     )
     payment = PaymentSettings(
-        database_url=await _database("payment"),
+        database_url=databases["payment"],
         stripe_api_key=SecretStr(STRIPE_KEY),
         stripe_api_base=STRIPE_BASE,
         stripe_webhook_secret=SecretStr("whsec_journey_" + suffix[-8:]),
@@ -117,31 +124,33 @@ async def running_platform() -> AsyncIterator[Platform]:
         **common,
     )
     operations = OperationsSettings(
-        database_url=await _database("operations"),
+        database_url=databases["operations"],
         offline_alert_after_s=1.0,
         evaluation_interval_s=0.5,
         **common,
     )
-    analytics = AnalyticsSettings(database_url=await _database("analytics"), **common)
-    support = SupportSettings(database_url=await _database("support"), **common)
+    analytics = AnalyticsSettings(database_url=databases["analytics"], **common)
+    support = SupportSettings(database_url=databases["support"], **common)
     async with contextlib.AsyncExitStack() as stack:
         with _recent_events_only():
             identity_url = await stack.enter_async_context(
                 serve(create_identity(identity), port=identity_port)
             )
             await wait_until_ready(identity_url, timeout=60)
-            urls = {"identity": identity_url}
-            for name, app, port in (
-                ("connectivity", create_connectivity(connectivity), None),
-                ("booking", create_booking(booking), None),
-                ("payment", create_payment(payment), payment_port),
-                ("operations", create_operations(operations), None),
-                ("analytics", create_analytics(analytics), None),
-                ("support", create_support(support), None),
-            ):
-                urls[name] = await stack.enter_async_context(serve(app, port=port))
-            for url in urls.values():
-                await wait_until_ready(url, timeout=60)
+            # The others start side by side (migrations, consumers joining their groups).
+            apps = {
+                "connectivity": (create_connectivity(connectivity), None),
+                "booking": (create_booking(booking), None),
+                "payment": (create_payment(payment), payment_port),
+                "operations": (create_operations(operations), None),
+                "analytics": (create_analytics(analytics), None),
+                "support": (create_support(support), None),
+            }
+            started = await asyncio.gather(
+                *(stack.enter_async_context(serve(app, port=port)) for app, port in apps.values())
+            )
+            urls = {"identity": identity_url, **dict(zip(apps, started, strict=True))}
+            await asyncio.gather(*(wait_until_ready(url, timeout=60) for url in urls.values()))
         gateway = create_gateway(
             GatewaySettings(
                 jwks_url=jwks_url,

@@ -187,9 +187,16 @@ async def tap_until(client: Any, id_tag: str, wanted: str, timeout: float = 60) 
 
 
 async def charge(
-    client: Any, id_tag: str, connector: int, energy_wh: int, reservation_id: int | None = None
+    client: Any,
+    id_tag: str,
+    connector: int,
+    energy_wh: int,
+    reservation_id: int | None = None,
+    stop_accepted: bool = True,
 ) -> int:
-    """Start now, two meter values, stop: `energy_wh` delivered. Returns the transaction id."""
+    """Start now, two meter values, stop: `energy_wh` delivered. Returns the transaction id.
+
+    `stop_accepted`: the tag is still valid at the stop (a pay-as-you-go token is single-use)."""
     begin = datetime.now(UTC)
     started = await client.call(
         call.StartTransaction(
@@ -235,7 +242,8 @@ async def charge(
             reason="Local",
         )
     )
-    assert stopped.id_tag_info is None or stopped.id_tag_info["status"] == "Accepted"
+    if stop_accepted:
+        assert stopped.id_tag_info is None or stopped.id_tag_info["status"] == "Accepted"
     await client.call(
         call.StatusNotification(
             connector_id=connector, error_code="NoError", status="Available", timestamp=ocpp_time()

@@ -410,10 +410,10 @@ async def test_pay_as_you_go_from_the_app_holds_starts_remotely_and_captures(
         async def remote_start() -> bool:
             return any(action == "RemoteStartTransaction" for action, _ in client.received)
 
-        await eventually(remote_start, timeout=60, interval=0.2)
+        await eventually(remote_start, timeout=120, interval=0.2)
         request = next(kw for action, kw in client.received if action == "RemoteStartTransaction")
         assert request["connector_id"] == 2
-        await charge(client, request["id_tag"], connector=2, energy_wh=20_000)
+        await charge(client, request["id_tag"], connector=2, energy_wh=20_000, stop_accepted=False)
 
     captured = await until_json(
         api,
