@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  := $(BIN)/python deploy/local/stack.py
 
-.PHONY: help setup run up down infra status test test-fast lint fmt bench clean web web-openapi web-test web-lint
+.PHONY: help setup run up down infra status test test-fast lint fmt bench chaos clean web web-openapi web-test web-lint
 
 help:
 	@echo "make run    start PostgreSQL, Kafka, the Stripe test server, every service, the gateway"
@@ -14,6 +14,8 @@ help:
 	@echo "make lint   ruff + mypy + eslint + tsc;  make fmt  apply ruff's fixes and formatting"
 	@echo "make web    build the web app (web/dist) the gateway serves at /"
 	@echo "make bench  benchmarks, each reported as a ratio against a baseline in the same run"
+	@echo "make chaos  ~200 sessions while services, Kafka and PostgreSQL are killed, then count"
+	@echo "            (a stack of its own under .local/chaos, never the one make run/test use)"
 	@echo "make clean  stop everything and remove local data (.local/)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -81,6 +83,10 @@ fmt: setup
 
 bench: infra
 	$(BIN)/python -m tools.bench
+
+# Its own PostgreSQL, Kafka and localstripe (other ports, .local/chaos), stopped afterwards.
+chaos: setup
+	$(BIN)/python -m tools.chaos
 
 clean: down
 	rm -rf .local

@@ -75,10 +75,10 @@ class Run:
                 "LADDA_GATEWAY_RATE_LIMIT_ENABLED": "false",
                 "LADDA_GATEWAY_UPSTREAM_CONNECTIVITY": f"http://127.0.0.1:{self.replicas['a'][0]}",
                 # Bookings within the run's minutes: one-second slots, no lead time.
-                "LADDA_BOOKING_SLOT": "1",
-                "LADDA_BOOKING_MIN_LEAD_TIME": "0",
-                "LADDA_BOOKING_CANCELLATION_DEADLINE": "0",
-                "LADDA_BOOKING_GRACE_PERIOD": "30",
+                "LADDA_BOOKING_SLOT": "PT1S",
+                "LADDA_BOOKING_MIN_LEAD_TIME": "PT0S",
+                "LADDA_BOOKING_CANCELLATION_DEADLINE": "PT0S",
+                "LADDA_BOOKING_GRACE_PERIOD": "PT30S",
                 "LADDA_BOOKING_TICK_INTERVAL_S": "1",
                 "PYTHONUNBUFFERED": "1",
             }

@@ -95,6 +95,13 @@ class Process:
                 start_new_session=True,
             )
 
+    def ready(self) -> bool:
+        """Answers /readyz; a process that exited fails the run with its last log lines."""
+        if self.popen is not None and self.popen.poll() is not None:
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-15:])
+            raise SystemExit(f"[chaos] {self.name} exited with {self.popen.returncode}:\n{tail}")
+        return http_ready(self.port)
+
     def kill(self) -> None:
         if self.popen is not None and self.popen.poll() is None:
             os.killpg(self.popen.pid, signal.SIGKILL)
@@ -196,4 +203,4 @@ class ChaosPlatform:
     def wait_ready(self, names: list[str] | None = None, timeout: float = 120) -> None:
         for name in names or list(self.processes):
             process = self.processes[name]
-            wait(lambda p=process: http_ready(p.port), name, timeout)
+            wait(lambda p=process: p.ready(), name, timeout)
