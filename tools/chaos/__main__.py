@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
+import signal
 import sys
 import time
 from pathlib import Path
@@ -124,40 +126,27 @@ class Run:
         say(f"platform ready in {self.at()}")
         return stack_env
 
-    def start_simulators(self, drivers: list[Driver]) -> list[Path]:
-        logs = []
-        for driver in drivers:
-            mine = [cp.id for cp in self.fleet if cp.group == driver.group]
-            replica = "ab"[driver.group % 2]
-            name = f"simulator-{driver.group}"
-            self.platform.add(
-                name,
-                [
-                    sys.executable,
-                    "-m",
-                    "tools.simulator",
-                    "--seed-file",
-                    str(self.platform.folder / "chargers.json"),
-                    "--url",
-                    f"ws://127.0.0.1:{self.replicas[replica][1]}/ocpp",
-                    "--id-tag",
-                    driver.tag,
-                    "--session-every",
-                    str(self.args.session_every),
-                    "--session-max",
-                    str(self.args.session_max),
-                    "--meter-interval",
-                    "3",
-                    "--seed",
-                    str(self.args.seed + driver.group),
-                    "--only",
-                    *mine,
-                ],
-                {**self.platform.stack_env(), "LADDA_LOG_FORMAT": "json"},
-                0,
-            )
-            logs.append(self.platform.logs / f"{name}.log")
-        return logs
+    def start_simulator(self) -> list[Path]:
+        """One process for the fleet; each charger with its own card and replica."""
+        plan = {
+            "seed_file": str(self.platform.folder / "chargers.json"),
+            "session_every_s": self.args.session_every,
+            "session_max_s": self.args.session_max,
+            "meter_interval_s": 3,
+            "seed": self.args.seed,
+            "chargers": {
+                cp.id: {
+                    "id_tag": cp.tag,
+                    "url": f"ws://127.0.0.1:{self.replicas['ab'[cp.replica]][1]}/ocpp",
+                }
+                for cp in self.fleet
+            },
+        }
+        path = self.platform.folder / "simulator-plan.json"
+        path.write_text(json.dumps(plan, indent=1))
+        argv = [sys.executable, "-m", "tools.chaos.simulate", str(path)]
+        self.platform.add("simulator", argv, self.platform.stack_env(), 0)
+        return [self.platform.logs / "simulator.log"]
 
     # -- the chaos ------------------------------------------------------------------------
 
@@ -220,9 +209,9 @@ class Run:
             stack_env["LADDA_BOOTSTRAP_ADMIN_PASSWORD"],
         )
         async with httpx.AsyncClient(base_url=gateway, timeout=30) as api:
-            drivers = await seed_drivers(api, stripe[0], admin, self.args.drivers)
+            drivers = await seed_drivers(api, stripe[0], admin, self.fleet)
             say(f"{len(drivers)} paying drivers with RFID cards; {len(self.fleet)} chargers")
-            logs = self.start_simulators(drivers)
+            logs = self.start_simulator()
             stop = asyncio.Event()
             booking_task = asyncio.create_task(self.bookings(api, drivers, stop))
             chaos_task = asyncio.create_task(self.chaos())
@@ -241,7 +230,7 @@ class Run:
             await chaos_task
             await booking_task
             for process in self.platform.processes.values():
-                if process.name.startswith("simulator-"):
+                if process.name == "simulator":
                     await asyncio.to_thread(process.stop, 30)
         say(f"waiting {self.args.settle_s:.0f} s at most for the platform to settle")
         rows, notes = await self.settle(stack_env, logs, [d.user_id for d in drivers])
@@ -281,7 +270,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--chargers", type=int, default=40)
     parser.add_argument("--drivers", type=int, default=4)
     parser.add_argument("--bookings", type=int, default=12)
-    parser.add_argument("--session-every", type=float, default=20.0)
+    parser.add_argument("--session-every", type=float, default=35.0)
     parser.add_argument("--session-max", type=float, default=12.0)
     parser.add_argument("--max-minutes", type=float, default=10.0)
     parser.add_argument("--settle-s", type=float, default=240.0)
@@ -290,7 +279,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through `finally`: the chaos stack is stopped
+
+
 def main(argv: list[str] | None = None) -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     args = parse_args(argv)
     run = Run(args)
     say(f"seed {args.seed}")

@@ -116,16 +116,23 @@ async def audit(
         started = _sessions_of(events, "simulator.session.started")
         stopped = _sessions_of(events, "simulator.session.stopped")
         sessions = await db["connectivity"].fetch(
-            "select charge_point_id, transaction_id, status, user_id, id::text as id"
+            "select charge_point_id, transaction_id, status, user_id, auth_status, id::text as id"
             " from charging_sessions"
         )
+        # A transaction the charger began whose start the CSMS did not accept still ends
+        # (DeAuthorized) and is recorded: the simulator saw it refused.
+        known = started | stopped
+        refused = stopped - started
         recorded = Counter((r["charge_point_id"], r["transaction_id"]) for r in sessions)
-        missing = started - set(recorded)
-        phantoms = set(recorded) - started
+        missing = known - set(recorded)
+        phantoms = set(recorded) - known
+        notes += [f"refused at its start: {r}" for r in sorted(refused)]
         notes += [f"started at the simulator, not recorded: {m}" for m in sorted(missing)]
         notes += [f"recorded, never started at the simulator: {p}" for p in sorted(phantoms)]
         paying = [r for r in sessions if r["user_id"] in set(paying_users)]
-        stopped_paying = [r["id"] for r in paying if r["status"] == "stopped"]
+        stopped_paying = [
+            r["id"] for r in paying if r["status"] == "stopped" and r["auth_status"] == "Accepted"
+        ]
         invoices = await db["payment"].fetch(
             "select i.session_id, i.status, i.total_minor,"
             " (select count(*) from payments p where p.invoice_id = i.id"
@@ -175,12 +182,13 @@ async def audit(
     rows = [
         Row("sessions started at the simulator", len(started)),
         Row("sessions stopped at the simulator", len(stopped)),
-        Row("sessions recorded by connectivity", len(recorded), len(started)),
+        Row("sessions refused at their start", len(refused), 0),
+        Row("sessions recorded by connectivity", len(recorded), len(known)),
         Row("sessions recorded more than once", sum(c > 1 for c in recorded.values()), 0),
         Row("sessions started but not recorded", len(missing), 0),
         Row("sessions recorded but never started", len(phantoms), 0),
         Row("sessions still active", sum(r["status"] != "stopped" for r in sessions), 0),
-        Row("paying drivers' stopped sessions", len(stopped_paying)),
+        Row("paying drivers' accepted, stopped sessions", len(stopped_paying)),
         Row(
             "  ... with exactly one invoice",
             sum(per_session[s] == 1 for s in stopped_paying),

@@ -35,15 +35,20 @@ class Charger:
     id: str
     password: str
     ocpp_version: str
-    group: int  # the driver (and simulator process) it belongs to
+    group: int  # the driver whose card it charges with
     replica: int  # the connectivity replica it connects to
+
+    @property
+    def tag(self) -> str:
+        """The RFID card this charger's cars charge with (one card charges one car at a time)."""
+        return f"CHAOS-TAG-{self.id.rsplit('-', 1)[-1]}"
 
 
 @dataclass
 class Driver:
     group: int
     email: str
-    tag: str
+    tags: list[str]
     user_id: str = ""
     headers: dict[str, str] | None = None
 
@@ -56,7 +61,7 @@ def chargers(count: int, groups: int) -> list[Charger]:
             password=f"chaos-cp-{i:03d}-password",
             ocpp_version="1.6" if i % 2 == 0 else "2.0.1",
             group=i % groups,
-            replica=(i % groups) % 2,
+            replica=i % 2,
         )
         for i in range(count)
     ]
@@ -112,26 +117,29 @@ async def _save_card(api: httpx.AsyncClient, stripe_base: str, headers: dict[str
 
 
 async def seed_drivers(
-    api: httpx.AsyncClient, stripe_base: str, admin: tuple[str, str], groups: int
+    api: httpx.AsyncClient, stripe_base: str, admin: tuple[str, str], fleet: list[Charger]
 ) -> list[Driver]:
-    """A tariff, and per group a paying driver with an RFID tag and a card, all accepted."""
+    """A tariff, and per group a paying driver with a bank card and the RFID cards of their
+    chargers, all accepted."""
     staff = await _login(api, *admin)
     valid_from = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     tariff = await api.post("/v1/tariffs", json={**TARIFF, "valid_from": valid_from}, headers=staff)
     tariff.raise_for_status()
     drivers = []
-    for group in range(groups):
-        driver = Driver(group, f"chaos.driver{group}@example.com", f"CHAOS-TAG-{group}")
+    for group in sorted({cp.group for cp in fleet}):
+        tags = [cp.tag for cp in fleet if cp.group == group]
+        driver = Driver(group, f"chaos.driver{group}@example.com", tags)
         registered = await api.post(
             "/v1/auth/register", json={"email": driver.email, "password": PASSWORD}
         )
         registered.raise_for_status()
         driver.user_id = registered.json()["id"]
         driver.headers = await _login(api, driver.email, PASSWORD)
-        token = await api.post(
-            "/v1/id-tokens", json={"kind": "rfid", "uid": driver.tag}, headers=driver.headers
-        )
-        token.raise_for_status()
+        for tag in tags:
+            token = await api.post(
+                "/v1/id-tokens", json={"kind": "rfid", "uid": tag}, headers=driver.headers
+            )
+            token.raise_for_status()
         await _save_card(api, stripe_base, driver.headers)
         drivers.append(driver)
     for driver in drivers:
@@ -147,7 +155,7 @@ async def _until_accepted(api: httpx.AsyncClient, driver: Driver, timeout: float
         if all(token["decision"] == "Accepted" for token in mine.json()["items"]):
             return
         if asyncio.get_running_loop().time() > deadline:
-            raise SystemExit(f"[chaos] {driver.tag} not accepted: {mine.text}")
+            raise SystemExit(f"[chaos] {driver.email}'s cards not accepted: {mine.text}")
         await asyncio.sleep(1)
 
 
