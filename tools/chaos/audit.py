@@ -21,7 +21,8 @@ from shared.events.topics import BOOKING_RESERVATIONS
 SERVICES = ("connectivity", "identity", "booking", "payment", "analytics", "operations", "support")
 FINAL_BOOKING_EVENTS = {"reservation.fulfilled", "reservation.no-show", "reservation.cancelled"}
 FINAL_BOOKING_STATES = {"fulfilled", "no_show", "cancelled"}
-# Transaction messages the simulator could not deliver or that the CSMS refused.
+# Transaction messages the simulator could not deliver or that the CSMS refused (an Authorize
+# refused, a start or stop answered with a CALLERROR or never answered).
 SIMULATOR_TROUBLE = (
     "simulator.authorize.rejected",
     "simulator.session.start_failed",
@@ -129,6 +130,8 @@ async def audit(
         notes += [f"refused at its start: {r}" for r in sorted(refused)]
         notes += [f"started at the simulator, not recorded: {m}" for m in sorted(missing)]
         notes += [f"recorded, never started at the simulator: {p}" for p in sorted(phantoms)]
+        active = [r for r in sessions if r["status"] != "stopped"]
+        notes += [f"still active: {r['charge_point_id']} {r['transaction_id']}" for r in active]
         paying = [r for r in sessions if r["user_id"] in set(paying_users)]
         stopped_paying = [
             r["id"] for r in paying if r["status"] == "stopped" and r["auth_status"] == "Accepted"
@@ -187,7 +190,7 @@ async def audit(
         Row("sessions recorded more than once", sum(c > 1 for c in recorded.values()), 0),
         Row("sessions started but not recorded", len(missing), 0),
         Row("sessions recorded but never started", len(phantoms), 0),
-        Row("sessions still active", sum(r["status"] != "stopped" for r in sessions), 0),
+        Row("sessions still active", len(active), 0),
         Row("paying drivers' accepted, stopped sessions", len(stopped_paying)),
         Row(
             "  ... with exactly one invoice",
