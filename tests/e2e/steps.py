@@ -280,3 +280,37 @@ async def until_json(
 
 def items(body: Any) -> list[Any]:
     return list(body["items"] if isinstance(body, dict) else body)
+
+
+async def received(client: Any, action: str, timeout: float = 60, **expected: Any) -> Any:
+    """Wait until the charger received `action` with these fields; returns its fields."""
+    found: list[Any] = []
+
+    async def arrived() -> bool:
+        found.extend(
+            kw
+            for name, kw in client.received
+            if name == action and all(kw.get(k) == v for k, v in expected.items())
+        )
+        return bool(found)
+
+    await eventually(arrived, timeout=timeout, interval=0.2)
+    return found[0]
+
+
+async def created_once_known(
+    api: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> Any:
+    """POST until 201: the service learns of what `body` names (a session, a charger) from
+    another service's events, a moment after the owner has it."""
+    answer: list[Any] = []
+
+    async def created() -> bool:
+        response = await api.post(path, json=body, headers=headers)
+        assert response.status_code in (201, 404, 409, 422), response.text
+        if response.status_code == 201:
+            answer.append(response.json())
+        return bool(answer)
+
+    await eventually(created, timeout=60, interval=0.5)
+    return answer[0]

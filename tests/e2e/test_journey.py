@@ -26,8 +26,10 @@ from tests.e2e.steps import (
     boot,
     charge,
     confirm_payment_intent,
+    created_once_known,
     install_charger,
     items,
+    received,
     register_driver,
     save_card,
     staff_member,
@@ -35,7 +37,6 @@ from tests.e2e.steps import (
     total_minor,
     until_json,
 )
-from tests.helpers.polling import eventually
 from tests.helpers.stack import unique
 
 
@@ -111,11 +112,7 @@ async def test_a_driver_finds_books_charges_pays_and_gets_help(
         assert booked.status_code == 201, booked.text
         reservation = booked.json()
 
-        async def reserved_at_the_charger() -> bool:
-            return any(action == "ReserveNow" for action, _ in client.received)
-
-        await eventually(reserved_at_the_charger, timeout=60, interval=0.2)
-        reserve_now = next(kw for action, kw in client.received if action == "ReserveNow")
+        reserve_now = await received(client, "ReserveNow")
         assert reserve_now["connector_id"] == 1 and reserve_now["id_tag"] == uid
 
         # 5. Tap the card, charge 12.5 kWh with meter values, stop.
@@ -159,7 +156,17 @@ async def test_a_driver_finds_books_charges_pays_and_gets_help(
     assert stats["overall"]["spent_minor"] == invoice["total_minor"]
 
     # 8. A support ticket about the session; an agent sees the session in it and replies.
-    ticket = await _open_ticket(platform, driver, session["id"])
+    ticket = await created_once_known(
+        api,
+        "/v1/support/tickets",
+        {
+            "category": "charging_problem",
+            "subject": "The session stopped earlier than I expected",
+            "description": "My car was not full. Was I billed correctly?",
+            "session_id": session["id"],
+        },
+        driver.headers,
+    )
     agent = await staff_member(api, "support")
     seen = await until_json(
         api,
@@ -186,30 +193,6 @@ async def test_a_driver_finds_books_charges_pays_and_gets_help(
         f"/v1/support/tickets/{ticket['id']}",
     ):
         assert (await api.get(path, headers=other.headers)).status_code == 404, path
-
-
-async def _open_ticket(platform: Platform, driver: Person, session_id: str) -> dict[str, Any]:
-    """The driver's ticket about a session (support learns of the session from its events)."""
-    ticket: dict[str, Any] = {}
-
-    async def opened() -> bool:
-        response = await platform.api.post(
-            "/v1/support/tickets",
-            json={
-                "category": "charging_problem",
-                "subject": "The session stopped earlier than I expected",
-                "description": "My car was not full. Was I billed correctly?",
-                "session_id": session_id,
-            },
-            headers=driver.headers,
-        )
-        assert response.status_code in (201, 404, 409, 422), response.text
-        if response.status_code == 201:
-            ticket.update(response.json())
-        return response.status_code == 201
-
-    await eventually(opened, timeout=60, interval=0.5)
-    return ticket
 
 
 async def test_a_faulted_charger_alerts_operators_and_a_work_order_takes_it_out_of_use(
@@ -255,16 +238,7 @@ async def test_a_faulted_charger_alerts_operators_and_a_work_order_takes_it_out_
     async with charger(platform.ocpp_url, cp_id, cp_password) as client:
         await boot(client)
 
-        def availability(kind: str) -> bool:
-            return any(
-                action == "ChangeAvailability" and kw["type"] == kind and kw["connector_id"] == 0
-                for action, kw in client.received
-            )
-
-        async def inoperative() -> bool:
-            return availability("Inoperative")
-
-        await eventually(inoperative, timeout=60, interval=0.2)
+        await received(client, "ChangeAvailability", type="Inoperative", connector_id=0)
         await until_json(
             api,
             f"/v1/work-orders/{order['id']}",
@@ -280,10 +254,7 @@ async def test_a_faulted_charger_alerts_operators_and_a_work_order_takes_it_out_
         )
         assert closed.status_code == 200, closed.text
 
-        async def operative() -> bool:
-            return availability("Operative")
-
-        await eventually(operative, timeout=60, interval=0.2)
+        await received(client, "ChangeAvailability", type="Operative", connector_id=0)
         await until_json(
             api,
             f"/v1/work-orders/{order['id']}",
@@ -393,35 +364,27 @@ async def test_pay_as_you_go_from_the_app_holds_starts_remotely_and_captures(
     async with charger(platform.ocpp_url, cp_id, cp_password) as client:
         await boot(client)
 
-        async def hold_opened() -> dict[str, Any] | None:
-            # Payment learns of the charger from connectivity's registry events.
-            response = await api.post(
-                "/v1/payments/holds",
-                json={"charge_point_id": cp_id, "connector_id": 2},
-                headers=driver.headers,
-            )
-            return response.json() if response.status_code == 201 else None
-
-        hold: dict[str, Any] | None = None
-
-        async def opened() -> bool:
-            nonlocal hold
-            hold = await hold_opened()
-            return hold is not None
-
-        await eventually(opened, timeout=60, interval=0.5)
-        assert hold is not None
+        hold = await created_once_known(
+            api,
+            "/v1/payments/holds",
+            {"charge_point_id": cp_id, "connector_id": 2},
+            driver.headers,
+        )
         await confirm_payment_intent(platform, hold["client_secret"])
         confirmed = await api.post(
             f"/v1/payments/holds/{hold['id']}/confirmation", headers=driver.headers
         )
         assert confirmed.status_code == 200, confirmed.text
 
-        async def remote_start() -> bool:
-            return any(action == "RemoteStartTransaction" for action, _ in client.received)
-
-        await eventually(remote_start, timeout=120, interval=0.2)
-        request = next(kw for action, kw in client.received if action == "RemoteStartTransaction")
+        # The app shows the hold until the charger starts; a released hold fails at once.
+        await until_json(
+            api,
+            f"/v1/payments/holds/{hold['id']}",
+            driver.headers,
+            lambda body: _hold_starting(body, client),
+            timeout=120,
+        )
+        request = await received(client, "RemoteStartTransaction")
         assert request["connector_id"] == 2
         await charge(client, request["id_tag"], connector=2, energy_wh=20_000, stop_accepted=False)
 
@@ -439,3 +402,8 @@ async def test_pay_as_you_go_from_the_app_holds_starts_remotely_and_captures(
     )
     paid = next(i for i in items(invoice) if i["session_id"] == captured["session_id"])
     assert paid["status"] == "paid" and paid["total_minor"] == total_minor(20_000)
+
+
+def _hold_starting(hold: dict[str, Any], client: Any) -> bool:
+    assert hold["status"] in ("awaiting_payment", "authorized", "starting", "charging"), hold
+    return any(action == "RemoteStartTransaction" for action, _ in client.received)
