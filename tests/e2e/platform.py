@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import SecretStr
 
 from gateway.app import create_app as create_gateway
@@ -35,6 +37,8 @@ from services.payment.app import create_app as create_payment
 from services.payment.settings import Settings as PaymentSettings
 from services.support.app import create_app as create_support
 from services.support.settings import Settings as SupportSettings
+from shared.events.topics import CHARGING_SESSIONS
+from shared.kafka import create_producer
 from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
 
 ADMIN = {"email": "journey-admin@ladda.local", "password": "journey-admin-password-1"}
@@ -50,6 +54,67 @@ class Platform:
     api: httpx.AsyncClient  # the gateway, as the apps see it
     ocpp_url: str  # ws://host:port, chargers add /ocpp/{id}
     stripe_base: str
+    # Every charger of this platform has an id starting with it (see `_SessionsBridge`).
+    charger_prefix: str
+
+
+class _SessionsBridge:
+    """Payment bills what it reads on its sessions topic. On the shared
+    `charging.sessions.v1` it would bill every other test run's sessions and, finding no card,
+    publish those drivers as owing on the shared `payment.accounts.v1`, where their own
+    identity services would block their cards. So payment reads a topic of its own, and this
+    forwards to it only the sessions of this platform's chargers (the topic is keyed by charger).
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix.encode()
+        self.topic = unique("test.e2e.journey.sessions")
+        self._bootstrap = os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"]
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _SessionsBridge:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+        await admin.start()
+        try:
+            await admin.create_topics(
+                [NewTopic(self.topic, num_partitions=3, replication_factor=1)]
+            )
+        finally:
+            await admin.close()
+        partitions = [
+            TopicPartition(CHARGING_SESSIONS.name, p) for p in range(CHARGING_SESSIONS.partitions)
+        ]
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        for partition in partitions:  # from now: nothing of this platform exists yet
+            consumer.seek(partition, ends[partition])
+        producer = create_producer(self._bootstrap, client_id="test-e2e-bridge")
+        await producer.start()
+
+        async def forward() -> None:
+            try:
+                async for record in consumer:
+                    if (record.key or b"").startswith(self.prefix):
+                        await producer.send_and_wait(self.topic, record.value, key=record.key)
+            finally:
+                await consumer.stop()
+                await producer.stop()
+
+        self._task = asyncio.create_task(forward())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([self.topic])
+        finally:
+            await admin.close()
 
 
 @contextlib.contextmanager
@@ -77,10 +142,12 @@ async def _databases() -> dict[str, SecretStr]:
 @contextlib.asynccontextmanager
 async def running_platform() -> AsyncIterator[Platform]:
     suffix = unique(".journey")
+    prefix = unique("JOURNEY").upper()
     identity_port, payment_port, ocpp_port = free_port(), free_port(), free_port()
     jwks_url = f"http://127.0.0.1:{identity_port}/.well-known/jwks.json"
     common = {"consumer_group_suffix": suffix, "jwks_url": jwks_url}
     databases = await _databases()
+    bridge = _SessionsBridge(prefix)
     identity = IdentitySettings(
         database_url=databases["identity"],
         signing_key_passphrase=SecretStr("journey-passphrase"),
@@ -121,6 +188,7 @@ async def running_platform() -> AsyncIterator[Platform]:
         collector_poll_interval_s=0.5,
         webhook_retry_interval_s=0.5,
         holds_poll_interval_s=0.5,
+        sessions_topic=bridge.topic,
         **common,
     )
     operations = OperationsSettings(
@@ -132,6 +200,7 @@ async def running_platform() -> AsyncIterator[Platform]:
     analytics = AnalyticsSettings(database_url=databases["analytics"], **common)
     support = SupportSettings(database_url=databases["support"], **common)
     async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(bridge)
         with _recent_events_only():
             identity_url = await stack.enter_async_context(
                 serve(create_identity(identity), port=identity_port)
@@ -160,4 +229,9 @@ async def running_platform() -> AsyncIterator[Platform]:
         )
         gateway_url = await stack.enter_async_context(serve(gateway))
         api = await stack.enter_async_context(httpx.AsyncClient(base_url=gateway_url, timeout=30))
-        yield Platform(api=api, ocpp_url=f"ws://127.0.0.1:{ocpp_port}", stripe_base=STRIPE_BASE)
+        yield Platform(
+            api=api,
+            ocpp_url=f"ws://127.0.0.1:{ocpp_port}",
+            stripe_base=STRIPE_BASE,
+            charger_prefix=prefix,
+        )

@@ -133,10 +133,11 @@ async def confirm_payment_intent(platform: Platform, client_secret: str) -> None
 
 
 async def install_charger(
-    api: httpx.AsyncClient, operator: Person, *, site: str, offset_m: float = 0, connectors: int = 2
+    platform: Platform, operator: Person, *, site: str, offset_m: float = 0, connectors: int = 2
 ) -> tuple[str, str]:
     """Provision and approve a 1.6 charger near HOME; returns its id and password."""
-    cp_id = unique("JOURNEY-CP")
+    api = platform.api
+    cp_id = unique(f"{platform.charger_prefix}-CP")
     latitude = HOME[0] + offset_m / 111_000
     provisioned = await api.post(
         "/v1/charge-points",

@@ -63,7 +63,7 @@ async def test_a_driver_finds_books_charges_pays_and_gets_help(
 ) -> None:
     api = platform.api
     site = unique("Journey site")
-    cp_id, cp_password = await install_charger(api, operator, site=site, offset_m=150)
+    cp_id, cp_password = await install_charger(platform, operator, site=site, offset_m=150)
 
     # 1. Register, log in, add an RFID card: blocked until a payment method is on file.
     driver = await register_driver(api)
@@ -199,7 +199,7 @@ async def test_a_faulted_charger_alerts_operators_and_a_work_order_takes_it_out_
     platform: Platform, operator: Person
 ) -> None:
     api = platform.api
-    cp_id, cp_password = await install_charger(api, operator, site=unique("Fault site"))
+    cp_id, cp_password = await install_charger(platform, operator, site=unique("Fault site"))
     async with charger(platform.ocpp_url, cp_id, cp_password) as client:
         await boot(client)
         await client.call(
@@ -267,7 +267,7 @@ async def test_a_subscribed_driver_charges_without_being_billed_per_kwh(
     platform: Platform, operator: Person
 ) -> None:
     api = platform.api
-    cp_id, cp_password = await install_charger(api, operator, site=unique("Plan site"))
+    cp_id, cp_password = await install_charger(platform, operator, site=unique("Plan site"))
     plan = await api.post(
         "/v1/plans",
         json={"name": unique("Unlimited"), "kind": "unlimited", "monthly_fee_minor": 29_900},
@@ -305,7 +305,7 @@ async def test_a_declined_card_is_refused_at_the_charger_until_the_driver_pays_f
     platform: Platform, operator: Person
 ) -> None:
     api = platform.api
-    cp_id, cp_password = await install_charger(api, operator, site=unique("Decline site"))
+    cp_id, cp_password = await install_charger(platform, operator, site=unique("Decline site"))
     driver = await register_driver(api)
     uid = await add_rfid_card(api, driver)
     await save_card(platform, driver, card="pm_card_chargeCustomerFail")
@@ -358,7 +358,7 @@ async def test_pay_as_you_go_from_the_app_holds_starts_remotely_and_captures(
     platform: Platform, operator: Person
 ) -> None:
     api = platform.api
-    cp_id, cp_password = await install_charger(api, operator, site=unique("PAYG site"))
+    cp_id, cp_password = await install_charger(platform, operator, site=unique("PAYG site"))
     driver = await register_driver(api)
 
     async with charger(platform.ocpp_url, cp_id, cp_password) as client:
