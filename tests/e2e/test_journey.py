@@ -68,8 +68,16 @@ async def test_a_driver_finds_books_charges_pays_and_gets_help(
     # 1. Register, log in, add an RFID card: blocked until a payment method is on file.
     driver = await register_driver(api)
     uid = await add_rfid_card(api, driver)
-    # 2. Save a bank card through Stripe.
+    cards = (await api.get("/v1/id-tokens", headers=driver.headers)).json()
+    assert [(c["uid"], c["decision"]) for c in items(cards)] == [(uid, "Blocked")]
+    # 2. Save a bank card through Stripe: the RFID card is accepted from then on.
     await save_card(platform, driver)
+    await until_json(
+        api,
+        "/v1/id-tokens",
+        driver.headers,
+        lambda body: [c["decision"] for c in items(body)] == ["Accepted"],
+    )
 
     async with charger(platform.ocpp_url, cp_id, cp_password) as client:
         await boot(client)
