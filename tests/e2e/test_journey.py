@@ -348,15 +348,11 @@ async def test_a_declined_card_is_refused_at_the_charger_until_the_driver_pays_f
         await tap_until(client, uid, "Accepted")
 
 
-# Cross-talk between test platforms on the shared Kafka, not a flaw of one service: every
-# identity running at the time (other test modules, other checkouts) consumes this payment's
-# `hold.authorized` from the shared `payment.holds.v1`, does not know the driver, and publishes
-# `Invalid` (reason `unknown-user`) for the hold's token on the shared `identity.id-tokens.v1`;
-# when one of those arrives before this identity's `Accepted`, payment releases the hold
-# (`payment.hold.canceled reason=token-invalid`) and no RemoteStart is sent. Seen in the topic:
-# several `unknown-user` decisions for one token within 25 ms of the hold. Passes alone. The
-# fix is per-run topic names for test platforms; the same cause explains the xfail of
-# tests/payment/test_holds_e2e.py.
+# Cross-talk on the shared Kafka, not a flaw of one service: every identity of other test runs
+# consumes this `hold.authorized` from `payment.holds.v1`, does not know the driver and publishes
+# `Invalid` (`unknown-user`) for the token; if one arrives before this identity's `Accepted`,
+# payment releases the hold (seen on the topic: several within 25 ms). Passes alone; the fix is
+# per-run topic names for test platforms (the cause of tests/payment/test_holds_e2e.py's xfail).
 @pytest.mark.xfail(
     reason="other test runs' identity services answer Invalid (unknown-user) for this hold's "
     "token on the shared identity.id-tokens.v1; payment then releases the hold",
