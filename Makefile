@@ -4,8 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  := $(BIN)/python deploy/local/stack.py
 
-.PHONY: help setup run up down infra status test test-fast lint fmt bench clean web web-openapi web-test web-lint \
-	check-deploy deploy-manifests
+.PHONY: help setup run up down infra status test test-fast lint fmt bench chaos clean web web-openapi \
+	web-test web-lint check-deploy deploy-manifests
 
 help:
 	@echo "make run    start PostgreSQL, Kafka, the Stripe test server, every service, the gateway"
@@ -17,6 +17,8 @@ help:
 	@echo "make check-deploy  render and validate the Kubernetes manifests, lint the image,"
 	@echo "            validate deploy/compose.yaml (offline; no cluster, no container engine)"
 	@echo "make bench  benchmarks, each reported as a ratio against a baseline in the same run"
+	@echo "make chaos  ~200 sessions while services, Kafka and PostgreSQL are killed, then count"
+	@echo "            (a stack of its own under .local/chaos, never the one make run/test use)"
 	@echo "make clean  stop everything and remove local data (.local/)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -109,6 +111,10 @@ fmt: setup
 
 bench: infra
 	$(BIN)/python -m tools.bench
+
+# Its own PostgreSQL, Kafka and localstripe (other ports, .local/chaos), stopped afterwards.
+chaos: setup
+	$(BIN)/python -m tools.chaos
 
 clean: down
 	rm -rf .local

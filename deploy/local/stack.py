@@ -9,7 +9,9 @@
     python deploy/local/stack.py restart-postgres | restart-kafka   (used by resilience tests)
 
 Everything lives under .local/ (git-ignored): data, logs, pid files, and stack.env, the resolved
-environment that the services, the gateway and the tests read.
+environment that the services, the gateway and the tests read. A second, independent instance
+(the chaos run's) sets LADDA_STACK_DIR to another folder and LADDA_PG_PORT, LADDA_KAFKA_PORT,
+LADDA_KAFKA_CONTROLLER_PORT and LADDA_STRIPE_PORT to other ports.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ os.environ.setdefault("XDG_RUNTIME_DIR", str(_XDG))
 
 from tools.kafka_topics import ensure_topics  # noqa: E402
 
-LOCAL = ROOT / ".local"
+LOCAL = Path(os.environ.get("LADDA_STACK_DIR", ROOT / ".local"))
 LOGS = LOCAL / "logs"
 RUN = LOCAL / "run"
 KAFKA_DIR = ROOT / "deploy" / "local" / "kafka"
@@ -65,6 +67,10 @@ SERVICE_PORTS = {
 GATEWAY_PORT = int(os.environ.get("LADDA_GATEWAY_PORT", "8080"))
 WEB_INDEX = ROOT / "web" / "dist" / "index.html"
 OCPP_PORT = int(os.environ.get("LADDA_CONNECTIVITY_OCPP_PORT", "9000"))
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def say(message: str) -> None:
@@ -142,7 +148,7 @@ def start_postgres() -> None:
         os.chown(data, entry.pw_uid, entry.pw_gid)
         os.chown(LOGS, entry.pw_uid, entry.pw_gid)
     if not (data / "PG_VERSION").exists():
-        say("PostgreSQL: initialising a new cluster under .local/postgres")
+        say(f"PostgreSQL: initialising a new cluster under {_shown(data)}")
         pwfile = LOCAL / "run" / "pg.pw"
         pwfile.write_text(PG_PASSWORD)
         pwfile.chmod(0o644)
@@ -158,7 +164,7 @@ def start_postgres() -> None:
     options = f"-h 127.0.0.1 -p {PG_PORT} -k ''"
     pg.pg_ctl(["-w", "-t", "60", "-l", str(log), "-o", options, "start"], pgdata=data, user=user)
     wait_for(lambda: port_open(PG_PORT), "PostgreSQL", 60, log)
-    say(f"PostgreSQL: running on 127.0.0.1:{PG_PORT} (log: {log.relative_to(ROOT)})")
+    say(f"PostgreSQL: running on 127.0.0.1:{PG_PORT} (log: {_shown(log)})")
 
 
 def stop_postgres() -> None:
@@ -262,7 +268,7 @@ def start_kafka() -> None:
     ]
     if not (LOCAL / "kafka" / "data" / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        say("Kafka: formatting KRaft storage under .local/kafka")
+        say(f"Kafka: formatting KRaft storage under {_shown(LOCAL / 'kafka')}")
         subprocess.run(
             [*jvm, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)],
             check=True,
@@ -271,7 +277,7 @@ def start_kafka() -> None:
     log = LOGS / "kafka.log"
     _spawn("kafka", [*jvm, "kafka.Kafka", str(props)], log)
     wait_for(lambda: port_open(KAFKA_PORT), "Kafka", 90, log)
-    say(f"Kafka: running on 127.0.0.1:{KAFKA_PORT} (log: {log.relative_to(ROOT)})")
+    say(f"Kafka: running on 127.0.0.1:{KAFKA_PORT} (log: {_shown(log)})")
 
 
 async def _ensure_topics() -> None:
