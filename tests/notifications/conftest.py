@@ -22,5 +22,6 @@ async def notifications(
     dsn = await fresh_database(name)
     folder: Path = tmp_path_factory.mktemp("mail")
     issuer = getattr(request.module, "ISSUER", TOKENS)
-    async with running(dsn, folder, issuer) as service:
+    overrides = getattr(request.module, "SETTINGS", {})
+    async with running(dsn, folder, issuer, **overrides) as service:
         yield service
