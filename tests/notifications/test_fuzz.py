@@ -11,7 +11,6 @@ from tests.helpers.fuzz import fuzz
 from tests.notifications.conftest import TOKENS
 from tests.notifications.harness import Notifications
 
-
 # The fuzzer invents webhook URLs: this module's dispatcher sends nothing anywhere.
 SETTINGS = {"email_concurrency": 0, "webhook_concurrency": 0}
 
