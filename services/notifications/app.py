@@ -15,6 +15,7 @@ from services.notifications.deliveries.dispatcher import Dispatcher
 from services.notifications.deliveries.router import router as deliveries
 from services.notifications.deliveries.sending import Sender
 from services.notifications.events import build_consumers
+from services.notifications.housekeeping import run_housekeeping
 from services.notifications.preferences.router import router as preferences
 from services.notifications.reminders.job import run_reminders
 from services.notifications.rendering import Templates
@@ -51,7 +52,11 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         )
         dispatcher = Dispatcher(runtime, settings, sender)
         app.state.dispatcher = dispatcher
-        return [_dispatch(dispatcher, [upstream, webhooks]), run_reminders(runtime, settings)]
+        return [
+            _dispatch(dispatcher, [upstream, webhooks]),
+            run_reminders(runtime, settings),
+            run_housekeeping(runtime, settings),
+        ]
 
     runtime = ServiceRuntime(
         name="notifications",

@@ -65,6 +65,13 @@ class Settings(ServiceSettings):
     # Times in mails are shown in this zone.
     timezone: str = "Europe/Stockholm"
 
+    # -- housekeeping -------------------------------------------------------------------------
+    # Processed event ids are kept longer than Kafka keeps a group's committed offsets (7 days).
+    inbox_retention_days: float = 30.0
+    # Finished deliveries (sent, skipped, dropped, failed) stay in the log this long.
+    delivery_log_retention_days: float = 180.0
+    housekeeping_interval_s: float = 3600.0
+
     # -- booking reminders -------------------------------------------------------------------
     reminder_lead_s: float = 1800.0
     reminder_check_interval_s: float = 30.0

@@ -158,6 +158,7 @@ def notifications_settings(
         "database_url": SecretStr(dsn),
         "consumer_group_suffix": unique(".t"),
         "smtp_port": smtp.port,
+        "dev_mail_dir": str(smtp.folder),
         "identity_url": identity_url,
         "client_id": CLIENT_ID,
         "client_secret": SecretStr(CLIENT_SECRET),

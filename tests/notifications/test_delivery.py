@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 
 from services.notifications.channels.signing import SIGNATURE_HEADER, verify
-from shared.events.identity import AccountMailRequested
+from services.notifications.housekeeping import clean_once
+from shared.events.identity import AccountMailRequested, ContactChanged
 from shared.events.operations import AlertOpened
 from shared.events.payment import InvoicePaymentFailed
 from shared.events.support import TicketReplied
@@ -269,3 +270,92 @@ async def test_smtp_down_during_a_burst_loses_nothing_and_sends_nothing_twice(
     assert len(by_id) == len(numbers)
     assert set(by_id.values()) == {1}
     assert sorted(str(m["Subject"]).rsplit(" ", 1)[-1] for m in mails) == numbers
+
+
+async def test_a_demoted_operator_is_no_longer_told(notifications: Notifications) -> None:
+    operator, address = await new_contact(notifications, "operator")
+    site = f"site-{uuid.uuid4().hex[:6]}"
+    created = await notifications.http.post(
+        "/v1/notifications/subscriptions",
+        json={"channel": "email", "sites": [site]},
+        headers=TOKENS.auth(operator, "operator"),
+    )
+    assert created.status_code == 201
+    await publish(
+        ContactChanged(
+            user_id=operator,
+            email=address,
+            display_name="Ada",
+            locale="en",
+            email_verified=True,
+            roles=["driver"],
+        ),
+        operator,
+    )
+
+    async def demoted() -> bool:
+        roles = await notifications.db.fetchval(
+            "select roles from contacts where user_id = $1", operator
+        )
+        return bool(roles == ["driver"])
+
+    await eventually(demoted, timeout=30)
+    envelope = await publish(emergency_stop(site), site)
+
+    async def decided() -> bool:
+        row = await notifications.db.fetchrow(
+            "select status, reason from deliveries where event_id = $1", envelope.id
+        )
+        return row is not None and (row["status"], row["reason"]) == (
+            "skipped",
+            "owner-not-operator",
+        )
+
+    await eventually(decided, timeout=30)
+    assert notifications.smtp.mails_to(address) == []
+
+
+async def test_admins_read_the_local_mail_folder(notifications: Notifications) -> None:
+    driver, address = await new_contact(notifications)
+    await publish(payment_failed(driver, "LAD-DEV-MAIL"), driver)
+    await eventually(lambda: _true(notifications.smtp.mails_to(address)), timeout=60)
+
+    admin = TOKENS.auth("admin-1", "admin")
+    listed = await notifications.http.get("/v1/notifications/dev/mails", headers=admin)
+    [entry] = [m for m in listed.json() if address in (m["to"] or "")]
+    assert entry["subject"] == "Payment failed for LAD-DEV-MAIL"
+    raw = await notifications.http.get(
+        f"/v1/notifications/dev/mails/{entry['name']}", headers=admin
+    )
+    assert raw.headers["content-type"] == "message/rfc822"
+    assert b"LAD-DEV-MAIL" in raw.content
+    escape = await notifications.http.get(
+        "/v1/notifications/dev/mails/..%2F..%2Fetc%2Fpasswd.eml", headers=admin
+    )
+    assert escape.status_code == 404
+    driver_call = await notifications.http.get(
+        "/v1/notifications/dev/mails", headers=TOKENS.auth(driver, "driver")
+    )
+    assert driver_call.status_code == 403
+
+
+async def test_housekeeping_forgets_finished_deliveries_past_retention(
+    notifications: Notifications,
+) -> None:
+    old_sent, old_pending = uuid.uuid4(), uuid.uuid4()
+    for delivery_id, status in ((old_sent, "sent"), (old_pending, "pending")):
+        await notifications.db.execute(
+            """insert into deliveries (id, event_id, recipient, channel, kind, context, status,
+                                       created_at, next_attempt_at)
+               values ($1, $2, 'nobody', 'email', 'receipt', '{}', $3,
+                       now() - interval '400 days', now() + interval '1 day')""",
+            delivery_id,
+            uuid.uuid4(),
+            status,
+        )
+    await clean_once(notifications.app.state.runtime, notifications.settings)
+    left = await notifications.db.fetch(
+        "select id from deliveries where id = any($1::uuid[])", [old_sent, old_pending]
+    )
+    assert [row["id"] for row in left] == [old_pending]
+    await notifications.db.execute("delete from deliveries where id = $1", old_pending)

@@ -70,6 +70,11 @@ async def tell_operators(
     decided = 0
     for subscription in await subscriptions.matching(conn, kind, severities, site):
         webhook = subscription.channel == "webhook"
+        owner = await contacts.get(conn, subscription.owner_id)
+        # A demoted or disabled operator's subscriptions stop with their power.
+        demoted = owner is not None and (
+            owner.disabled or not {"operator", "admin"} & set(owner.roles)
+        )
         intent = Intent(
             event_id=event_id,
             recipient=f"webhook:{subscription.id}" if webhook else subscription.owner_id,
@@ -78,6 +83,8 @@ async def tell_operators(
             user_id=subscription.owner_id,
             subscription_id=subscription.id,
             context={**context, "severity": severity, "site": site},
+            status="skipped" if demoted else "pending",
+            reason="owner-not-operator" if demoted else None,
         )
         decided += await repository.record(conn, intent)
     log.info("notifications.decided", kind=kind, channel="operators", count=decided)

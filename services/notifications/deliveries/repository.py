@@ -83,6 +83,31 @@ async def drop_pending_of_user(conn: Connection, user_id: str, reason: str) -> i
     return int(status.split()[-1])
 
 
+async def drop_pending_of_subscription(
+    conn: Connection, subscription_id: uuid.UUID, reason: str
+) -> int:
+    status = await conn.execute(
+        """update deliveries set status = 'dropped', reason = $2, lease_until = null
+            where subscription_id = $1 and channel = 'webhook' and status = 'pending'""",
+        subscription_id,
+        reason,
+    )
+    return int(status.split()[-1])
+
+
+async def purge_finished(conn: Connection, retention_days: float, batch_size: int) -> int:
+    """Forget finished deliveries past retention (a batch); pending ones are never purged."""
+    status = await conn.execute(
+        """delete from deliveries where id = any(array(
+               select id from deliveries
+                where status <> 'pending'
+                  and created_at < now() - $1::float8 * interval '1 day' limit $2))""",
+        retention_days,
+        batch_size,
+    )
+    return int(status.split()[-1])
+
+
 async def claim_emails(conn: Connection, limit: int, lease_s: float) -> list[Delivery]:
     """Due e-mails, taken for `lease_s` (another dispatcher skips them until it runs out)."""
     rows = await conn.fetch(

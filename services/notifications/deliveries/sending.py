@@ -63,6 +63,8 @@ class Sender:
                 contact = await contacts.get(conn, delivery.recipient)
             if contact is None:
                 raise NotToBeSent("no-contact")
+            if contact.disabled:
+                raise NotToBeSent("account-disabled")
             address, name, locale = contact.email, contact.display_name, contact.locale
         if delivery.kind == "receipt":
             pdf = await self._upstream.receipt_pdf(str(delivery.context["invoice_id"]))

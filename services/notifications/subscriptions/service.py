@@ -6,6 +6,7 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
+from services.notifications.deliveries import repository as deliveries
 from services.notifications.subscriptions import repository
 from services.notifications.subscriptions.repository import SubscriptionRow
 from services.notifications.subscriptions.schemas import (
@@ -111,6 +112,7 @@ class Subscriptions:
     ) -> None:
         row = await self._own(conn, principal, subscription_id)
         await repository.update(conn, row.id, status="deleted")
+        await deliveries.drop_pending_of_subscription(conn, row.id, "subscription-deleted")
 
     async def enable(
         self, conn: Connection, principal: Principal, subscription_id: uuid.UUID
