@@ -30,6 +30,8 @@ from services.connectivity.app import create_app as create_connectivity
 from services.connectivity.settings import Settings as ConnectivitySettings
 from services.identity.app import create_app as create_identity
 from services.identity.settings import Settings as IdentitySettings
+from services.notifications.app import create_app as create_notifications
+from services.notifications.settings import Settings as NotificationsSettings
 from services.operations.app import create_app as create_operations
 from services.operations.settings import Settings as OperationsSettings
 from services.payment.app import create_app as create_payment
@@ -134,6 +136,14 @@ async def full_stack() -> AsyncIterator[FullStack]:
             "analytics": create_analytics(AnalyticsSettings(**await settings_for("analytics"))),
             "operations": create_operations(OperationsSettings(**await settings_for("operations"))),
             "support": create_support(SupportSettings(**await settings_for("support"))),
+            # The fuzzer invents webhook URLs and addresses: notifications sends nothing here.
+            "notifications": create_notifications(
+                NotificationsSettings(
+                    **await settings_for("notifications"),
+                    email_concurrency=0,
+                    webhook_concurrency=0,
+                )
+            ),
         }
         ports = {"identity": identity_port}
         urls = {
