@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 import structlog
+from prometheus_client import Counter
 
 from services.notifications.channels.outcomes import NotToBeSent, SendFailed, SendRefused
 from services.notifications.deliveries import repository
@@ -31,6 +32,12 @@ from shared.db import Connection
 from shared.service import ServiceRuntime
 
 log = structlog.get_logger(__name__)
+
+ATTEMPTS = Counter(
+    "ladda_notifications_attempts_total",
+    "Send attempts by channel and outcome (sent, retry, dropped, failed).",
+    ["channel", "outcome"],
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,7 @@ class Dispatcher:
         else:
             log.info("notifications.sent", attempt=delivery.attempts, **fields)
             outcome = Outcome("sent", None)
+        ATTEMPTS.labels(delivery.channel, outcome.status).inc()
         await self._record(delivery, outcome)
 
     async def _record(self, delivery: Delivery, outcome: Outcome) -> None:

@@ -143,6 +143,8 @@ async def claim_webhooks(
                     and not (d.subscription_id = any($3::uuid[]))
                   order by d.subscription_id, d.next_attempt_at
                   limit $1)
+               -- re-checked on the locked row: another dispatcher's claim in between wins
+               and (lease_until is null or lease_until < now()) and status = 'pending'
          returning {_COLUMNS}""",  # noqa: S608
         limit,
         lease_s,
