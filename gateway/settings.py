@@ -40,6 +40,7 @@ DEFAULT_ROUTES: dict[str, str] = {
     "/v1/checklist-templates": "operations",
     "/v1/station-safety": "operations",
     "/v1/support": "support",
+    "/v1/notifications": "notifications",
 }
 
 # "METHOD /exact/path" or "METHOD /prefix/**" (the prefix itself and everything below it).
@@ -89,6 +90,11 @@ DEFAULT_ROLE_GROUPS: dict[str, list[str]] = {
     # Support: drivers' own tickets, and the staff queue (no service account reaches either).
     "/v1/support/tickets": ["driver"],
     "/v1/support/queue": ["support", "operator", "admin"],
+    # Notifications: operators' subscriptions (and the local mail folder, admins only); the
+    # service checks ownership and the finer rules. No service account reaches any of it.
+    "/v1/notifications/subscriptions": ["operator", "admin"],
+    "/v1/notifications/dev": ["admin"],
+    "/v1/notifications": ["driver", "support", "operator", "admin"],
 }
 
 
@@ -113,6 +119,7 @@ class GatewaySettings(BaseSettings):
     upstream_analytics: str = "http://127.0.0.1:8105"
     upstream_operations: str = "http://127.0.0.1:8106"
     upstream_support: str = "http://127.0.0.1:8107"
+    upstream_notifications: str = "http://127.0.0.1:8108"
     # Time to wait for an upstream's answer (and for each later read) before answering 504;
     # per-service overrides in `upstream_timeouts`, e.g. '{"analytics": 30}'.
     upstream_timeout_s: float = 10.0

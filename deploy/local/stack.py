@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -52,6 +53,8 @@ PG_PASSWORD = os.environ.get("LADDA_PG_PASSWORD", "ladda-local-dev")
 KAFKA_PORT = int(os.environ.get("LADDA_KAFKA_PORT", "9092"))
 KAFKA_CONTROLLER_PORT = int(os.environ.get("LADDA_KAFKA_CONTROLLER_PORT", "9093"))
 STRIPE_PORT = int(os.environ.get("LADDA_STRIPE_PORT", "8420"))
+SMTP_PORT = int(os.environ.get("LADDA_SMTP_PORT", "2525"))
+MAIL_DIR = LOCAL / "mail"
 EXTERNAL_DATABASE_URL = os.environ.get("DATABASE_URL")
 
 # service name -> HTTP port. The gateway is the one door for apps; OCPP has its own port.
@@ -63,6 +66,7 @@ SERVICE_PORTS = {
     "analytics": 8105,
     "operations": 8106,
     "support": 8107,
+    "notifications": 8108,
 }
 GATEWAY_PORT = int(os.environ.get("LADDA_GATEWAY_PORT", "8080"))
 WEB_INDEX = ROOT / "web" / "dist" / "index.html"
@@ -308,6 +312,52 @@ def start_stripe() -> None:
     say(f"Stripe test server (localstripe): running on 127.0.0.1:{STRIPE_PORT}")
 
 
+# --- local SMTP server (notifications' mails land in .local/mail/) --------------------------
+
+
+def start_smtp() -> None:
+    if port_open(SMTP_PORT):
+        say(f"SMTP (local mail): already running on 127.0.0.1:{SMTP_PORT}")
+        return
+    log = LOGS / "smtp.log"
+    MAIL_DIR.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "tools.devsmtp", "--port", str(SMTP_PORT), "--dir", str(MAIL_DIR)]
+    _spawn("smtp", argv, log)
+    wait_for(lambda: port_open(SMTP_PORT), "local SMTP server", 30, log)
+    say(f"SMTP (local mail): running on 127.0.0.1:{SMTP_PORT}, mails in .local/mail/")
+
+
+def _local_secret(name: str) -> str:
+    """A secret generated once for this checkout (`.local/secrets/<name>`), kept across runs."""
+    path = LOCAL / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _notifications_env() -> dict[str, str]:
+    """Notifications' service account, known to identity as a bootstrap client, and its SMTP."""
+    secret = _local_secret("notifications-client")
+    client = {
+        "client_id": "notifications",
+        "secret": secret,
+        "scopes": ["account-mails:issue", "invoices:read"],
+    }
+    return {
+        "LADDA_BOOTSTRAP_CLIENTS": json.dumps([client]),
+        "LADDA_NOTIFICATIONS_CLIENT_ID": "notifications",
+        "LADDA_NOTIFICATIONS_CLIENT_SECRET": secret,
+        "LADDA_NOTIFICATIONS_SMTP_PORT": str(SMTP_PORT),
+        "LADDA_NOTIFICATIONS_DEV_MAIL_DIR": str(MAIL_DIR),
+        "LADDA_NOTIFICATIONS_WEBHOOK_ALLOW_HTTP": "true",
+        "LADDA_NOTIFICATIONS_IDENTITY_URL": f"http://127.0.0.1:{SERVICE_PORTS['identity']}",
+        "LADDA_NOTIFICATIONS_PAYMENT_URL": f"http://127.0.0.1:{SERVICE_PORTS['payment']}",
+        "LADDA_NOTIFICATIONS_PUBLIC_BASE_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
+    }
+
+
 # --- processes --------------------------------------------------------------------------------
 
 
@@ -366,6 +416,7 @@ def stack_env() -> dict[str, str]:
         "LADDA_CONNECTIVITY_SEED_FILE": str(ROOT / "deploy" / "local" / "chargers.json"),
         # Signs guests' capability links (ad-hoc charging from a connector's QR code).
         "LADDA_PAYMENT_GUEST_LINK_SECRET": "ladda-guest-links-local-dev",
+        **_notifications_env(),
     }
     for service, port in SERVICE_PORTS.items():
         prefix = f"LADDA_{service.upper()}"
@@ -399,6 +450,7 @@ def infra() -> None:
     start_postgres()
     start_kafka()
     start_stripe()
+    start_smtp()
     asyncio.run(_ensure_databases())
     asyncio.run(_ensure_topics())
     write_stack_env()
@@ -506,6 +558,7 @@ def up() -> None:
 
 
 def stop_infra() -> None:
+    _stop("smtp")
     _stop("stripe")
     _stop("kafka", timeout=60)
     stop_postgres()
@@ -518,6 +571,7 @@ def down() -> None:
 
 def status() -> None:
     checks = {"PostgreSQL": PG_PORT, "Kafka": KAFKA_PORT, "Stripe test server": STRIPE_PORT}
+    checks |= {"SMTP (local mail)": SMTP_PORT}
     checks |= {f"service {s}": p for s, p in SERVICE_PORTS.items()}
     checks |= {"gateway": GATEWAY_PORT, "OCPP endpoint": OCPP_PORT}
     for name, port in checks.items():

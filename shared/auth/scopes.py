@@ -16,6 +16,7 @@ KNOWN_SCOPES: dict[str, str] = {
     "id-tokens:read": "read id-tokens and look up the authorisation decision for a UID",
     "users:read": "read user accounts (no credentials)",
     "account-mails:issue": "fetch an account mail's recipient and link, to send it (notifications)",
+    "invoices:read": "read any invoice and its receipt PDF (notifications attaches receipts)",
 }
 
 # The command scopes other services put on the commands they publish (`requested_scopes`).
@@ -23,3 +24,4 @@ RESERVE_SCOPE = "commands:reserve"
 START_SCOPE = "commands:start"
 AVAILABILITY_SCOPE = "commands:availability"
 ACCOUNT_MAILS_SCOPE = "account-mails:issue"
+INVOICES_READ_SCOPE = "invoices:read"

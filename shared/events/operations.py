@@ -86,3 +86,42 @@ class MaintenanceWindowEnded(EventPayload):
     charge_point_id: str
     connector_id: int | None = None
     ended_at: datetime
+
+
+class _InspectionReminder(EventPayload):
+    """An inspection of a maintenance plan is coming due or is late (keyed by charge point id);
+    notifications tells the operators subscribed to the site."""
+
+    topic: ClassVar[Topic] = OPERATIONS_ALERTS
+
+    inspection_id: str
+    plan_id: str | None = None
+    title: str
+    charge_point_id: str
+    site: str | None = None
+    due_at: datetime
+    at: datetime
+
+
+class InspectionDue(_InspectionReminder):
+    event_type: ClassVar[str] = "inspection.due"
+
+
+class InspectionOverdue(_InspectionReminder):
+    event_type: ClassVar[str] = "inspection.overdue"
+
+
+class WorkOrderAssigned(EventPayload):
+    """A work order was given to a technician (keyed by charge point id, or the work order id)."""
+
+    event_type: ClassVar[str] = "work-order.assigned"
+    topic: ClassVar[Topic] = OPERATIONS_ALERTS
+
+    work_order_id: str
+    title: str
+    priority: str
+    charge_point_id: str | None = None
+    site: str | None = None
+    assignee: str
+    by: str | None = None
+    at: datetime

@@ -106,3 +106,34 @@ class HoldClosed(EventPayload):
     # captured | released
     outcome: str
     reason: str | None = None
+
+
+class SubscriptionRenewed(EventPayload):
+    """A subscription's period was paid and renewed (keyed by subscription id)."""
+
+    event_type: ClassVar[str] = "subscription.renewed"
+    topic: ClassVar[Topic] = PAYMENT_INVOICES
+
+    subscription_id: str
+    user_id: str
+    plan_name: str
+    currency: str
+    amount_minor: int
+    period_end: datetime
+    at: datetime
+
+
+class SubscriptionPastDue(EventPayload):
+    """Renewing a subscription failed: the driver should update their card before
+    `next_attempt_at` (keyed by subscription id)."""
+
+    event_type: ClassVar[str] = "subscription.past-due"
+    topic: ClassVar[Topic] = PAYMENT_INVOICES
+
+    subscription_id: str
+    user_id: str
+    plan_name: str
+    currency: str
+    amount_minor: int
+    next_attempt_at: datetime | None = None
+    at: datetime

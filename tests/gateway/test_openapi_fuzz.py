@@ -30,6 +30,8 @@ from services.connectivity.app import create_app as create_connectivity
 from services.connectivity.settings import Settings as ConnectivitySettings
 from services.identity.app import create_app as create_identity
 from services.identity.settings import Settings as IdentitySettings
+from services.notifications.app import create_app as create_notifications
+from services.notifications.settings import Settings as NotificationsSettings
 from services.operations.app import create_app as create_operations
 from services.operations.settings import Settings as OperationsSettings
 from services.payment.app import create_app as create_payment
@@ -134,6 +136,14 @@ async def full_stack() -> AsyncIterator[FullStack]:
             "analytics": create_analytics(AnalyticsSettings(**await settings_for("analytics"))),
             "operations": create_operations(OperationsSettings(**await settings_for("operations"))),
             "support": create_support(SupportSettings(**await settings_for("support"))),
+            # The fuzzer invents webhook URLs and addresses: notifications sends nothing here.
+            "notifications": create_notifications(
+                NotificationsSettings(
+                    **await settings_for("notifications"),
+                    email_concurrency=0,
+                    webhook_concurrency=0,
+                )
+            ),
         }
         ports = {"identity": identity_port}
         urls = {
@@ -192,6 +202,9 @@ async def test_merged_openapi_contains_every_services_paths(full_stack: FullStac
                     ("POST", "/v1/auth/refresh"),
                     ("POST", "/v1/auth/logout"),
                     ("POST", "/v1/auth/token"),
+                    ("POST", "/v1/auth/verify-email"),
+                    ("POST", "/v1/auth/password-reset"),
+                    ("POST", "/v1/auth/password-reset/confirm"),
                     ("GET", "/.well-known/jwks.json"),
                     ("POST", "/v1/stripe/webhook"),
                 }

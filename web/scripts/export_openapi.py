@@ -20,7 +20,16 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = ROOT / "web" / "openapi.json"
-SERVICES = ("analytics", "booking", "connectivity", "identity", "operations", "payment", "support")
+SERVICES = (
+    "analytics",
+    "booking",
+    "connectivity",
+    "identity",
+    "notifications",
+    "operations",
+    "payment",
+    "support",
+)
 # Values the settings require; nothing connects to them while the document is built.
 PLACEHOLDERS: dict[str, Any] = {
     "database_url": "postgresql://openapi-export@127.0.0.1:1/unused",

@@ -20,6 +20,7 @@ Scope = Literal[
     "id-tokens:read",
     "users:read",
     "account-mails:issue",
+    "invoices:read",
 ]
 
 

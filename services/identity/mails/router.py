@@ -19,6 +19,7 @@ from services.identity.context import (
 )
 from services.identity.mails import service
 from services.identity.mails.schemas import (
+    Accepted,
     EmailVerification,
     IssuedMail,
     PasswordReset,
@@ -47,18 +48,18 @@ async def verify_email(body: EmailVerification, conn: DbConn, address: ClientAdd
 @router.post("/v1/auth/verify-email/resend", status_code=status.HTTP_202_ACCEPTED)
 async def resend_verification(
     conn: DbConn, identity: IdentityDep, caller: ActivePrincipal
-) -> Response:
+) -> Accepted:
     await service.resend_verification(conn, identity, user_id_of(caller))
-    return Response(status_code=status.HTTP_202_ACCEPTED)
+    return Accepted()
 
 
 @router.post("/v1/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
 async def request_password_reset(
     body: PasswordResetRequest, conn: DbConn, identity: IdentityDep, address: ClientAddress
-) -> Response:
-    """Always 202 with no body: the answer never tells whether the address has an account."""
+) -> Accepted:
+    """Always 202 and the same body: the answer never tells whether the address has an account."""
     await service.request_password_reset(conn, identity, body.email, address)
-    return Response(status_code=status.HTTP_202_ACCEPTED)
+    return Accepted()
 
 
 @router.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,12 @@ class PasswordReset(BaseModel):
 
     token: str = Field(min_length=1, max_length=512)
     new_password: str = Field(min_length=1, max_length=1024)
+
+
+class Accepted(BaseModel):
+    """The same answer whatever happens next (e.g. whether the address has an account)."""
+
+    status: Literal["accepted"] = "accepted"
 
 
 class IssuedMail(BaseModel):

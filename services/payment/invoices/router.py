@@ -16,14 +16,29 @@ from services.payment.invoices.schemas import (
     PayRequest,
     RefundCreate,
 )
-from shared.auth.deps import require_roles
+from shared.auth.deps import CurrentPrincipal, require_roles
 from shared.auth.jwt import Principal
+from shared.auth.scopes import INVOICES_READ_SCOPE
+from shared.problems import Forbidden
 from shared.service import DbConn
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
 Reader = Annotated[Principal, Depends(require_roles("driver", "support", "operator", "admin"))]
 Driver = Annotated[Principal, Depends(require_roles("driver"))]
+
+
+async def _receipt_reader(principal: CurrentPrincipal) -> Principal:
+    """The readers above, or a service account with `invoices:read` (notifications attaches
+    receipts to its mails)."""
+    if principal.has_any(("driver", "support", "operator", "admin")) or principal.has_scope(
+        INVOICES_READ_SCOPE
+    ):
+        return principal
+    raise Forbidden("Reading a receipt needs a reader role or the scope invoices:read.")
+
+
+ReceiptReader = Annotated[Principal, Depends(_receipt_reader)]
 
 
 @router.get("")
@@ -53,7 +68,7 @@ async def read(invoice_id: UUID, conn: DbConn, principal: Reader) -> InvoiceOut:
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-async def receipt(invoice_id: UUID, conn: DbConn, principal: Reader) -> Response:
+async def receipt(invoice_id: UUID, conn: DbConn, principal: ReceiptReader) -> Response:
     invoice = await service.get(conn, principal, invoice_id)
     return Response(
         render_receipt(invoice),

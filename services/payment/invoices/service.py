@@ -17,6 +17,7 @@ from services.payment.invoices.schemas import (
 from services.payment.stripe_gateway import PaymentDeclined
 from services.payment.tariffs.schemas import PricedLineOut
 from shared.auth.jwt import Principal
+from shared.auth.scopes import INVOICES_READ_SCOPE
 from shared.db import Connection
 from shared.problems import Conflict, NotFound, Unavailable
 
@@ -52,6 +53,7 @@ async def visible(conn: Connection, principal: Principal, invoice_id: UUID) -> a
     if row is None or not (
         principal.has_any(STAFF)
         or ("driver" in principal.roles and row["user_id"] == principal.subject)
+        or principal.has_scope(INVOICES_READ_SCOPE)
     ):
         raise NotFound(f"No invoice {invoice_id}.")
     return row
