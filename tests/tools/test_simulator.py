@@ -376,7 +376,9 @@ async def test_callerrors_from_the_csms_neither_stop_the_charger_nor_its_session
     csms = FakeCsms(
         passwords={}, failing_actions={"Heartbeat", "MeterValues", "StatusNotification"}
     )
-    options = SimOptions(session_every_s=0, meter_interval_s=0.1, session_max_s=1, time_factor=600)
+    options = SimOptions(
+        session_every_s=0, meter_interval_s=0.1, session_max_s=1, time_factor=600, tx_retry_s=0.05
+    )
     async with fleet(csms, [make_spec("T16-ERRORS", "1.6", connectors=1)], options):
         await csms.wait_for("T16-ERRORS", "Heartbeat", count=2, timeout=5)
         started = await csms.connected["T16-ERRORS"].call(
