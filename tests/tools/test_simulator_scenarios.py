@@ -192,7 +192,10 @@ async def test_transaction_messages_queue_while_offline_and_replay_in_order() ->
     assert stop["timestamp"] >= stamps[-1]
     # 2.0.1: one transaction numbered without gaps; what was queued says it was offline.
     events = csms.of("SC-201", "TransactionEvent")
-    assert [e["seq_no"] for e in events] == list(range(len(events)))
+    # A message whose answer the drop swallowed goes again (at least once; the CSMS knows it
+    # by its seqNo): numbers never go back and none is missing.
+    numbers = [e["seq_no"] for e in events]
+    assert numbers == sorted(numbers) and set(numbers) == set(range(max(numbers) + 1))
     assert events[0]["event_type"] == "Started" and events[-1]["event_type"] == "Ended"
     assert any(e.get("offline") for e in events) and not events[0].get("offline")
     assert events[-1]["offline"] is True
@@ -229,8 +232,9 @@ async def test_faults_emergency_stops_tamper_and_a_reconnect_storm_happen_on_tim
         await csms.wait_for("EV-16", "StatusNotification", status="Faulted", timeout=20)
         await csms.wait_for("EV-201", "TransactionEvent", event_type="Ended", timeout=20)
         await csms.wait_for("EV-16", "SecurityEventNotification", timeout=20)
-        await csms.wait_for("EV-16", "BootNotification", count=2, timeout=30)
-        await csms.wait_for("EV-201", "BootNotification", count=2, timeout=30)
+        # The storm: both drop at once and are back at once (and boot no more: still powered).
+        await _until(lambda: simulation.stats.connects >= 4, timeout=60)
+        await _until(lambda: all(s.online for s in simulation.stations), timeout=60)
         await simulation.stop()
     faulted = csms.of("EV-16", "StatusNotification")
     assert next(s["error_code"] for s in faulted if s["status"] == "Faulted") == "GroundFailure"
@@ -244,6 +248,7 @@ async def test_faults_emergency_stops_tamper_and_a_reconnect_storm_happen_on_tim
         for k, v in s.items()
     }.items()
     assert csms.of("EV-16", "SecurityEventNotification")[0]["type"] == "TamperDetectionActivated"
+    assert len(csms.of("EV-16", "BootNotification")) == 1
     assert [e.split(" ", 3)[3].split(" ")[0] for e in simulation.stats.events_applied] == [
         "fault",
         "emergency_stop",

@@ -146,7 +146,8 @@ class SimulatedCharger:
 
     async def _life(self) -> None:
         station = self.station
-        await self._boot()
+        if not station.booted:
+            await self._boot()
         station.link = self
         self.spawn(self._heartbeats())
         # What queued while offline goes first, then the connectors' statuses of now.

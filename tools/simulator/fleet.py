@@ -73,6 +73,7 @@ async def run_charger(
             await _first(stop.wait(), station.network_up.wait())
             attempt = 0
             continue
+        connected = False
         try:
             async with connect(
                 charger_url(base_url, spec.id),
@@ -87,12 +88,13 @@ async def run_charger(
                     logger.warning("simulator.subprotocol.refused", offered=spec.subprotocol)
                     raise InvalidHandshake("the CSMS did not agree to the subprotocol")
                 logger.info("simulator.connected")
+                connected = True
                 station.stats.connects += 1
                 charger = new_charger(station, connection)
                 station.connection = connection
                 # The connection may drop at any point; reading raises ConnectionClosed then.
                 await charger.serve(stop)
-                attempt = 0 if station.booted else attempt
+                attempt = 0
                 if stop.is_set():
                     logger.info("simulator.disconnecting")
                     break
@@ -100,7 +102,7 @@ async def run_charger(
             logger.warning(
                 "simulator.connection.lost", error=type(error).__name__, detail=str(error)[:200]
             )
-            if station.booted:
+            if connected:
                 # It was up: start again from a short delay rather than the longest one.
                 attempt = 0
         except Exception as error:
@@ -109,7 +111,8 @@ async def run_charger(
             logger.exception("simulator.charger.failed", error=type(error).__name__)
             station.stats.error(f"{spec.id}: {error!r}"[:200])
         station.connection = None
-        station.booted = False
+        # Still powered: the next connection goes on without a BootNotification (a boot tells
+        # the CSMS the charger restarted, and it would close the running sessions as orphans).
         station.stats.disconnects += 1
         if stop.is_set():
             break

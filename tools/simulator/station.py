@@ -104,6 +104,8 @@ class Station:
     stats: FleetStats = field(default_factory=FleetStats)
     profile: SessionProfile = field(default_factory=SessionProfile)
     heartbeat_interval_s: float = 60.0
+    # Booted since it was powered on (or reset): a reconnect after a network drop sends no
+    # BootNotification (OCPP 1.6 4.2 / 2.0.1 B01: a boot is sent after start-up).
     booted: bool = False
     status: dict[int, str] = field(default_factory=dict)
     operative: dict[int, bool] = field(default_factory=dict)
