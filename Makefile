@@ -4,16 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  := $(BIN)/python deploy/local/stack.py
 
-.PHONY: help setup run up down infra status test test-fast lint fmt bench clean web web-openapi web-test web-lint
+.PHONY: help setup run up down infra status logs test test-fast lint fmt bench bench-full bench-report clean web web-openapi web-test web-lint
 
 help:
 	@echo "make run    start PostgreSQL, Kafka, the Stripe test server, every service, the gateway"
 	@echo "            and simulated chargers in the foreground (Ctrl-C stops everything)"
 	@echo "make up     the same, detached;  make down  stop it (data kept);  make status"
+	@echo "make logs   follow every log under .local/logs/"
 	@echo "make test   every test against the real local stack (starts what it needs)"
 	@echo "make lint   ruff + mypy + eslint + tsc;  make fmt  apply ruff's fixes and formatting"
 	@echo "make web    build the web app (web/dist) the gateway serves at /"
 	@echo "make bench  benchmarks, each reported as a ratio against a baseline in the same run"
+	@echo "            (about 6 min; make bench-full: the long figures; make bench-report: charts)"
 	@echo "make clean  stop everything and remove local data (.local/)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -59,6 +61,9 @@ down:
 
 status: setup
 	$(STACK) status
+
+logs: setup
+	$(STACK) logs
 
 infra: setup
 	$(STACK) infra

@@ -45,6 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     scenario = parser.add_argument_group("scenario runs")
     scenario.add_argument("--live", action="store_true", help="a live view in the terminal")
     scenario.add_argument("--summary-json", help="write the summary here at the end")
+    scenario.add_argument(
+        "--summary-every", type=float, help="also rewrite --summary-json every so many seconds"
+    )
     scenario.add_argument("--max-sessions", type=int, help="end after this many sessions")
     scenario.add_argument("--duration", help="simulated length, e.g. 6h (overrides the file)")
     scenario.add_argument("--start", help="simulated time of day to start at, e.g. 17:00")
@@ -137,7 +140,17 @@ async def _scenario(args: argparse.Namespace) -> None:
     done = asyncio.create_task(simulation.arrivals_over.wait())
     stopped = asyncio.create_task(interrupted.wait())
     view = None
+    writer: asyncio.Task[None] | None = None
     ended = asyncio.Event()
+    if args.summary_json and args.summary_every:
+
+        async def keep_writing() -> None:
+            while True:
+                await asyncio.sleep(args.summary_every)
+                text = json.dumps(simulation.summary(), indent=2) + "\n"
+                await asyncio.to_thread(_write, args.summary_json, text)
+
+        writer = asyncio.create_task(keep_writing())
     if args.live:
         from tools.simulator.live import show
 
@@ -150,6 +163,8 @@ async def _scenario(args: argparse.Namespace) -> None:
         quiet.cancel()
     summary = await simulation.stop(drain_s=5.0 if interrupted.is_set() else 30.0)
     ended.set()
+    if writer is not None:
+        writer.cancel()
     for task in (done, stopped):
         task.cancel()
     if view is not None:
