@@ -87,5 +87,11 @@ fmt: setup
 bench: infra
 	$(BIN)/python -m tools.bench
 
+bench-full: infra
+	$(BIN)/python -m tools.bench --full
+
+bench-report: setup
+	$(BIN)/python -m tools.bench.report
+
 clean: down
 	rm -rf .local
