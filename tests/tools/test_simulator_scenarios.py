@@ -307,3 +307,32 @@ async def _until(predicate: Any, timeout: float = 20) -> None:
     while not predicate():
         assert loop.time() < deadline, "condition not reached"
         await asyncio.sleep(0.05)
+
+
+def test_the_live_view_shows_chargers_sessions_energy_commands_and_errors() -> None:
+    from rich.console import Console
+
+    from tools.simulator.live import render
+
+    simulation = Simulation(_mixed_fleet_scenario(), "ws://127.0.0.1:1/ocpp")
+    stats = simulation.stats
+    stats.sessions_started, stats.sessions_completed, stats.energy_wh = 5, 4, 61_300
+    stats.tx_queued_offline, stats.tx_replayed = 7, 7
+    stats.commands["RemoteStartTransaction"] += 2
+    stats.error("SC-16: StatusNotification TimeoutError()")
+    simulation.stations[0].status[1] = "Faulted"
+    console = Console(record=True, width=140)
+    console.print(render(simulation))
+    text = console.export_text()
+    for expected in (
+        "0/2 online",
+        "Faulted 1",
+        "5 started, 4 done",
+        "61.3 kWh",
+        "7 queued offline, 7 replayed",
+        "RemoteStartTransaction 2",
+        "SC-16",
+        "SC-201",
+        "errors (1)",
+    ):
+        assert expected in text, expected
