@@ -546,6 +546,9 @@ class Platform:
     def __init__(self) -> None:
         self.supervisor = Supervisor(LOGS, {**_platform_env(), **stack_env()}, ROOT)
         self.phase = "starting services"
+        # Seeding runs beside the view; a Ctrl-C meanwhile must not leave a simulator behind.
+        self._lock = threading.Lock()
+        self._stopping = False
 
     def start(self) -> None:
         for name, command in platform_processes().items():
@@ -556,7 +559,10 @@ class Platform:
         self.phase = "seeding the demo driver and operator"
         seed_demo()
         SIM_SUMMARY.unlink(missing_ok=True)
-        self.supervisor.start("simulator", simulator_command())
+        with self._lock:
+            if self._stopping:
+                return
+            self.supervisor.start("simulator", simulator_command())
         self.phase = ""
 
     def note(self) -> str:
@@ -565,6 +571,10 @@ class Platform:
             name, code = next(iter(exited.items()))
             return f"{name} exited (code {code}): see .local/logs/{name}.log"
         return self.phase
+
+    def stopping(self) -> None:
+        with self._lock:
+            self._stopping = True
 
     def stop(self) -> list[str]:
         # Inside `shutdown`'s own deadline, so a detached platform is done before it is killed.
@@ -594,12 +604,14 @@ async def _watch(platform: Platform, started: float) -> None:
     )
     the_banner = banner()
     state = PlatformState(note=platform.phase)
-    seeding: asyncio.Task[None] | None = None
+    seeding: threading.Thread | None = None
     with Live(render_view(the_banner, state), refresh_per_second=2) as live:
         while True:
             state = await reader.read()
             if seeding is None and all(state.services.values()):
-                seeding = asyncio.create_task(asyncio.to_thread(platform.after_ready))
+                # A daemon thread: a Ctrl-C during the seeding does not wait for it.
+                seeding = threading.Thread(target=platform.after_ready, daemon=True)
+                seeding.start()
                 platform.phase = f"ready in {time.monotonic() - started:.0f}s; seeding the demo"
             state.note = platform.note()
             live.update(render_view(the_banner, state))
@@ -646,6 +658,7 @@ def platform_foreground() -> None:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        platform.stopping()
         platform.stop()
 
 
@@ -673,6 +686,8 @@ def shutdown(platform: Platform | None = None) -> None:
     """Everything at once: the platform's processes, the Stripe server and Kafka get SIGTERM
     together and PostgreSQL a fast shutdown beside them; what is still up after
     STOP_TIMEOUT_S is killed. Back within about 10 s."""
+    if platform is not None:
+        platform.stopping()
     stopper = threading.Thread(target=stop_postgres, daemon=True)
     stopper.start()
     infra_pids = {name: pid for name in ("platform", "stripe", "kafka") if (pid := _pid(name))}

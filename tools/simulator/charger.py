@@ -7,12 +7,14 @@ OCPP 1.6 and 2.0.1 classes implement; the `Station` it serves survives reconnect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any, cast
 
 import structlog
 from ocpp.exceptions import OCPPError
+from websockets.exceptions import ConnectionClosed
 
 from tools.simulator.outbox import TxMessage, deliver
 from tools.simulator.station import CALL_FAILED, Station
@@ -190,16 +192,18 @@ class SimulatedCharger:
             stats.tx_dropped += 1
             self._log.warning("simulator.transaction_message.dropped", kind=message.kind)
 
-        await deliver(
-            station.outbox,
-            send,
-            attempts=options.tx_attempts,
-            retry_s=options.tx_retry_s,
-            on_refused=refused,
-            on_timeout=timed_out,
-            on_dropped=dropped,
-            on_sent=sent,
-        )
+        with contextlib.suppress(ConnectionClosed):
+            # The connection went away: what was being sent stays queued for the next one.
+            await deliver(
+                station.outbox,
+                send,
+                attempts=options.tx_attempts,
+                retry_s=options.tx_retry_s,
+                on_refused=refused,
+                on_timeout=timed_out,
+                on_dropped=dropped,
+                on_sent=sent,
+            )
 
     async def _boot(self) -> None:
         while True:

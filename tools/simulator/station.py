@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from ocpp.exceptions import OCPPError
+from websockets.exceptions import ConnectionClosed
 
 from tools.simulator.model import ChargingSession, SessionProfile
 from tools.simulator.outbox import Kind, Outbox, Reading, TxMessage
@@ -42,6 +43,8 @@ FAULTED = "Faulted"
 
 # A call the CSMS answered with a CALLERROR, or did not answer in time: the charger carries on.
 CALL_FAILED = (OCPPError, TimeoutError)
+# The same, or the connection went away meanwhile (the session carries on, offline).
+SEND_FAILED = (*CALL_FAILED, ConnectionClosed)
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,7 @@ class Station:
             return
         try:
             await link.send_status(connector, status)
-        except CALL_FAILED as error:
+        except SEND_FAILED as error:
             self._log.warning(
                 "simulator.status.failed", connector=connector, error=repr(error)[:200]
             )
@@ -283,7 +286,7 @@ class Station:
             return True
         try:
             return await link.send_authorize(id_tag)
-        except CALL_FAILED as error:
+        except SEND_FAILED as error:
             self._log.warning("simulator.authorize.failed", error=repr(error)[:200])
             self.stats.error(f"{self.spec.id}: Authorize {error!r}"[:200])
             return False
