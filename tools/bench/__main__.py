@@ -25,11 +25,13 @@ from tools.localstack import ROOT, load_stack_env
 # each module at its own defaults (connectivity's 10,000-charger fleet and storm: the long
 # figures). Variables already set in the environment win over both.
 DEFAULT_PROFILE = {
-    "LADDA_BENCH_CONNECTIVITY_CHARGERS": "2000",
-    "LADDA_BENCH_CONNECTIVITY_WINDOW_S": "20",
+    "LADDA_BENCH_CONNECTIVITY_CHARGERS": "1000",
+    "LADDA_BENCH_CONNECTIVITY_WINDOW_S": "15",
     "LADDA_BENCH_ANALYTICS_EVENTS": "10000",
-    "LADDA_BENCH_BOOKING_COUNT": "1000",
-    "LADDA_BENCH_GATEWAY_DURATION_S": "6",
+    "LADDA_BENCH_ANALYTICS_CHARGE_POINTS": "200",
+    "LADDA_BENCH_BOOKING_COUNT": "500",
+    "LADDA_BENCH_GATEWAY_DURATION_S": "4",
+    "LADDA_BENCH_GATEWAY_LATENCY_DURATION_S": "3",
     "LADDA_BENCH_PAYMENT_SESSIONS": "30",
 }
 
