@@ -86,6 +86,11 @@ def say(message: str) -> None:
     print(f"[ladda] {message}", flush=True)
 
 
+def _shown(path: Path) -> str:
+    """A path as short as it goes: relative to the checkout when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.settimeout(0.5)
@@ -173,7 +178,7 @@ def start_postgres() -> None:
     options = f"-h 127.0.0.1 -p {PG_PORT} -k ''"
     pg.pg_ctl(["-w", "-t", "60", "-l", str(log), "-o", options, "start"], pgdata=data, user=user)
     wait_for(lambda: port_open(PG_PORT), "PostgreSQL", 60, log)
-    say(f"PostgreSQL: running on 127.0.0.1:{PG_PORT} (log: {log.relative_to(ROOT)})")
+    say(f"PostgreSQL: running on 127.0.0.1:{PG_PORT} (log: {_shown(log)})")
 
 
 def stop_postgres() -> None:
@@ -286,7 +291,7 @@ def start_kafka() -> None:
     log = LOGS / "kafka.log"
     _spawn("kafka", [*jvm, "kafka.Kafka", str(props)], log)
     wait_for(lambda: port_open(KAFKA_PORT), "Kafka", 90, log)
-    say(f"Kafka: running on 127.0.0.1:{KAFKA_PORT} (log: {log.relative_to(ROOT)})")
+    say(f"Kafka: running on 127.0.0.1:{KAFKA_PORT} (log: {_shown(log)})")
 
 
 async def _ensure_topics() -> None:
@@ -412,7 +417,7 @@ def infra() -> None:
     asyncio.run(_ensure_topics())
     write_stack_env()
     say(
-        f"infrastructure ready in {time.monotonic() - started:.1f}s; environment in .local/stack.env"
+        f"infrastructure ready in {time.monotonic() - started:.1f}s; environment in {_shown(STACK_ENV)}"
     )
 
 
@@ -436,7 +441,7 @@ def _admin_login() -> Login:
     return Login("admin", env["LADDA_BOOTSTRAP_ADMIN_EMAIL"], env["LADDA_BOOTSTRAP_ADMIN_PASSWORD"])
 
 
-DEMO_OPERATOR = ("operator@ladda.local", "ladda-operator-local-dev")
+DEMO_OPERATOR = ("operator@example.com", "ladda-operator-local-dev")
 
 
 def banner() -> Banner:
@@ -455,7 +460,8 @@ def banner() -> Banner:
             f"PostgreSQL 127.0.0.1:{PG_PORT}, Kafka 127.0.0.1:{KAFKA_PORT}, "
             f"Stripe test server 127.0.0.1:{STRIPE_PORT}"
         ),
-        mail=".local/mail/" if (LOCAL / "mail").is_dir() else None,
+        mail=f"{_shown(LOCAL / 'mail')}/" if (LOCAL / "mail").is_dir() else None,
+        logs=f"{_shown(LOGS)}/  (make logs)",
     )
 
 
@@ -626,6 +632,8 @@ def run() -> None:
     started = time.monotonic()
     infra()
     platform = Platform()
+    # Also when started with SIGINT ignored (a background job of a script): Ctrl-C stops it.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         platform.start()

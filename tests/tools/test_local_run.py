@@ -122,7 +122,7 @@ def test_the_banner_shows_where_everything_is_and_who_to_log_in_as() -> None:
         ocpp_url="ws://127.0.0.1:9000/ocpp",
         logins=(
             Login("admin", "admin@ladda.local", "a-pass"),
-            Login("operator", "operator@ladda.local", "o-pass"),
+            Login("operator", "operator@example.com", "o-pass"),
             Login("driver", "demo.driver@example.com", "d-pass"),
         ),
         infra="PostgreSQL 127.0.0.1:55432",
@@ -145,7 +145,7 @@ def test_the_banner_shows_where_everything_is_and_who_to_log_in_as() -> None:
     for expected in (
         "http://127.0.0.1:8080/",
         "admin@ladda.local  /  a-pass",
-        "operator@ladda.local  /  o-pass",
+        "operator@example.com  /  o-pass",
         "demo.driver@example.com  /  d-pass",
         "mail",
         ".local/mail/",
