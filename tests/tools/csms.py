@@ -179,6 +179,11 @@ class Central16(CentralSystem16):  # type: ignore[misc]
         self.csms.record(self.id, "DiagnosticsStatusNotification", **payload)
         return result16.DiagnosticsStatusNotification()
 
+    @on("SecurityEventNotification")
+    def security_event(self, **payload: Any) -> Any:
+        self.csms.record(self.id, "SecurityEventNotification", **payload)
+        return result16.SecurityEventNotification()
+
 
 class Central201(CentralSystem201):  # type: ignore[misc]
     def __init__(self, charger_id: str, connection: ServerConnection, csms: FakeCsms) -> None:
@@ -231,3 +236,8 @@ class Central201(CentralSystem201):  # type: ignore[misc]
     def firmware_status(self, **payload: Any) -> Any:
         self.csms.record(self.id, "FirmwareStatusNotification", **payload)
         return result201.FirmwareStatusNotification()
+
+    @on("SecurityEventNotification")
+    def security_event(self, **payload: Any) -> Any:
+        self.csms.record(self.id, "SecurityEventNotification", **payload)
+        return result201.SecurityEventNotification()

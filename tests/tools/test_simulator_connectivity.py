@@ -20,7 +20,9 @@ from tests.connectivity.support import OPERATOR, Service, publish_id_token, runn
 from tests.helpers.polling import eventually
 from tests.helpers.stack import fresh_database, unique
 from tools.simulator.fleet import Backoff, run_fleet
+from tools.simulator.scenario import Arrivals, Driver, Scenario
 from tools.simulator.seed import ChargerSpec, load_seed
+from tools.simulator.simulation import Simulation
 from tools.simulator.station import SimOptions
 
 ID_TAG = unique("SIM-TAG").upper()
@@ -284,3 +286,80 @@ async def test_the_simulator_keeps_retrying_while_the_service_is_down_and_connec
         # full `make test` on two shared cores the service's answers can take longer: seen once
         # past 15 s in CI-like runs. The fleet must still stop by itself, just not that fast.
         await asyncio.wait_for(task, 45)
+
+
+async def test_sessions_charging_through_a_network_drop_are_recorded_once_with_all_their_energy(
+    seeded: tuple[Service, list[ChargerSpec]],
+) -> None:
+    """OCPP 1.6 §3.7 / 2.0.1 offline behaviour against the real service: the messages queued
+    while offline arrive in order after the reconnect and the service takes every one."""
+    service, specs = seeded
+    second_tag = unique("SIM-TAG-2").upper()
+    await publish_id_token(service, second_tag, user_id=unique("driver"))
+    scenario = Scenario(
+        name="offline",
+        chargers=tuple(specs),
+        drivers=(Driver("d", (ID_TAG, second_tag)),),
+        arrivals=Arrivals(per_hour=(0.0,) * 24),
+        time_factor=60,
+        meter_interval_s=18.0,
+    )
+    simulation = Simulation(scenario, f"{service.ocpp_url}/ocpp", backoff=Backoff(0.1, 1.0))
+    simulation.start()
+    try:
+        s16, s201 = simulation.stations
+
+        async def online() -> bool:
+            return s16.online and s201.online
+
+        await eventually(online, timeout=30, interval=0.1)
+        assert await s16.plug_in(1, ID_TAG, authorize=True, limit_s=36_000)
+        assert await s201.plug_in(1, second_tag, authorize=True, limit_s=36_000)
+
+        async def started() -> bool:
+            return simulation.stats.sessions_accepted == 2 and simulation.stats.tx_sent >= 4
+
+        await eventually(started, timeout=30, interval=0.1)
+        for station in (s16, s201):
+            station.network_up.clear()
+            await station.drop_connection()
+
+        async def offline() -> bool:
+            return not s16.online and not s201.online
+
+        await eventually(offline, timeout=30, interval=0.1)
+        await asyncio.sleep(1.5)  # charging on, offline: samples queue
+        finals = {}
+        for station in (s16, s201):
+            (session,) = station.sessions.values()
+            session.request_stop("Local")
+            finals[station.spec.id] = session
+
+        async def ended() -> bool:
+            return not s16.sessions and not s201.sessions
+
+        await eventually(ended, timeout=30, interval=0.1)
+        assert simulation.stats.tx_queued_offline >= 4
+        for station in (s16, s201):
+            station.network_up.set()
+
+        async def delivered() -> bool:
+            return simulation.stats.sessions_completed == 2
+
+        await eventually(delivered, timeout=60, interval=0.2)
+    finally:
+        summary = await asyncio.wait_for(simulation.stop(), 45)
+    assert summary["transaction_messages"]["refused"] == 0
+    assert summary["transaction_messages"]["dropped"] == 0
+    assert summary["transaction_messages"]["replayed"] >= 4
+    for spec in specs:
+        session = finals[spec.id]
+        recorded = [
+            s
+            for s in await _stopped_sessions(service, spec.id)
+            if str(s["transaction_id"]) == str(session.transaction_id)
+        ]
+        assert len(recorded) == 1, recorded
+        assert recorded[0]["stop_reason"] == "Local"
+        assert recorded[0]["meter_stop_wh"] == session.physics.meter_wh
+        assert recorded[0]["energy_wh"] == session.physics.meter_wh - session.physics.meter_start_wh

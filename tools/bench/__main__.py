@@ -1,17 +1,39 @@
-"""Run the benchmarks and print each figure as a ratio against its same-run baseline."""
+"""Run the benchmarks and print each figure as a ratio against its same-run baseline.
+
+    python -m tools.bench [--full] [name ...]
+
+Writes the table as markdown and JSON under .local/bench/ (latest.md, latest.json, a copy per
+run) and appends the run to .local/bench/history.json (`make bench-report` draws it).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import importlib
-import json
+import os
 import platform
 import sys
 import time
+import traceback
 
 from tools.bench import BENCHMARKS, Figure
-from tools.localstack import load_stack_env
+from tools.bench.results import Run, git_revision, save
+from tools.localstack import ROOT, load_stack_env
+
+# The default run (about 6 minutes on two cores) scales the long figures down; `--full` runs
+# each module at its own defaults (connectivity's 10,000-charger fleet and storm: the long
+# figures). Variables already set in the environment win over both.
+DEFAULT_PROFILE = {
+    "LADDA_BENCH_CONNECTIVITY_CHARGERS": "1000",
+    "LADDA_BENCH_CONNECTIVITY_WINDOW_S": "15",
+    "LADDA_BENCH_ANALYTICS_EVENTS": "10000",
+    "LADDA_BENCH_ANALYTICS_CHARGE_POINTS": "200",
+    "LADDA_BENCH_BOOKING_COUNT": "500",
+    "LADDA_BENCH_GATEWAY_DURATION_S": "4",
+    "LADDA_BENCH_GATEWAY_LATENCY_DURATION_S": "3",
+    "LADDA_BENCH_PAYMENT_SESSIONS": "30",
+}
 
 
 def _print(figures: list[Figure]) -> None:
@@ -29,32 +51,54 @@ def _print(figures: list[Figure]) -> None:
             print(f"    {f.note} (baseline: {f.baseline_name})")
 
 
-async def _run(names: list[str]) -> list[Figure]:
-    figures: list[Figure] = []
+async def _run(names: list[str], run: Run) -> None:
     for name in names:
-        module = importlib.import_module(f"tools.bench.{name}")
         started = time.monotonic()
         print(f"[bench] {name} ...", flush=True)
-        figures += await module.run()
-        print(f"[bench] {name} done in {time.monotonic() - started:.0f}s", flush=True)
-    return figures
+        try:
+            module = importlib.import_module(f"tools.bench.{name}")
+            run.figures += await module.run()
+        except Exception as error:
+            # One module failing leaves the others' figures standing; the table says so.
+            traceback.print_exc()
+            run.failures[name] = f"{type(error).__name__}: {str(error)[:200]}"
+        run.module_seconds[name] = time.monotonic() - started
+        print(f"[bench] {name} done in {run.module_seconds[name]:.0f}s", flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", default=BENCHMARKS, help=f"any of {BENCHMARKS}")
-    parser.add_argument("--json", help="also write the figures to this file")
-    args = parser.parse_args()
-    load_stack_env()
-    print(
-        f"[bench] {platform.node()} {platform.processor() or platform.machine()}, "
-        f"python {sys.version.split()[0]}"
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    figures = asyncio.run(_run(args.names))
-    _print(figures)
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump([f.as_dict() for f in figures], out, indent=2)
+    parser.add_argument("names", nargs="*", default=BENCHMARKS, help=f"any of {BENCHMARKS}")
+    parser.add_argument("--full", action="store_true", help="the long figures at full size")
+    args = parser.parse_args()
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    load_stack_env()
+    if not args.full:
+        for key, value in DEFAULT_PROFILE.items():
+            os.environ.setdefault(key, value)
+    cores = os.cpu_count() or 1
+    run = Run(
+        revision=git_revision(ROOT),
+        cores=cores,
+        profile=("full" if args.full else "default")
+        + ("" if args.names == BENCHMARKS else f": {' '.join(args.names)}"),
+    )
+    print(
+        f"[bench] {platform.node()} {platform.processor() or platform.machine()}, {cores} cores, "
+        f"python {sys.version.split()[0]}, revision {run.revision}, {run.profile} run"
+    )
+    started = time.monotonic()
+    asyncio.run(_run(args.names, run))
+    run.seconds = time.monotonic() - started
+    _print(run.figures)
+    written = save(run)
+    print(f"[bench] table: {written['markdown']} (and .json); history: {written['history']}")
+    if run.failures:
+        raise SystemExit(f"[bench] failed: {', '.join(run.failures)}")
 
 
 if __name__ == "__main__":

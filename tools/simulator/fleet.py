@@ -6,15 +6,19 @@ import asyncio
 import base64
 import contextlib
 import random
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Subprotocol
 
+from tools.simulator.charger import SimulatedCharger
 from tools.simulator.seed import ChargerSpec
-from tools.simulator.station import SimOptions, SimulatedCharger, Station
+from tools.simulator.station import SimOptions, Station
+from tools.simulator.stats import FleetStats
 from tools.simulator.v16 import Charger16
 from tools.simulator.v201 import Charger201
 
@@ -64,6 +68,12 @@ async def run_charger(
     logger = log.bind(charge_point_id=spec.id, ocpp_version=spec.ocpp_version)
     attempt = 0
     while not stop.is_set():
+        if not station.network_up.is_set():
+            # The scenario holds this charger's network down: no connection until it is back.
+            await _first(stop.wait(), station.network_up.wait())
+            attempt = 0
+            continue
+        connected = False
         try:
             async with connect(
                 charger_url(base_url, spec.id),
@@ -78,10 +88,13 @@ async def run_charger(
                     logger.warning("simulator.subprotocol.refused", offered=spec.subprotocol)
                     raise InvalidHandshake("the CSMS did not agree to the subprotocol")
                 logger.info("simulator.connected")
+                connected = True
+                station.stats.connects += 1
                 charger = new_charger(station, connection)
+                station.connection = connection
                 # The connection may drop at any point; reading raises ConnectionClosed then.
                 await charger.serve(stop)
-                attempt = 0 if station.booted else attempt
+                attempt = 0
                 if stop.is_set():
                     logger.info("simulator.disconnecting")
                     break
@@ -89,20 +102,39 @@ async def run_charger(
             logger.warning(
                 "simulator.connection.lost", error=type(error).__name__, detail=str(error)[:200]
             )
-            if station.booted:
+            if connected:
                 # It was up: start again from a short delay rather than the longest one.
                 attempt = 0
         except Exception as error:
             # Whatever else went wrong, this charger reconnects: the fleet process must not
             # die (honcho would stop the whole local platform with it).
             logger.exception("simulator.charger.failed", error=type(error).__name__)
-        station.booted = False
+            station.stats.error(f"{spec.id}: {error!r}"[:200])
+        station.connection = None
+        # Still powered: the next connection goes on without a BootNotification (a boot tells
+        # the CSMS the charger restarted, and it would close the running sessions as orphans).
+        station.stats.disconnects += 1
+        if stop.is_set():
+            break
         delay = backoff.delay(attempt, rng)
         attempt += 1
         logger.info("simulator.reconnect.wait", delay_s=round(delay, 2), attempt=attempt)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), delay)
+            await asyncio.wait_for(_first(stop.wait(), station.reconnect_now.wait()), delay)
+        station.reconnect_now.clear()
+    await station.close()
     return station
+
+
+async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Wait until the first of `waits` is done; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def run_fleet(
@@ -113,21 +145,20 @@ async def run_fleet(
     *,
     backoff: Backoff = Backoff(),
     seed: int | None = None,
+    stats: FleetStats | None = None,
 ) -> list[Station]:
     """Run every charger until `stop` is set."""
-    tasks = [
-        asyncio.create_task(
-            run_charger(
-                spec,
-                base_url,
-                options,
-                stop,
-                backoff=backoff,
-                rng=random.Random(f"{seed}:{spec.id}")  # noqa: S311 - simulation
-                if seed is not None
-                else None,
+    stats = stats or FleetStats()
+    tasks = []
+    for spec in specs:
+        rng = random.Random(f"{seed}:{spec.id}") if seed is not None else None  # noqa: S311
+        fallback = random.Random(spec.id)  # noqa: S311 - simulation
+        station = Station(spec=spec, options=options, rng=rng or fallback, stats=stats)
+        tasks.append(
+            asyncio.create_task(
+                run_charger(
+                    spec, base_url, options, stop, backoff=backoff, rng=rng, station=station
+                )
             )
         )
-        for spec in specs
-    ]
     return list(await asyncio.gather(*tasks))

@@ -22,10 +22,27 @@ class ChargerSpec:
     serial_number: str
     connectors: int
     firmware_version: str = "sim-1.0.0"
+    # The site it stands at (the seed file's location.site_name); scenarios select by it.
+    site: str = ""
 
     @property
     def subprotocol(self) -> str:
         return f"ocpp{self.ocpp_version}"
+
+    def seed_entry(self) -> dict[str, Any]:
+        """This charger as an entry of a seed file connectivity provisions from."""
+        entry: dict[str, Any] = {
+            "id": self.id,
+            "password": self.password,
+            "ocpp_version": self.ocpp_version,
+            "vendor": self.vendor,
+            "model": self.model,
+            "serial_number": self.serial_number,
+            "connectors": self.connectors,
+        }
+        if self.site:
+            entry["location"] = {"site_name": self.site}
+        return entry
 
 
 def parse_seed(document: dict[str, Any]) -> list[ChargerSpec]:
@@ -44,6 +61,7 @@ def parse_seed(document: dict[str, Any]) -> list[ChargerSpec]:
                 serial_number=str(entry.get("serial_number", entry["id"])),
                 connectors=max(1, int(entry.get("connectors", 1))),
                 firmware_version=str(entry.get("firmware_version", "sim-1.0.0")),
+                site=str((entry.get("location") or {}).get("site_name", "")),
             )
         )
     return specs

@@ -1,9 +1,10 @@
-"""The version-independent behaviour of one simulated charger.
+"""What one simulated charger is and remembers, whether it is connected or not.
 
-`SimulatedCharger` holds the life of a connection (boot, status, heartbeats, sessions now and
-then) on top of a handful of primitives that the OCPP 1.6 and 2.0.1 classes implement. The
-`Station` it drives survives reconnects, like a real charger's memory: energy registers,
-ongoing sessions, reservations and configuration.
+A `Station` outlives its connections, like a real charger's memory: energy registers, running
+sessions, reservations, configuration, faults, and the queue of transaction messages not yet
+delivered (`outbox.Outbox`). Sessions run here, not on a connection: a car keeps charging
+while the network is down, and what it reports waits in the queue. The connection of the
+moment (`link`, a `charger.SimulatedCharger`) sends statuses and delivers the queue.
 """
 
 from __future__ import annotations
@@ -11,16 +12,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from ocpp.exceptions import OCPPError
+from websockets.exceptions import ConnectionClosed
 
-from tools.simulator.model import ChargingSession
+from tools.simulator.model import ChargingSession, SessionProfile
+from tools.simulator.outbox import Kind, Outbox, Reading, TxMessage
 from tools.simulator.seed import ChargerSpec
+from tools.simulator.stats import FleetStats
+
+if TYPE_CHECKING:
+    from tools.simulator.charger import SimulatedCharger
 
 log = structlog.get_logger("simulator")
 
@@ -31,11 +39,12 @@ CHARGING = "Charging"
 FINISHING = "Finishing"
 RESERVED = "Reserved"
 UNAVAILABLE = "Unavailable"
+FAULTED = "Faulted"
 
-# Boot retries while the CSMS answers Pending/Rejected: never faster than this.
-MIN_BOOT_RETRY_S = 1.0
 # A call the CSMS answered with a CALLERROR, or did not answer in time: the charger carries on.
 CALL_FAILED = (OCPPError, TimeoutError)
+# The same, or the connection went away meanwhile (the session carries on, offline).
+SEND_FAILED = (*CALL_FAILED, ConnectionClosed)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,10 @@ class SimOptions:
     # Simulated time runs this many times faster than the wall clock for energy and SoC.
     time_factor: float = 60.0
     response_timeout_s: float = 30.0
+    # A transaction message answered with a CALLERROR is tried this often, then dropped
+    # (1.6 TransactionMessageAttempts / TransactionMessageRetryInterval).
+    tx_attempts: int = 3
+    tx_retry_s: float = 1.0
 
 
 @dataclass
@@ -67,11 +80,13 @@ class ActiveSession:
     connector: int
     id_tag: str
     physics: ChargingSession
+    # Simulated seconds after which the driver comes back and ends it.
+    limit_s: float
     transaction_id: int | str | None = None
     # 2.0.1 transactions are named by the charger and numbered message by message.
     seq_no: int = 0
     remote_start_id: int | None = None
-    # The CSMS acknowledged the start; until then a reconnect sends it again (a replay).
+    # The CSMS answered the start (accepted or not).
     started: bool = False
     stop_reason: str | None = None
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
@@ -89,17 +104,34 @@ class Station:
     spec: ChargerSpec
     options: SimOptions
     rng: random.Random
+    stats: FleetStats = field(default_factory=FleetStats)
+    profile: SessionProfile = field(default_factory=SessionProfile)
     heartbeat_interval_s: float = 60.0
+    # Booted since it was powered on (or reset): a reconnect after a network drop sends no
+    # BootNotification (OCPP 1.6 4.2 / 2.0.1 B01: a boot is sent after start-up).
     booted: bool = False
     status: dict[int, str] = field(default_factory=dict)
     operative: dict[int, bool] = field(default_factory=dict)
+    # Connector -> OCPP 1.6 error code while it is faulted.
+    faults: dict[int, str] = field(default_factory=dict)
     meter_wh: dict[int, int] = field(default_factory=dict)
     sessions: dict[int, ActiveSession] = field(default_factory=dict)
     reservations: dict[int, Reservation] = field(default_factory=dict)
     configuration: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    next_transaction: int = 1
+    outbox: Outbox = field(default_factory=Outbox)
+    # The connection of the moment, set once it booted; None while offline.
+    link: SimulatedCharger | None = None
+    # Cleared while the scenario holds the charger's network down.
+    network_up: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set to skip the reconnect delay once (a reconnect storm).
+    reconnect_now: asyncio.Event = field(default_factory=asyncio.Event)
+    # The open WebSocket, if any (closed to drop the network).
+    connection: Any = None
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self.network_up.set()
+        self._log = log.bind(charge_point_id=self.spec.id, ocpp_version=self.spec.ocpp_version)
         for connector in self.connectors:
             self.status.setdefault(connector, AVAILABLE)
             self.operative.setdefault(connector, True)
@@ -111,15 +143,22 @@ class Station:
 
     @property
     def max_power_w(self) -> float:
+        if self.profile.max_power_kw is not None:
+            return self.profile.max_power_kw * 1000.0
         return 50_000.0 if "DC" in self.spec.model else 22_000.0
 
+    @property
+    def online(self) -> bool:
+        return self.link is not None
+
     def free_connector(self, wanted: int | None = None, id_tag: str | None = None) -> int | None:
-        """A connector a session can start on: operative, idle, unreserved or reserved for `id_tag`."""
+        """A connector a session can start on: operative, idle, unfaulted, unreserved or
+        reserved for `id_tag`."""
         candidates = [wanted] if wanted else list(self.connectors)
         for connector in candidates:
             if connector not in self.connectors or connector in self.sessions:
                 continue
-            if not self.operative[connector]:
+            if not self.operative[connector] or connector in self.faults:
                 continue
             reservation = self.reservations.get(connector)
             if reservation is not None and reservation.id_tag != id_tag:
@@ -135,171 +174,61 @@ class Station:
                 return session
         return None
 
-
-class SimulatedCharger:
-    """The behaviour of a charger over one connection; subclasses speak one OCPP version."""
-
-    station: Station
-    _tasks: set[asyncio.Task[Any]]
-
-    def _setup(self, station: Station) -> None:
-        self.station = station
-        self._tasks = set()
-        self._log = log.bind(
-            charge_point_id=station.spec.id, ocpp_version=station.spec.ocpp_version
-        )
-
-    # -- primitives, one implementation per OCPP version -------------------------------------
-
-    async def send_boot(self) -> tuple[str, float]:
-        raise NotImplementedError
-
-    async def send_heartbeat(self) -> None:
-        raise NotImplementedError
-
-    async def send_status(self, connector: int, status: str) -> None:
-        raise NotImplementedError
-
-    async def send_authorize(self, id_tag: str) -> bool:
-        raise NotImplementedError
-
-    async def send_start(self, session: ActiveSession, reservation_id: int | None) -> bool:
-        """Start the transaction; sets `session.transaction_id`; False if the CSMS refused it."""
-        raise NotImplementedError
-
-    async def send_meter(self, session: ActiveSession) -> None:
-        raise NotImplementedError
-
-    async def send_stop(self, session: ActiveSession) -> None:
-        raise NotImplementedError
-
-    async def close_connection(self) -> None:
-        raise NotImplementedError
-
-    # -- life of a connection -----------------------------------------------------------------
-
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        """Run work outside a handler: the library handles one message at a time, so a handler
-        that itself calls the CSMS would wait for an answer it can never read."""
+        """Work that outlives connections (sessions, scenario events)."""
         task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
+        self.tasks.add(task)
         task.add_done_callback(self._task_done)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
+        self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self._log.warning("simulator.task.failed", error=repr(task.exception()))
+            self.stats.error(f"{self.spec.id}: {task.exception()!r}"[:200])
 
-    def reboot_soon(self, delay_s: float = 1.0) -> None:
-        """Drop the connection after the answer is out, as a charger does on Reset."""
+    async def drop_connection(self) -> None:
+        """The network fails under the charger: the socket goes away without a goodbye."""
+        connection = self.connection
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.transport.abort()
 
-        async def reboot() -> None:
-            await asyncio.sleep(delay_s)
-            for session in list(self.station.sessions.values()):
-                session.request_stop("SoftReset")
-            # Give the sessions a moment to send their stop before the line goes down.
-            for _ in range(50):
-                if not self.station.sessions:
-                    break
-                await asyncio.sleep(0.1)
-            self.station.booted = False
-            self._log.info("simulator.reset")
-            await self.close_connection()
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
-        self.spawn(reboot())
+    # -- connector status ---------------------------------------------------------------------
 
-    async def serve(self, stop: asyncio.Event) -> None:
-        """Read messages and live until the connection drops (raises) or `stop` is set."""
-        # `start` is the library's read loop (the ChargePoint side of the subclass).
-        read_task = asyncio.create_task(cast(Any, self).start())
-        life_task = asyncio.create_task(self._life())
-        stop_task = asyncio.create_task(stop.wait())
-        try:
-            done, _ = await asyncio.wait(
-                {read_task, life_task, stop_task}, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
-                if task is not stop_task:
-                    task.result()
-            await self._wind_down()
-        finally:
-            for task in (read_task, life_task, stop_task, *self._tasks):
-                task.cancel()
-            await asyncio.gather(
-                read_task, life_task, stop_task, *self._tasks, return_exceptions=True
-            )
-
-    async def _wind_down(self, timeout_s: float = 5.0) -> None:
-        """On shutdown, end running sessions (as a charger being switched off by its owner
-        would) so the CSMS is not left with sessions nobody will ever stop."""
-        sessions = list(self.station.sessions.values())
-        if not sessions:
-            return
-        for session in sessions:
-            session.request_stop("Reboot")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while self.station.sessions and loop.time() < deadline:
-            await asyncio.sleep(0.05)
-
-    async def _life(self) -> None:
-        await self._boot()
-        for connector in self.station.connectors:
-            try:
-                await self.send_status(connector, self.station.status[connector])
-            except CALL_FAILED as error:
-                self._log.warning(
-                    "simulator.status.failed", connector=connector, error=repr(error)[:200]
-                )
-        self.spawn(self._heartbeats())
-        # Sessions that outlived the previous connection carry on metering.
-        for session in list(self.station.sessions.values()):
-            self.spawn(self._run_session(session, reservation_id=None, resumed=True))
-        options = self.station.options
-        while options.session_every_s > 0:
-            await asyncio.sleep(self.station.rng.expovariate(1.0 / options.session_every_s))
-            free = self.station.free_connector(id_tag=options.id_tag)
-            if free is not None:
-                await self.charge(free, options.id_tag, authorize=True)
-        await asyncio.Event().wait()
-
-    async def _boot(self) -> None:
-        while True:
-            try:
-                status, interval = await self.send_boot()
-            except CALL_FAILED as error:
-                self._log.warning("simulator.boot.failed", error=repr(error)[:200])
-                await asyncio.sleep(10.0)
-                continue
-            self._log.info("simulator.boot", status=status, interval_s=interval)
-            if status == "Accepted":
-                self.station.booted = True
-                self.station.heartbeat_interval_s = interval if interval > 0 else 60.0
-                return
-            await asyncio.sleep(max(MIN_BOOT_RETRY_S, interval or 10.0))
-
-    async def _heartbeats(self) -> None:
-        while True:
-            # Spread chargers that booted together so they do not heartbeat in lockstep.
-            interval = self.station.heartbeat_interval_s
-            await asyncio.sleep(interval * self.station.rng.uniform(0.9, 1.0))
-            try:
-                await self.send_heartbeat()
-            except CALL_FAILED as error:
-                self._log.warning("simulator.heartbeat.failed", error=repr(error)[:200])
-                continue
-            self._log.debug("simulator.heartbeat")
+    def idle_status(self, connector: int) -> str:
+        if connector in self.faults:
+            return FAULTED
+        if not self.operative[connector]:
+            return UNAVAILABLE
+        if connector in self.reservations:
+            return RESERVED
+        return AVAILABLE
 
     async def set_status(self, connector: int, status: str) -> None:
-        if self.station.status.get(connector) == status:
+        """Remember the status; tell the CSMS if connected (a reconnect reports them all)."""
+        if self.status.get(connector) == status:
             return
-        self.station.status[connector] = status
+        self.status[connector] = status
+        if self.link is None:
+            return
+        # In the order things happened: a status never overtakes a transaction message still
+        # queued (an Available before the StopTransaction would close the session as orphaned).
+        await self.outbox.drained(self.options.response_timeout_s)
+        link = self.link
+        if link is None or self.status.get(connector) != status:
+            return
         try:
-            await self.send_status(connector, status)
-        except CALL_FAILED as error:
+            await link.send_status(connector, status)
+        except SEND_FAILED as error:
             self._log.warning(
                 "simulator.status.failed", connector=connector, error=repr(error)[:200]
             )
+            self.stats.error(f"{self.spec.id}: StatusNotification {error!r}"[:200])
             return
         self._log.info("simulator.status", connector=connector, status=status)
 
@@ -308,115 +237,171 @@ class SimulatedCharger:
     ) -> None:
         """Free a reserved connector when its reservation runs out (both OCPP versions)."""
         await asyncio.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()))
-        reservation = self.station.reservations.get(connector)
+        reservation = self.reservations.get(connector)
         if reservation is not None and reservation.reservation_id == reservation_id:
-            del self.station.reservations[connector]
+            del self.reservations[connector]
             await self.set_status(connector, self.idle_status(connector))
 
-    def idle_status(self, connector: int) -> str:
-        if not self.station.operative[connector]:
-            return UNAVAILABLE
-        if connector in self.station.reservations:
-            return RESERVED
-        return AVAILABLE
+    # -- faults, emergency stop, tamper (scenario events) ------------------------------------
 
-    async def charge(
+    async def fault(self, connector: int | None, error_code: str, stop_reason: str) -> None:
+        """A fault on one connector (or all): a running session ends, the connector is Faulted
+        until `clear_fault`."""
+        for target in [connector] if connector else list(self.connectors):
+            self.faults[target] = error_code
+            session = self.sessions.get(target)
+            if session is not None:
+                session.request_stop(stop_reason)
+            else:
+                await self.set_status(target, FAULTED)
+
+    async def clear_fault(self, connector: int | None = None) -> None:
+        for target in [connector] if connector else list(self.connectors):
+            if self.faults.pop(target, None) is not None and target not in self.sessions:
+                await self.set_status(target, self.idle_status(target))
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    def enqueue(
+        self, kind: Kind, session: ActiveSession, reservation_id: int | None = None
+    ) -> None:
+        message = TxMessage(
+            kind=kind,
+            session=session,
+            reading=Reading.of(session),
+            seq_no=session.seq_no,
+            reservation_id=reservation_id,
+            offline=self.link is None,
+        )
+        session.seq_no += 1
+        if message.offline:
+            self.stats.tx_queued_offline += 1
+        self.outbox.put(message)
+
+    async def authorize(self, id_tag: str) -> bool:
+        """Online: ask the CSMS. Offline: accept (1.6 LocalAuthorizeOffline / 2.0.1
+        OfflineTxForUnknownIdEnabled); the CSMS judges the start when it is delivered."""
+        link = self.link
+        if link is None:
+            return True
+        try:
+            return await link.send_authorize(id_tag)
+        except SEND_FAILED as error:
+            self._log.warning("simulator.authorize.failed", error=repr(error)[:200])
+            self.stats.error(f"{self.spec.id}: Authorize {error!r}"[:200])
+            return False
+
+    async def plug_in(
         self,
         connector: int,
         id_tag: str,
         *,
         authorize: bool,
         remote_start_id: int | None = None,
-    ) -> None:
-        """Plug in, (authorise,) start, meter until full or stopped, stop, unplug."""
-        station = self.station
-        if authorize:
-            try:
-                accepted = await self.send_authorize(id_tag)
-            except CALL_FAILED as error:
-                self._log.warning("simulator.authorize.failed", error=repr(error)[:200])
-                return
-            if not accepted:
-                self._log.info("simulator.authorize.rejected", connector=connector)
-                return
-        if connector in station.sessions:
-            return
-        physics = ChargingSession.random(
-            station.rng, station.meter_wh[connector], station.max_power_w
+        limit_s: float | None = None,
+    ) -> bool:
+        """A car arrives: (authorise,) start the transaction, and charge in the background
+        until full, time up, or stopped. False if it did not start."""
+        if authorize and not await self.authorize(id_tag):
+            self._log.info("simulator.authorize.rejected", connector=connector)
+            return False
+        if connector in self.sessions:
+            return False
+        physics = ChargingSession.from_profile(
+            self.profile, self.rng, self.meter_wh[connector], self.max_power_w
         )
+        if limit_s is None:
+            limit_s = self.options.session_max_s * self.options.time_factor
         session = ActiveSession(
-            connector=connector, id_tag=id_tag, physics=physics, remote_start_id=remote_start_id
+            connector=connector,
+            id_tag=id_tag,
+            physics=physics,
+            limit_s=limit_s,
+            remote_start_id=remote_start_id,
         )
-        station.sessions[connector] = session
-        reservation = station.reservations.pop(connector, None)
+        if self.spec.ocpp_version == "2.0.1":
+            # 2.0.1: the station names the transaction (so it can start one offline).
+            session.transaction_id = uuid.uuid4().hex[:20]
+        self.sessions[connector] = session
+        reservation = self.reservations.pop(connector, None)
         await self.set_status(connector, PREPARING)
-        await self._run_session(
-            session,
-            reservation_id=reservation.reservation_id if reservation else None,
-            resumed=False,
-        )
+        self.stats.sessions_started += 1
+        self.enqueue("start", session, reservation.reservation_id if reservation else None)
+        self.spawn(self._charge(session))
+        return True
 
-    async def _run_session(
-        self, session: ActiveSession, *, reservation_id: int | None, resumed: bool
-    ) -> None:
-        station, options = self.station, self.station.options
+    async def _charge(self, session: ActiveSession) -> None:
+        options = self.options
         connector = session.connector
-        if not session.started:
-            # Also after a reconnect if the first attempt got no answer: the CSMS recognises
-            # the replay and gives the same transaction.
-            try:
-                accepted = await self.send_start(session, reservation_id)
-            except CALL_FAILED as error:
-                self._log.warning("simulator.session.start_failed", error=repr(error)[:200])
-                accepted = False
-                if session.transaction_id is not None and station.spec.ocpp_version == "2.0.1":
-                    # The station named the transaction; without an answer it never began.
-                    session.transaction_id = None
-            if not accepted:
-                session.request_stop("DeAuthorized")
-            if session.transaction_id is not None:
-                session.started = True
-            if accepted:
-                self._log.info(
-                    "simulator.session.started",
-                    connector=connector,
-                    transaction_id=session.transaction_id,
-                    soc=round(session.physics.soc_percent, 1),
-                )
-        elif resumed:
-            self._log.info("simulator.session.resumed", transaction_id=session.transaction_id)
-        if not session.stop_requested.is_set():
-            await self.set_status(connector, CHARGING)
+        await self.set_status(connector, CHARGING)
         loop = asyncio.get_running_loop()
         while not session.stop_requested.is_set():
             since = loop.time()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(session.stop_requested.wait(), options.meter_interval_s)
             session.physics.advance((loop.time() - since) * options.time_factor)
-            station.meter_wh[connector] = session.physics.meter_wh
+            self.meter_wh[connector] = session.physics.meter_wh
             if session.stop_requested.is_set():
                 break
-            try:
-                await self.send_meter(session)
-            except CALL_FAILED as error:
-                self._log.warning("simulator.meter.failed", error=repr(error)[:200])
+            self.enqueue("meter", session)
             if session.physics.full:
                 session.request_stop("EVDisconnected")
-            elif session.physics.elapsed_s >= options.session_max_s * options.time_factor:
+            elif session.physics.elapsed_s >= session.limit_s:
                 session.request_stop("Local")
-        if session.transaction_id is not None:
-            try:
-                await self.send_stop(session)
-            except CALL_FAILED as error:
-                # A real charger would queue it; the simulator logs it and moves on.
-                self._log.warning("simulator.session.stop_failed", error=repr(error)[:200])
-            self._log.info(
-                "simulator.session.stopped",
-                connector=connector,
-                transaction_id=session.transaction_id,
-                reason=session.stop_reason,
-                energy_wh=int(session.physics.energy_wh),
-            )
-        station.sessions.pop(connector, None)
+        self.enqueue("stop", session)
+        self._log.info(
+            "simulator.session.ended",
+            connector=connector,
+            reason=session.stop_reason,
+            energy_wh=int(session.physics.energy_wh),
+            online=self.online,
+        )
+        self.sessions.pop(connector, None)
         await self.set_status(connector, FINISHING)
         await self.set_status(connector, self.idle_status(connector))
+
+    async def end_sessions(self, reason: str, timeout_s: float) -> None:
+        """Stop every running session and wait (a while) until the CSMS has their stops."""
+        for session in list(self.sessions.values()):
+            session.request_stop(reason)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while (self.sessions or len(self.outbox)) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+
+    # -- delivery of the transaction queue (called by the connection) -------------------------
+
+    async def send_tx(self, link: SimulatedCharger, message: TxMessage) -> bool:
+        session = message.session
+        if message.kind == "start":
+            accepted = await link.send_start(message)
+            session.started = True
+            if accepted:
+                self.stats.sessions_accepted += 1
+                self._log.info(
+                    "simulator.session.started",
+                    connector=session.connector,
+                    transaction_id=session.transaction_id,
+                    soc=round(message.reading.soc_percent, 1),
+                )
+            else:
+                self.stats.sessions_refused += 1
+                session.request_stop("DeAuthorized")
+            return True
+        if session.transaction_id is None or not session.started:
+            # Its start never reached the CSMS (dropped after refusals): nothing to attach to.
+            return False
+        if message.kind == "meter":
+            await link.send_meter(message)
+            return True
+        await link.send_stop(message)
+        self.stats.sessions_completed += 1
+        self.stats.energy_wh += message.reading.meter_wh - session.physics.meter_start_wh
+        self._log.info(
+            "simulator.session.stopped",
+            connector=session.connector,
+            transaction_id=session.transaction_id,
+            reason=session.stop_reason,
+            energy_wh=message.reading.meter_wh - session.physics.meter_start_wh,
+        )
+        return True

@@ -11,14 +11,9 @@ from websockets.asyncio.client import ClientConnection
 
 from shared.clock import ocpp_time
 from shared.ocpp import on
-from tools.simulator.station import (
-    AVAILABLE,
-    UNAVAILABLE,
-    ActiveSession,
-    Reservation,
-    SimulatedCharger,
-    Station,
-)
+from tools.simulator.charger import SimulatedCharger
+from tools.simulator.outbox import Reading, TxMessage
+from tools.simulator.station import AVAILABLE, FAULTED, UNAVAILABLE, Reservation, Station
 
 DEFAULT_CONFIGURATION: dict[str, tuple[str, bool]] = {
     # key: (value, read-only)
@@ -48,6 +43,7 @@ STOP_REASONS = {
     "UnlockCommand",
     "Reboot",
     "PowerLoss",
+    "EmergencyStop",
     "Other",
 }
 
@@ -90,10 +86,19 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
         await self.call(call.Heartbeat(), suppress=False)
 
     async def send_status(self, connector: int, status: str) -> None:
+        error_code = "NoError"
+        if status == FAULTED:
+            error_code = self.station.faults.get(connector, "OtherError")
         await self.call(
             call.StatusNotification(
-                connector_id=connector, error_code="NoError", status=status, timestamp=ocpp_time()
+                connector_id=connector, error_code=error_code, status=status, timestamp=ocpp_time()
             ),
+            suppress=False,
+        )
+
+    async def send_security_event(self, kind: str, info: str) -> None:
+        await self.call(
+            call.SecurityEventNotification(type=kind, timestamp=ocpp_time(), tech_info=info),
             suppress=False,
         )
 
@@ -101,39 +106,39 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
         response = await self.call(call.Authorize(id_tag=id_tag), suppress=False)
         return bool(response.id_tag_info["status"] == "Accepted")
 
-    async def send_start(self, session: ActiveSession, reservation_id: int | None) -> bool:
+    async def send_start(self, message: TxMessage) -> bool:
+        session = message.session
         response = await self.call(
             call.StartTransaction(
                 connector_id=session.connector,
                 id_tag=session.id_tag,
                 meter_start=session.physics.meter_start_wh,
-                timestamp=ocpp_time(),
-                reservation_id=reservation_id,
+                timestamp=message.reading.timestamp,
+                reservation_id=message.reservation_id,
             ),
             suppress=False,
         )
         session.transaction_id = int(response.transaction_id)
         return bool(response.id_tag_info["status"] == "Accepted")
 
-    def _sample(self, session: ActiveSession, context: str) -> dict[str, Any]:
-        physics = session.physics
+    def _sample(self, reading: Reading, context: str) -> dict[str, Any]:
         return {
-            "timestamp": ocpp_time(),
+            "timestamp": reading.timestamp,
             "sampled_value": [
                 {
-                    "value": str(physics.meter_wh),
+                    "value": str(reading.meter_wh),
                     "context": context,
                     "measurand": "Energy.Active.Import.Register",
                     "unit": "Wh",
                 },
                 {
-                    "value": f"{physics.power_w:.0f}",
+                    "value": f"{reading.power_w:.0f}",
                     "context": context,
                     "measurand": "Power.Active.Import",
                     "unit": "W",
                 },
                 {
-                    "value": f"{physics.soc_percent:.1f}",
+                    "value": f"{reading.soc_percent:.1f}",
                     "context": context,
                     "measurand": "SoC",
                     "location": "EV",
@@ -142,26 +147,28 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
             ],
         }
 
-    async def send_meter(self, session: ActiveSession) -> None:
+    async def send_meter(self, message: TxMessage) -> None:
+        session = message.session
         await self.call(
             call.MeterValues(
                 connector_id=session.connector,
                 transaction_id=session.transaction_id,
-                meter_value=[self._sample(session, "Sample.Periodic")],
+                meter_value=[self._sample(message.reading, "Sample.Periodic")],
             ),
             suppress=False,
         )
 
-    async def send_stop(self, session: ActiveSession) -> None:
+    async def send_stop(self, message: TxMessage) -> None:
+        session = message.session
         reason = session.stop_reason if session.stop_reason in STOP_REASONS else "Other"
         await self.call(
             call.StopTransaction(
-                meter_stop=session.physics.meter_wh,
-                timestamp=ocpp_time(),
+                meter_stop=message.reading.meter_wh,
+                timestamp=message.reading.timestamp,
                 transaction_id=session.transaction_id,
                 reason=reason,
                 id_tag=session.id_tag,
-                transaction_data=[self._sample(session, "Transaction.End")],
+                transaction_data=[self._sample(message.reading, "Transaction.End")],
             ),
             suppress=False,
         )
@@ -286,7 +293,7 @@ class Charger16(SimulatedCharger, ChargePoint):  # type: ignore[misc]
                     call.MeterValues(
                         connector_id=connector,
                         transaction_id=session.transaction_id,
-                        meter_value=[self._sample(session, "Trigger")],
+                        meter_value=[self._sample(Reading.of(session), "Trigger")],
                     ),
                     suppress=False,
                 )

@@ -6,7 +6,6 @@ Each connector of the seed file is an EVSE with one connector (evse N, connector
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -15,15 +14,9 @@ from websockets.asyncio.client import ClientConnection
 
 from shared.clock import ocpp_time
 from shared.ocpp import on
-from tools.simulator.station import (
-    AVAILABLE,
-    RESERVED,
-    UNAVAILABLE,
-    ActiveSession,
-    Reservation,
-    SimulatedCharger,
-    Station,
-)
+from tools.simulator.charger import SimulatedCharger
+from tools.simulator.outbox import Reading, TxMessage
+from tools.simulator.station import AVAILABLE, RESERVED, UNAVAILABLE, Reservation, Station
 
 # 2.0.1 has five connector states; the simulator's 1.6-style ones map onto them.
 CONNECTOR_STATUS = {
@@ -42,6 +35,8 @@ STOPPED_REASONS = {
     "DeAuthorized": "DeAuthorized",
     "UnlockCommand": "Other",
     "Reboot": "Reboot",
+    "EmergencyStop": "EmergencyStop",
+    "Other": "Other",
 }
 
 # (component, variable) -> (value, read-only)
@@ -126,25 +121,30 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
         response = await self.call(call.Authorize(id_token=_id_token(id_tag)), suppress=False)
         return bool(response.id_token_info["status"] == "Accepted")
 
-    def _meter_value(self, session: ActiveSession, context: str) -> dict[str, Any]:
-        physics = session.physics
+    async def send_security_event(self, kind: str, info: str) -> None:
+        await self.call(
+            call.SecurityEventNotification(type=kind, timestamp=ocpp_time(), tech_info=info),
+            suppress=False,
+        )
+
+    def _meter_value(self, reading: Reading, context: str) -> dict[str, Any]:
         return {
-            "timestamp": ocpp_time(),
+            "timestamp": reading.timestamp,
             "sampled_value": [
                 {
-                    "value": float(physics.meter_wh),
+                    "value": float(reading.meter_wh),
                     "context": context,
                     "measurand": "Energy.Active.Import.Register",
                     "unit_of_measure": {"unit": "Wh"},
                 },
                 {
-                    "value": round(physics.power_w, 1),
+                    "value": round(reading.power_w, 1),
                     "context": context,
                     "measurand": "Power.Active.Import",
                     "unit_of_measure": {"unit": "W"},
                 },
                 {
-                    "value": round(physics.soc_percent, 1),
+                    "value": round(reading.soc_percent, 1),
                     "context": context,
                     "measurand": "SoC",
                     "location": "EV",
@@ -155,13 +155,16 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
 
     async def _transaction_event(
         self,
-        session: ActiveSession,
+        message: TxMessage,
         event_type: str,
         trigger_reason: str,
         charging_state: str,
         context: str,
         **extra: Any,
     ) -> Any:
+        session = message.session
+        if message.offline:
+            extra["offline"] = True
         transaction_info: dict[str, Any] = {
             "transaction_id": str(session.transaction_id),
             "charging_state": charging_state,
@@ -174,39 +177,37 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
             transaction_info["remote_start_id"] = session.remote_start_id
         payload = call.TransactionEvent(
             event_type=event_type,
-            timestamp=ocpp_time(),
+            timestamp=message.reading.timestamp,
             trigger_reason=trigger_reason,
-            seq_no=session.seq_no,
+            seq_no=message.seq_no,
             transaction_info=transaction_info,
-            meter_value=[self._meter_value(session, context)],
+            meter_value=[self._meter_value(message.reading, context)],
             evse={"id": session.connector, "connector_id": 1},
             **extra,
         )
-        response = await self.call(payload, suppress=False)
-        session.seq_no += 1
-        return response
+        return await self.call(payload, suppress=False)
 
-    async def send_start(self, session: ActiveSession, reservation_id: int | None) -> bool:
-        if session.transaction_id is None:
-            session.transaction_id = uuid.uuid4().hex[:20]
+    async def send_start(self, message: TxMessage) -> bool:
+        session = message.session
         response = await self._transaction_event(
-            session,
+            message,
             "Started",
             "RemoteStart" if session.remote_start_id is not None else "Authorized",
             "Charging",
             "Transaction.Begin",
             id_token=_id_token(session.id_tag),
-            reservation_id=reservation_id,
+            reservation_id=message.reservation_id,
         )
         info = response.id_token_info
         return info is None or info.get("status") == "Accepted"
 
-    async def send_meter(self, session: ActiveSession) -> None:
+    async def send_meter(self, message: TxMessage) -> None:
         await self._transaction_event(
-            session, "Updated", "MeterValuePeriodic", "Charging", "Sample.Periodic"
+            message, "Updated", "MeterValuePeriodic", "Charging", "Sample.Periodic"
         )
 
-    async def send_stop(self, session: ActiveSession) -> None:
+    async def send_stop(self, message: TxMessage) -> None:
+        session = message.session
         trigger = {
             "Remote": "RemoteStop",
             "EVDisconnected": "EVCommunicationLost",
@@ -214,9 +215,11 @@ class Charger201(SimulatedCharger, ChargePoint):  # type: ignore[misc]
             "HardReset": "ResetCommand",
             "SoftReset": "ResetCommand",
             "UnlockCommand": "UnlockCommand",
+            "EmergencyStop": "AbnormalCondition",
+            "Other": "AbnormalCondition",
         }.get(session.stop_reason or "", "StopAuthorized")
         await self._transaction_event(
-            session, "Ended", trigger, "Idle", "Transaction.End", id_token=_id_token(session.id_tag)
+            message, "Ended", trigger, "Idle", "Transaction.End", id_token=_id_token(session.id_tag)
         )
 
     # -- what the CSMS asks -------------------------------------------------------------------
