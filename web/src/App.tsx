@@ -75,8 +75,8 @@ export function App() {
           }
         />
         {/* Guests (no account): a connector's QR page and the guest's session. */}
-        <Route path="/c/:cpId/:connector" element={<Guest />} />
-        <Route path="/guest" element={<Guest />} />
+        <Route path="/c/:cpId/:connector" element={<Guest page="offer" />} />
+        <Route path="/guest" element={<Guest page="session" />} />
         <Route path="/forbidden" element={<Forbidden />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -1,13 +1,7 @@
-import { Route, Routes } from "react-router";
 import { GuestOffer } from "./GuestOffer";
 import { GuestSession } from "./GuestSession";
 
-/** Pages for guests without an account: a connector's QR page and their session. */
-export default function GuestRoutes() {
-  return (
-    <Routes>
-      <Route path="/c/:cpId/:connector" element={<GuestOffer />} />
-      <Route path="/guest" element={<GuestSession />} />
-    </Routes>
-  );
+/** Pages for guests without an account (their own chunk): a connector's QR page, their session. */
+export default function GuestPage({ page }: { page: "offer" | "session" }) {
+  return page === "offer" ? <GuestOffer /> : <GuestSession />;
 }
