@@ -15,7 +15,7 @@ import httpx
 from ocpp.v16 import call
 from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import Action
-from playwright.async_api import Page, Route
+from playwright.async_api import Page, Route, expect
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
@@ -223,6 +223,9 @@ async def stand_in_for_stripe_js_card_payment(page: Page) -> None:
 async def fill_card(page: Page) -> None:
     """Type a test card into the card field (localstripe's stand-in draws plain inputs)."""
     field = page.get_by_test_id("stripe-card")
+    # The field appears once Stripe.js is loaded (and, to pay a hold, once payment has opened it
+    # at Stripe: localstripe is slow under load).
+    await expect(field.get_by_placeholder("number", exact=True)).to_be_visible(timeout=90_000)
     for placeholder, value in (
         ("number", "4242424242424242"),
         ("exp_month", "12"),

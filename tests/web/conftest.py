@@ -4,9 +4,10 @@ Playwright. Playwright's own browser download is never used (`executable_path`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ ARTIFACTS = Path(os.environ.get("LADDA_WEB_ARTIFACTS", ROOT / ".local" / "artifa
 expect.set_options(timeout=20_000)
 ARTIFACTS.mkdir(parents=True, exist_ok=True)
 ACCESS_TTL_S = 40
+LOOKBACK = "LADDA_KAFKA_NEW_GROUP_LOOKBACK_S"
 ADMIN = {"email": "web-admin@ladda.local", "password": "web-admin-password-1"}
 
 
@@ -42,6 +44,23 @@ class Platform:
     api: httpx.AsyncClient
     ocpp_url: str
     payment_url: str = ""
+
+
+@contextlib.contextmanager
+def recent_events_only(seconds: str = "15") -> Iterator[None]:
+    """The platform's consumer groups are new: they read the shared topics from a few seconds
+    before they start (every event of these tests comes later), not the last minutes of every
+    other test and benchmark on the machine (`LADDA_KAFKA_NEW_GROUP_LOOKBACK_S`, read when a
+    consumer is created)."""
+    before = os.environ.get(LOOKBACK)
+    os.environ[LOOKBACK] = seconds
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(LOOKBACK, None)
+        else:
+            os.environ[LOOKBACK] = before
 
 
 @pytest.fixture(scope="package")
@@ -76,11 +95,11 @@ async def platform() -> AsyncIterator[Platform]:
             flush_interval_s=0.05,
         )
     )
-    async with (
-        serve(identity, port=identity_port) as identity_url,
-        serve(connectivity) as connectivity_url,
-        more_services(suffix, jwks_url) as upstreams,
-    ):
+    async with contextlib.AsyncExitStack() as started:
+        with recent_events_only():
+            identity_url = await started.enter_async_context(serve(identity, port=identity_port))
+            connectivity_url = await started.enter_async_context(serve(connectivity))
+            upstreams = await started.enter_async_context(more_services(suffix, jwks_url))
         await wait_until_ready(identity_url, timeout=60)
         await wait_until_ready(connectivity_url, timeout=60)
         gateway = create_gateway(

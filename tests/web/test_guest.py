@@ -50,7 +50,9 @@ async def test_guest_scans_pays_charges_stops_and_downloads_the_receipt(
 
             await expect(page.get_by_test_id("guest-phase")).to_have_text("Charging", timeout=SLOW)
             assert any(action == "RemoteStartTransaction" for action, _ in charger.received)
-            await expect(page.get_by_test_id("guest-energy")).not_to_have_text("\u2013", timeout=SLOW)
+            await expect(page.get_by_test_id("guest-energy")).not_to_have_text(
+                "\u2013", timeout=SLOW
+            )
             await assert_accessible(page, "guest session")
             await screenshot(page, "guest-session")
             await page.get_by_role("button", name="Stop charging").click()
