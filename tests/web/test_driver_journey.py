@@ -94,7 +94,11 @@ async def test_driver_pays_books_charges_from_the_app_and_gets_the_receipt(
         await page.get_by_role("button", name=re.compile(r"^Reserve .* and start$")).click()
         await page.get_by_role("button", name="Complete authentication").click()
         await expect(page).to_have_url(re.compile(r"/app/holds/[0-9a-f-]+$"))
-        await expect(page.get_by_test_id("hold-phase")).to_have_text("Charging", timeout=SLOW)
+        try:
+            await expect(page.get_by_test_id("hold-phase")).to_have_text("Charging", timeout=SLOW)
+        except AssertionError:
+            frames = await platform.api.get(f"/v1/charge-points/{cp_id}/frames", headers=admin)
+            raise AssertionError(f"not charging; frames: {frames.text[:3000]}") from None
         await expect(page.get_by_test_id("hold-power")).to_have_text("11 kW", timeout=SLOW)
         await assert_accessible(page, "live session")
         await screenshot(page, "driver-live-session")

@@ -44,7 +44,7 @@ export function Bookings() {
                     <Group gap="xs">
                       <StatusBadge value={r.status} />
                       {(r.status === "confirmed" || r.status === "active") && (
-                        <Button size="xs" color="red" variant="outline" onClick={() => window.confirm(t("book.cancelConfirm")) && cancel.mutate(r.id)}>
+                        <Button size="xs" color="red.9" variant="outline" onClick={() => window.confirm(t("book.cancelConfirm")) && cancel.mutate(r.id)}>
                           {t("book.cancel")}
                         </Button>
                       )}

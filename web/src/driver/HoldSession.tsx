@@ -75,7 +75,7 @@ export function HoldSession() {
               {h.cancel_reason && <Alert color="yellow">{t("charge.released", { reason: h.cancel_reason })}</Alert>}
               <Group>
                 {(phase === "starting" || phase === "charging") && !h.stop_requested_at && (
-                  <Button color="red" onClick={() => stop.mutate()} loading={stop.isPending}>
+                  <Button color="red.9" onClick={() => stop.mutate()} loading={stop.isPending}>
                     {t("charge.stop")}
                   </Button>
                 )}

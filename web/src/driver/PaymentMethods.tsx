@@ -64,7 +64,7 @@ export function PaymentMethods() {
                           {t("pay.makeDefault")}
                         </Button>
                       )}
-                      <Button size="xs" color="red" variant="outline" onClick={() => window.confirm(t("pay.removeConfirm")) && remove.mutate(m.id)}>
+                      <Button size="xs" color="red.9" variant="outline" onClick={() => window.confirm(t("pay.removeConfirm")) && remove.mutate(m.id)}>
                         {t("pay.remove")}
                       </Button>
                     </Group>

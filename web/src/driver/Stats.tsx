@@ -47,8 +47,10 @@ export default function Stats() {
                 {t("myStats.co2Method", { grid: s.co2_method.grid_g_co2_per_kwh, petrol: s.co2_method.petrol_l_per_100km })}
               </Text>
               {series.labels.length > 0 && (
-                <div className="chart" role="img" aria-label={t("myStats.chart")}>
+                <div className="chart">
                   <Bar
+                    aria-label={t("myStats.chart")}
+                    role="img"
                     data={{
                       labels: series.labels,
                       datasets: [

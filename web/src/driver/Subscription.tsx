@@ -55,7 +55,7 @@ export function Subscription() {
                   : t("myPlan.renewsAt", { at: formatDateTime(current.current_period_end, locale) })}
               </Text>
               {!current.cancel_at_period_end && (
-                <Button mt="sm" color="red" variant="outline" w="fit-content" onClick={() => window.confirm(t("myPlan.cancelConfirm")) && cancel.mutate(current.id)}>
+                <Button mt="sm" color="red.9" variant="outline" w="fit-content" onClick={() => window.confirm(t("myPlan.cancelConfirm")) && cancel.mutate(current.id)}>
                   {t("myPlan.cancel")}
                 </Button>
               )}

@@ -118,7 +118,7 @@ export function GuestSession() {
               )}
               {s.cancel_reason && <Alert color="yellow">{t("charge.released", { reason: s.cancel_reason })}</Alert>}
               {(phase === "starting" || phase === "charging") && (
-                <Button color="red" size="lg" onClick={() => stop.mutate()} loading={stop.isPending}>
+                <Button color="red.9" size="lg" onClick={() => stop.mutate()} loading={stop.isPending}>
                   {t("charge.stop")}
                 </Button>
               )}
