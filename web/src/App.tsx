@@ -8,6 +8,8 @@ import { PageTitle } from "./components/PageTitle";
 import { Shell } from "./components/Shell";
 import { Login } from "./pages/Login";
 import { Register } from "./pages/Register";
+import { ResetPassword } from "./account/ResetPassword";
+import { VerifyEmail } from "./account/VerifyEmail";
 
 // Each half of the app is its own chunk: a driver's phone never downloads the console.
 const Console = lazy(() => import("./console/routes"));
@@ -32,6 +34,8 @@ export function App() {
         <Route path="/" element={<HomeRedirect />} />
         <Route path="/login" element={<Login />} />
         <Route path="/register" element={<Register />} />
+        <Route path="/reset-password" element={<ResetPassword />} />
+        <Route path="/verify-email" element={<VerifyEmail />} />
         <Route
           path="/console/*"
           element={

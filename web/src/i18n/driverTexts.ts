@@ -1,6 +1,19 @@
 /** Texts of the driver app's pages and the guest pages; spread into `en` and `sv`. */
 export const driverEn = {
   nearby: { nearMe: "Nearest first" },
+  reset: {
+    forgot: "Forgot your password?",
+    title: "Reset password",
+    intro: "We send a link to reset your password to this address, if it has an account.",
+    send: "Send the link",
+    sent: "If the address has an account, a link is on its way. It works once and for a short while.",
+    newPassword: "New password",
+    save: "Set the new password",
+    changed: "Your password is changed, and you are logged out everywhere. Log in with the new one.",
+    verifyTitle: "Confirm e-mail address",
+    verified: "Your e-mail address is confirmed.",
+    badLink: "This link is not valid any more. Ask for a new one.",
+  },
   driverNav: { bookings: "My bookings", payment: "Payment methods", invoices: "Invoices", subscription: "Subscription", stats: "My statistics", support: "Support" },
   pay: {
     title: "Payment methods",
@@ -125,6 +138,19 @@ export const driverEn = {
 
 export const driverSv: typeof driverEn = {
   nearby: { nearMe: "Närmast först" },
+  reset: {
+    forgot: "Glömt lösenordet?",
+    title: "Återställ lösenord",
+    intro: "Vi skickar en länk för att återställa lösenordet till adressen, om den har ett konto.",
+    send: "Skicka länken",
+    sent: "Om adressen har ett konto är en länk på väg. Den fungerar en gång och en kort stund.",
+    newPassword: "Nytt lösenord",
+    save: "Spara det nya lösenordet",
+    changed: "Lösenordet är bytt och du är utloggad överallt. Logga in med det nya.",
+    verifyTitle: "Bekräfta e-postadress",
+    verified: "Din e-postadress är bekräftad.",
+    badLink: "Länken gäller inte längre. Be om en ny.",
+  },
   driverNav: { bookings: "Mina bokningar", payment: "Betalsätt", invoices: "Fakturor", subscription: "Abonnemang", stats: "Min statistik", support: "Kundtjänst" },
   pay: {
     title: "Betalsätt",
