@@ -29,7 +29,7 @@ from gateway.proxy import PROXIED_METHODS, GatewayProxy, create_upstreams
 from gateway.ratelimit import RateLimits
 from gateway.routing import AccessPolicy, RoutingTable
 from gateway.settings import GatewaySettings
-from gateway.webapp import NONCE_KEY, ApiPaths, app_csp, install_web_app, new_nonce
+from gateway.webapp import NONCE_KEY, ApiPaths, app_csp, install_web_app, new_nonce, wants_page
 from shared.auth.jwt import JwksClient
 from shared.auth.revocations import RevocationFeed, Revocations
 from shared.http import RequestContextMiddleware
@@ -152,6 +152,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             api_paths=api_paths,
             tiles_url=settings.web_map_tiles_url,
             tiles_attribution=settings.web_map_attribution,
+            stripe_publishable_key=settings.web_stripe_publishable_key,
+            stripe_js_url=settings.web_stripe_js_url,
         )
 
     # add_middleware wraps: the last added is the outermost.
@@ -163,6 +165,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         authenticator=authenticator,
         rate_limits=rate_limits,
         upstreams=upstreams,
+        page_request=wants_page if settings.web_dist_dir else None,
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -177,10 +180,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(
         SecurityHeadersMiddleware,
         hsts=settings.behind_tls,
-        web_csp=partial(app_csp, tiles_url=settings.web_map_tiles_url)
+        web_csp=partial(
+            app_csp,
+            tiles_url=settings.web_map_tiles_url,
+            stripe_js_url=settings.web_stripe_js_url,
+            stripe_api_url=settings.web_stripe_api_url,
+        )
         if settings.web_dist_dir
         else None,
         api_paths=api_paths,
+        page_request=wants_page,
         nonce_key=NONCE_KEY,
         new_nonce=new_nonce,
     )

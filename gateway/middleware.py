@@ -32,12 +32,14 @@ class SecurityHeadersMiddleware:
         hsts: bool,
         web_csp: Callable[[str], str] | None = None,
         api_paths: Container[str] = (),
+        page_request: Callable[[Scope], bool] | None = None,
         nonce_key: str = "",
         new_nonce: Callable[[], str] | None = None,
     ) -> None:
         self.app = app
         self._web_csp = web_csp
         self._api_paths = api_paths
+        self._page_request = page_request
         self._nonce_key = nonce_key
         self._new_nonce = new_nonce
         common = [
@@ -60,7 +62,14 @@ class SecurityHeadersMiddleware:
         path = scope["path"]
         if path in DOCS_PATHS:
             extra = self._docs
-        elif self._web_csp is not None and self._new_nonce and path not in self._api_paths:
+        elif (
+            self._web_csp is not None
+            and self._new_nonce
+            and (
+                path not in self._api_paths
+                or (self._page_request is not None and self._page_request(scope))
+            )
+        ):
             nonce = self._new_nonce()
             scope[self._nonce_key] = nonce
             csp = self._web_csp(nonce).encode()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -178,8 +178,11 @@ class GatewayProxy:
         authenticator: Authenticator,
         rate_limits: RateLimits | None,
         upstreams: dict[str, Upstream],
+        page_request: Callable[[Scope], bool] | None = None,
     ) -> None:
         self.app = app
+        # A browser opening a page-able API address gets the web app's page instead.
+        self.page_request = page_request
         self.table = table
         self.policy = policy
         self.authenticator = authenticator
@@ -194,7 +197,7 @@ class GatewayProxy:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             route = self.table.match(scope["path"])
-            if route is not None:
+            if route is not None and not (self.page_request and self.page_request(scope)):
                 await self.forward(route, scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -187,6 +187,13 @@ class GatewaySettings(BaseSettings):
     # origin joins the CSP's img-src). Empty: no tiles, the markers still show.
     web_map_tiles_url: str = ""
     web_map_attribution: str = ""
+    # Stripe for the app's card forms (Stripe.js / Elements): the publishable key and where
+    # Stripe.js is loaded from; its origin joins the CSP's script-src and frame-src, and the
+    # Stripe API's origin its connect-src. Locally: localstripe's stand-in,
+    # `http://127.0.0.1:8420/js.stripe.com/v3/` (API on the same origin). Empty: no card forms.
+    web_stripe_publishable_key: str = ""
+    web_stripe_js_url: str = ""
+    web_stripe_api_url: str = "https://api.stripe.com"
 
     # -- merged OpenAPI ----------------------------------------------------------------------
     openapi_cache_s: float = 30.0

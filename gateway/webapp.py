@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.types import Scope
 
 from shared.problems import problem
 
@@ -37,6 +38,10 @@ CONFIG_PLACEHOLDER = "__LADDA_CONFIG__"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 GATEWAY_PATHS = ("/docs", "/openapi.json", "/healthz", "/readyz", "/metrics")
+# API paths a browser may open as a page: a connector's printed QR address (`/c/{cp}/{connector}`)
+# answers its offer as JSON to API clients and the app's guest page to a browser (`Accept:
+# text/html`), so the code printed on the charger never changes.
+PAGE_PREFIXES = ("/c/",)
 
 
 def new_nonce() -> str:
@@ -53,19 +58,38 @@ def tile_origin(tiles_url: str) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
-def app_csp(nonce: str, *, tiles_url: str) -> str:
+def origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def app_csp(
+    nonce: str, *, tiles_url: str, stripe_js_url: str = "", stripe_api_url: str = ""
+) -> str:
+    """The app's policy. With Stripe configured, Stripe.js's origin may serve scripts and frames
+    (Elements draws card fields in its frames) and its API's origin may be called."""
     images = ["'self'", "data:"]
     origin = tile_origin(tiles_url) if tiles_url else None
     if origin:
         images.append(origin)
+    scripts, frames, connect = ["'self'"], ["'none'"], ["'self'"]
+    stripe_js = origin_of(stripe_js_url) if stripe_js_url else None
+    if stripe_js:
+        scripts.append(stripe_js)
+        frames = [stripe_js]
+        stripe_api = origin_of(stripe_api_url) if stripe_api_url else None
+        connect.append(stripe_api or stripe_js)
     return "; ".join(
         [
             "default-src 'none'",
-            "script-src 'self'",
+            f"script-src {' '.join(scripts)}",
             f"style-src 'self' 'nonce-{nonce}'",
             f"img-src {' '.join(images)}",
             "font-src 'self'",
-            "connect-src 'self'",
+            f"connect-src {' '.join(connect)}",
+            f"frame-src {' '.join(frames)}",
             "manifest-src 'self'",
             "worker-src 'self'",
             "form-action 'self'",
@@ -90,12 +114,24 @@ class ApiPaths:
         return any(path == root or path.startswith(root + "/") for root in self._roots)
 
 
+def wants_page(scope: Scope) -> bool:
+    """A browser opening one of the API's page-able addresses (`PAGE_PREFIXES`)."""
+    if scope.get("method") not in ("GET", "HEAD"):
+        return False
+    if not str(scope.get("path", "")).startswith(PAGE_PREFIXES):
+        return False
+    accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
+    return b"text/html" in accept
+
+
 class WebApp:
-    def __init__(self, dist: Path, *, tiles_url: str, tiles_attribution: str) -> None:
+    def __init__(
+        self, dist: Path, *, tiles_url: str, tiles_attribution: str, stripe: dict[str, str]
+    ) -> None:
         self.dist = dist.resolve()
         self.assets = self.dist / "assets"
         self.index = self.dist / "index.html"
-        config = {"mapTilesUrl": tiles_url, "mapAttribution": tiles_attribution}
+        config = {"mapTilesUrl": tiles_url, "mapAttribution": tiles_attribution, **stripe}
         self._config = html.escape(json.dumps(config, separators=(",", ":")), quote=True)
         self._template: tuple[float, str] | None = None
 
@@ -134,10 +170,18 @@ class WebApp:
 
 
 def install_web_app(
-    app: FastAPI, dist: Path, *, api_paths: ApiPaths, tiles_url: str, tiles_attribution: str
+    app: FastAPI,
+    dist: Path,
+    *,
+    api_paths: ApiPaths,
+    tiles_url: str,
+    tiles_attribution: str,
+    stripe_publishable_key: str = "",
+    stripe_js_url: str = "",
 ) -> None:
     """Add the app's routes; call after every other route (the page route matches anything)."""
-    web = WebApp(dist, tiles_url=tiles_url, tiles_attribution=tiles_attribution)
+    stripe = {"stripePublishableKey": stripe_publishable_key, "stripeJsUrl": stripe_js_url}
+    web = WebApp(dist, tiles_url=tiles_url, tiles_attribution=tiles_attribution, stripe=stripe)
     if not web.index.is_file():
         raise FileNotFoundError(f"{web.index} is missing: build the web app (`make web`)")
 
@@ -147,6 +191,6 @@ def install_web_app(
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def page(request: Request, path: str) -> Response:
-        if request.url.path in api_paths:
+        if request.url.path in api_paths and not wants_page(request.scope):
             return problem(404)
         return web.page_or_file(request, path)

@@ -550,6 +550,12 @@ def _platform_env() -> dict[str, str]:
     # gateways serve only the API unless they ask for the app.
     if WEB_INDEX.is_file():
         env.setdefault("LADDA_GATEWAY_WEB_DIST_DIR", str(WEB_INDEX.parent))
+    if not stripe_is_real():
+        # The app's card forms: localstripe's Stripe.js stand-in and any `pk_test_` key.
+        stripe = f"http://127.0.0.1:{STRIPE_PORT}"
+        env.setdefault("LADDA_GATEWAY_WEB_STRIPE_PUBLISHABLE_KEY", "pk_test_ladda_local")
+        env.setdefault("LADDA_GATEWAY_WEB_STRIPE_JS_URL", f"{stripe}/js.stripe.com/v3/")
+        env.setdefault("LADDA_GATEWAY_WEB_STRIPE_API_URL", stripe)
     return env
 
 

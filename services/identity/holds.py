@@ -4,7 +4,10 @@ Payment publishes `hold.authorized` (payment.holds.v1) when Stripe has authorise
 a pay-as-you-go or guest session; identity, the one writer of `identity.id-tokens.v1`, answers
 with an Accepted decision for the hold's token, restricted to the hold's charger and connector,
 for a single transaction, until the hold's start deadline (Blocked instead for a driver whose
-account is disabled, Invalid for an unknown one). `hold.closed` makes the token Invalid. Hold tokens belong to no card or app account, so they have no row in `id_tokens`: the
+account is disabled, Invalid for a deleted one). A hold of a user this identity has never known
+gets no decision at all: another identity sharing the broker (a test platform beside the local
+stack) must not veto a driver it has never seen, and payment releases an undecided hold at its
+start deadline anyway. `hold.closed` makes the token Invalid. Hold tokens belong to no card or app account, so they have no row in `id_tokens`: the
 hold is their whole state, and the decision follows from the event alone.
 """
 
@@ -30,16 +33,22 @@ log = structlog.get_logger(__name__)
 SOURCE = "identity"
 
 
+class UnknownUser(Exception):
+    """The hold names a user this identity has never known."""
+
+
 async def _driver_refusal(conn: Connection, user_id: str | None) -> Verdict | None:
-    """A driver's hold is refused when the account is unknown, disabled or deleted (a guest's
-    hold has no account: the money held is its whole guarantee)."""
+    """A driver's hold is refused when the account is disabled or deleted (a guest's hold has no
+    account: the money held is its whole guarantee). `UnknownUser` for a user never seen here."""
     if user_id is None:
         return None
     try:
         user = await accounts.user_by_id(conn, uuid.UUID(user_id))
     except ValueError:
         user = None
-    if user is None or user["status"] == "deleted":
+    if user is None:
+        raise UnknownUser(user_id)
+    if user["status"] == "deleted":
         return Verdict("Invalid", "unknown-user")
     if user["status"] != "active":
         return Verdict("Blocked", "account-disabled")
@@ -48,7 +57,11 @@ async def _driver_refusal(conn: Connection, user_id: str | None) -> Verdict | No
 
 async def on_hold_authorized(conn: Connection, envelope: Envelope) -> None:
     hold = envelope.payload(HoldAuthorized)
-    verdict = await _driver_refusal(conn, hold.user_id) or Verdict("Accepted", None)
+    try:
+        verdict = await _driver_refusal(conn, hold.user_id) or Verdict("Accepted", None)
+    except UnknownUser:
+        log.info("identity.hold_token.unknown_user", hold_id=hold.hold_id)
+        return
     decision = IdTokenDecisionChanged(
         uid=hold.id_token,
         kind="hold",

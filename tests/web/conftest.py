@@ -4,9 +4,10 @@ Playwright. Playwright's own browser download is never used (`executable_path`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from services.connectivity.settings import Settings as ConnectivitySettings
 from services.identity.app import create_app as create_identity
 from services.identity.settings import Settings as IdentitySettings
 from tests.helpers.stack import ROOT, free_port, fresh_database, serve, unique, wait_until_ready
+from tests.web.services import STRIPE_PUBLISHABLE_KEY, STRIPE_URL, more_services
 
 DIST = ROOT / "web" / "dist"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -32,6 +34,7 @@ ARTIFACTS = Path(os.environ.get("LADDA_WEB_ARTIFACTS", ROOT / ".local" / "artifa
 expect.set_options(timeout=20_000)
 ARTIFACTS.mkdir(parents=True, exist_ok=True)
 ACCESS_TTL_S = 40
+LOOKBACK = "LADDA_KAFKA_NEW_GROUP_LOOKBACK_S"
 ADMIN = {"email": "web-admin@ladda.local", "password": "web-admin-password-1"}
 
 
@@ -40,6 +43,24 @@ class Platform:
     url: str  # the gateway: API and web app
     api: httpx.AsyncClient
     ocpp_url: str
+    payment_url: str = ""
+
+
+@contextlib.contextmanager
+def recent_events_only(seconds: str = "15") -> Iterator[None]:
+    """The platform's consumer groups are new: they read the shared topics from a few seconds
+    before they start (every event of these tests comes later), not the last minutes of every
+    other test and benchmark on the machine (`LADDA_KAFKA_NEW_GROUP_LOOKBACK_S`, read when a
+    consumer is created)."""
+    before = os.environ.get(LOOKBACK)
+    os.environ[LOOKBACK] = seconds
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(LOOKBACK, None)
+        else:
+            os.environ[LOOKBACK] = before
 
 
 @pytest.fixture(scope="package")
@@ -74,10 +95,11 @@ async def platform() -> AsyncIterator[Platform]:
             flush_interval_s=0.05,
         )
     )
-    async with (
-        serve(identity, port=identity_port) as identity_url,
-        serve(connectivity) as connectivity_url,
-    ):
+    async with contextlib.AsyncExitStack() as started:
+        with recent_events_only():
+            identity_url = await started.enter_async_context(serve(identity, port=identity_port))
+            connectivity_url = await started.enter_async_context(serve(connectivity))
+            upstreams = await started.enter_async_context(more_services(suffix, jwks_url))
         await wait_until_ready(identity_url, timeout=60)
         await wait_until_ready(connectivity_url, timeout=60)
         gateway = create_gateway(
@@ -85,7 +107,14 @@ async def platform() -> AsyncIterator[Platform]:
                 jwks_url=jwks_url,
                 upstream_identity=identity_url,
                 upstream_connectivity=connectivity_url,
+                upstream_payment=upstreams["payment"],
+                upstream_booking=upstreams["booking"],
+                upstream_support=upstreams["support"],
+                upstream_analytics=upstreams["analytics"],
                 web_dist_dir=str(DIST),
+                web_stripe_publishable_key=STRIPE_PUBLISHABLE_KEY,
+                web_stripe_js_url=f"{STRIPE_URL}/js.stripe.com/v3/",
+                web_stripe_api_url=STRIPE_URL,
                 rate_limit_enabled=False,
             )
         )
@@ -93,7 +122,12 @@ async def platform() -> AsyncIterator[Platform]:
             serve(gateway) as gateway_url,
             httpx.AsyncClient(base_url=gateway_url, timeout=15) as api,
         ):
-            yield Platform(url=gateway_url, api=api, ocpp_url=f"ws://127.0.0.1:{ocpp_port}")
+            yield Platform(
+                url=gateway_url,
+                api=api,
+                ocpp_url=f"ws://127.0.0.1:{ocpp_port}",
+                payment_url=upstreams["payment"],
+            )
 
 
 @pytest.fixture(scope="package")
@@ -142,17 +176,19 @@ async def screenshot(page: Page, name: str) -> None:
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-async def assert_accessible(page: Page, what: str) -> None:
+async def assert_accessible(page: Page, what: str, exclude: str = "") -> None:
     """axe-core in the page (evaluated over the DevTools protocol, so the CSP stays strict):
-    no serious or critical violations."""
+    no serious or critical violations (`exclude`: a CSS selector of third-party content)."""
     if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
         await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = await page.evaluate(
-        """async () => {
-            const r = await window.axe.run(document, {resultTypes: ['violations']});
+        """async (exclude) => {
+            const context = exclude ? {exclude: [exclude]} : document;
+            const r = await window.axe.run(context, {resultTypes: ['violations']});
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-        }"""
+        }""",
+        exclude,
     )
     serious = [v for v in result if v["impact"] in ("serious", "critical")]
     assert serious == [], f"{what}: {serious}"

@@ -1,4 +1,5 @@
 import { IconBolt, IconChargingPile, IconCreditCard, IconLayoutDashboard, IconMapPin, IconUser, IconUsers } from "@tabler/icons-react";
+import { IconCalendar, IconChartBar, IconFileInvoice, IconHelp, IconRepeat, IconWallet } from "@tabler/icons-react";
 import { lazy, Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { Route, Routes } from "react-router";
@@ -7,10 +8,13 @@ import { PageTitle } from "./components/PageTitle";
 import { Shell } from "./components/Shell";
 import { Login } from "./pages/Login";
 import { Register } from "./pages/Register";
+import { ResetPassword } from "./account/ResetPassword";
+import { VerifyEmail } from "./account/VerifyEmail";
 
 // Each half of the app is its own chunk: a driver's phone never downloads the console.
 const Console = lazy(() => import("./console/routes"));
 const Driver = lazy(() => import("./driver/routes"));
+const Guest = lazy(() => import("./guest/routes"));
 
 function NotFound() {
   const { t } = useTranslation();
@@ -30,6 +34,8 @@ export function App() {
         <Route path="/" element={<HomeRedirect />} />
         <Route path="/login" element={<Login />} />
         <Route path="/register" element={<Register />} />
+        <Route path="/reset-password" element={<ResetPassword />} />
+        <Route path="/verify-email" element={<VerifyEmail />} />
         <Route
           path="/console/*"
           element={
@@ -58,6 +64,12 @@ export function App() {
                   { to: "/app", label: t("nav.findChargers"), icon: <IconMapPin {...icon} />, end: true },
                   { to: "/app/cards", label: t("nav.cards"), icon: <IconCreditCard {...icon} /> },
                   { to: "/app/sessions", label: t("nav.mySessions"), icon: <IconBolt {...icon} /> },
+                  { to: "/app/bookings", label: t("driverNav.bookings"), icon: <IconCalendar {...icon} /> },
+                  { to: "/app/payment", label: t("driverNav.payment"), icon: <IconWallet {...icon} /> },
+                  { to: "/app/invoices", label: t("driverNav.invoices"), icon: <IconFileInvoice {...icon} /> },
+                  { to: "/app/subscription", label: t("driverNav.subscription"), icon: <IconRepeat {...icon} /> },
+                  { to: "/app/stats", label: t("driverNav.stats"), icon: <IconChartBar {...icon} /> },
+                  { to: "/app/support", label: t("driverNav.support"), icon: <IconHelp {...icon} /> },
                   { to: "/app/account", label: t("nav.account"), icon: <IconUser {...icon} /> },
                 ]}
               >
@@ -66,6 +78,9 @@ export function App() {
             </RequireAccess>
           }
         />
+        {/* Guests (no account): a connector's QR page and the guest's session. */}
+        <Route path="/c/:cpId/:connector" element={<Guest page="offer" />} />
+        <Route path="/guest" element={<Guest page="session" />} />
         <Route path="/forbidden" element={<Forbidden />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -2,11 +2,16 @@
 export interface AppConfig {
   mapTilesUrl: string;
   mapAttribution: string;
+  /** Stripe.js for card forms: the publishable key and where the script is loaded from. */
+  stripePublishableKey: string;
+  stripeJsUrl: string;
 }
 
 const DEFAULTS: AppConfig = {
   mapTilesUrl: import.meta.env.VITE_MAP_TILES_URL ?? "",
   mapAttribution: import.meta.env.VITE_MAP_ATTRIBUTION ?? "",
+  stripePublishableKey: import.meta.env.VITE_STRIPE_PUBLISHABLE_KEY ?? "",
+  stripeJsUrl: import.meta.env.VITE_STRIPE_JS_URL ?? "",
 };
 
 export function parseConfig(raw: string | null | undefined): AppConfig {
@@ -17,6 +22,8 @@ export function parseConfig(raw: string | null | undefined): AppConfig {
     return {
       mapTilesUrl: typeof parsed.mapTilesUrl === "string" ? parsed.mapTilesUrl : "",
       mapAttribution: typeof parsed.mapAttribution === "string" ? parsed.mapAttribution : "",
+      stripePublishableKey: typeof parsed.stripePublishableKey === "string" ? parsed.stripePublishableKey : "",
+      stripeJsUrl: typeof parsed.stripeJsUrl === "string" ? parsed.stripeJsUrl : "",
     };
   } catch {
     return DEFAULTS;

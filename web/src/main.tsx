@@ -15,6 +15,7 @@ import { App } from "./App";
 import { AuthProvider } from "./auth/AuthProvider";
 import { cspNonce } from "./config";
 import { theme } from "./theme";
+import { registerServiceWorker } from "./pwa";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -47,3 +48,5 @@ createRoot(root).render(
     </MantineProvider>
   </StrictMode>,
 );
+
+registerServiceWorker();

@@ -1,4 +1,5 @@
 /** English texts; `sv.ts` must have the same keys (the type checker and a unit test say so). */
+import { driverEn } from "./driverTexts";
 export const en = {
   app: { name: "Ladda", skip: "Skip to content", language: "Language", loading: "Loading…", error: "Something went wrong", retry: "Try again", none: "Nothing here yet", live: "Updates every {{seconds}} s", back: "Back", save: "Save", cancel: "Cancel", close: "Close", yes: "Yes", no: "No", all: "All", search: "Search" },
   nav: { dashboard: "Dashboard", chargers: "Chargers", provision: "Add charger", sessions: "Sessions", drivers: "Drivers and cards", findChargers: "Chargers", cards: "My cards", mySessions: "My sessions", account: "Account", logout: "Log out", console: "Operators' console", driverApp: "Driver app", mainNav: "Main navigation" },
@@ -16,6 +17,7 @@ export const en = {
   cards: { title: "My charging cards", add: "Add a card", uid: "Card UID", uidHint: "The number printed on the card or read by the charger (4–20 letters and digits).", label: "Name for the card", block: "Block (lost card)", remove: "Remove", removeConfirm: "Remove the card {{uid}}? Chargers will refuse it at once.", added: "Card added.", decision: "Chargers answer", reason: { "token-blocked": "blocked", "token-expired": "expired", "account-disabled": "account disabled", "no-payment-method": "add a payment method to charge", "overdue-invoice": "an invoice is overdue" } },
   find: { title: "Chargers", map: "Map", list: "List", available: "{{available}} of {{total}} free", noTiles: "Map tiles are not configured: stations are shown on a blank background.", noSites: "No public stations yet." },
   account: { title: "My account", language: "Language", roles: "Roles" },
+  ...driverEn,
 };
 
 export type Texts = typeof en;

@@ -1,6 +1,7 @@
 import type { Texts } from "./en";
 
 /** Svenska texter; samma nycklar som `en.ts`. */
+import { driverSv } from "./driverTexts";
 export const sv: Texts = {
   app: { name: "Ladda", skip: "Hoppa till innehållet", language: "Språk", loading: "Laddar…", error: "Något gick fel", retry: "Försök igen", none: "Inget här ännu", live: "Uppdateras var {{seconds}}:e sekund", back: "Tillbaka", save: "Spara", cancel: "Avbryt", close: "Stäng", yes: "Ja", no: "Nej", all: "Alla", search: "Sök" },
   nav: { dashboard: "Översikt", chargers: "Laddare", provision: "Lägg till laddare", sessions: "Laddsessioner", drivers: "Förare och kort", findChargers: "Laddare", cards: "Mina kort", mySessions: "Mina laddningar", account: "Konto", logout: "Logga ut", console: "Operatörskonsol", driverApp: "Förarapp", mainNav: "Huvudmeny" },
@@ -18,4 +19,5 @@ export const sv: Texts = {
   cards: { title: "Mina laddkort", add: "Lägg till kort", uid: "Kortets UID", uidHint: "Numret som står på kortet eller som laddaren läser (4–20 bokstäver och siffror).", label: "Namn på kortet", block: "Spärra (tappat kort)", remove: "Ta bort", removeConfirm: "Ta bort kortet {{uid}}? Laddarna nekar det direkt.", added: "Kortet är tillagt.", decision: "Laddarna svarar", reason: { "token-blocked": "spärrat", "token-expired": "har gått ut", "account-disabled": "kontot är avstängt", "no-payment-method": "lägg till ett betalsätt för att ladda", "overdue-invoice": "en faktura är förfallen" } },
   find: { title: "Laddare", map: "Karta", list: "Lista", available: "{{available}} av {{total}} lediga", noTiles: "Kartbakgrund är inte inställd: stationerna visas på tom bakgrund.", noSites: "Inga publika stationer ännu." },
   account: { title: "Mitt konto", language: "Språk", roles: "Roller" },
+  ...driverSv,
 };

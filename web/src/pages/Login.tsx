@@ -72,6 +72,9 @@ export function Login() {
               {t("auth.register")}
             </Anchor>
           </Text>
+          <Anchor component={Link} to="/reset-password" size="sm">
+            {t("reset.forgot")}
+          </Anchor>
         </Stack>
       </form>
     </AuthFrame>
