@@ -1,0 +1,181 @@
+import { Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text, Textarea } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { api, unwrap, type Schemas } from "../../api/client";
+import { POLL_MS } from "../../api/queries";
+import { useAuth } from "../../auth/AuthProvider";
+import { PageTitle } from "../../components/PageTitle";
+import { QueryState } from "../../components/QueryState";
+import { formatDateTime } from "../../format";
+import { notify } from "../../notify";
+import { consoleAccess } from "../access";
+import { StateBadge } from "../ui";
+
+type Alert = Schemas["AlertOut"];
+type Status = Alert["status"];
+type Severity = Alert["severity"];
+type Action = "acknowledge" | "resolve";
+
+/** Alerts: open first; operators acknowledge and resolve (with a note), support reads. */
+export function AlertsList() {
+  const { t, i18n } = useTranslation();
+  const { user } = useAuth();
+  const access = consoleAccess(user?.roles ?? []);
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<"active" | Status | "">("active");
+  const [severity, setSeverity] = useState<Severity | "">("");
+  const [acting, setActing] = useState<{ alert: Alert; action: Action } | null>(null);
+  const [note, setNote] = useState("");
+  const statuses: Status[] = status === "active" ? ["open", "acknowledged"] : status ? [status] : [];
+  const alerts = useQuery({
+    queryKey: ["alerts", { statuses, severity }],
+    queryFn: async () =>
+      unwrap(await api.GET("/v1/alerts", { params: { query: { limit: 200, ...(statuses.length ? { status: statuses } : {}), ...(severity ? { severity } : {}) } } })),
+    refetchInterval: POLL_MS.dashboard,
+  });
+  const act = useMutation({
+    mutationFn: async ({ alert, action }: { alert: Alert; action: Action }) => {
+      const body = { note: note.trim() || null };
+      const params = { path: { alert_id: alert.id } };
+      return action === "acknowledge"
+        ? unwrap(await api.POST("/v1/alerts/{alert_id}/acknowledge", { params, body }))
+        : unwrap(await api.POST("/v1/alerts/{alert_id}/resolve", { params, body }));
+    },
+    onSuccess: (alert, { action }) => {
+      notify(t(action === "acknowledge" ? "alerts.acknowledged" : "alerts.resolved", { title: alert.title }));
+      setActing(null);
+      setNote("");
+      void queryClient.invalidateQueries({ queryKey: ["alerts"] });
+    },
+    onError: (error) => notify(error.message, "red"),
+  });
+
+  return (
+    <Stack>
+      <PageTitle text={t("alerts.title")} />
+      <Text size="sm" c="dimmed" role="note">
+        {t("app.live", { seconds: POLL_MS.dashboard / 1000 })}
+      </Text>
+      <Group align="end">
+        <NativeSelect
+          label={t("alerts.status")}
+          value={status}
+          onChange={(e) => setStatus(e.currentTarget.value as typeof status)}
+          data={[
+            { value: "active", label: t("alerts.activeOnly") },
+            { value: "open", label: t("states.open") },
+            { value: "acknowledged", label: t("states.acknowledged") },
+            { value: "resolved", label: t("states.resolved") },
+            { value: "", label: t("app.all") },
+          ]}
+        />
+        <NativeSelect
+          label={t("alerts.severity")}
+          value={severity}
+          onChange={(e) => setSeverity(e.currentTarget.value as Severity | "")}
+          data={[{ value: "", label: t("app.all") }, ...(["high", "medium", "low"] as const).map((value) => ({ value, label: t(`states.${value}`) }))]}
+        />
+      </Group>
+      <QueryState query={alerts}>
+        {(list) =>
+          list.length === 0 ? (
+            <Text>{t("alerts.none")}</Text>
+          ) : (
+            <Table.ScrollContainer minWidth={820}>
+              <Table striped>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th scope="col">{t("alerts.alert")}</Table.Th>
+                    <Table.Th scope="col">{t("alerts.severity")}</Table.Th>
+                    <Table.Th scope="col">{t("alerts.status")}</Table.Th>
+                    <Table.Th scope="col">{t("alerts.charger")}</Table.Th>
+                    <Table.Th scope="col">{t("alerts.opened")}</Table.Th>
+                    <Table.Th scope="col">{t("alerts.occurrences")}</Table.Th>
+                    <Table.Th scope="col">{t("alerts.handledBy")}</Table.Th>
+                    {access.handleAlerts && <Table.Th scope="col">{t("alerts.actions")}</Table.Th>}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {list.map((alert) => (
+                    <Table.Tr key={alert.id} data-testid={`alert-${alert.kind}`}>
+                      <Table.Td>{alert.title}</Table.Td>
+                      <Table.Td>
+                        <StateBadge value={alert.severity} />
+                      </Table.Td>
+                      <Table.Td>
+                        <StateBadge value={alert.status} />
+                      </Table.Td>
+                      <Table.Td>
+                        {alert.charge_point_id ? (
+                          <Anchor component={Link} to={`/console/chargers/${encodeURIComponent(alert.charge_point_id)}`}>
+                            {alert.charge_point_id}
+                            {alert.connector_id ? ` #${alert.connector_id}` : ""}
+                          </Anchor>
+                        ) : (
+                          (alert.site ?? "–")
+                        )}
+                      </Table.Td>
+                      <Table.Td>{formatDateTime(alert.opened_at, i18n.language)}</Table.Td>
+                      <Table.Td>{alert.occurrences}</Table.Td>
+                      <Table.Td>
+                        <Text size="sm">{alert.resolved_by ?? alert.acknowledged_by ?? (alert.resolved_automatically ? t("alerts.automatically") : "–")}</Text>
+                        {(alert.resolve_note ?? alert.acknowledge_note) && (
+                          <Text size="xs" c="dimmed">
+                            {alert.resolve_note ?? alert.acknowledge_note}
+                          </Text>
+                        )}
+                      </Table.Td>
+                      {access.handleAlerts && (
+                        <Table.Td>
+                          <Group gap="xs" wrap="nowrap">
+                            {alert.status === "open" && (
+                              <Button size="xs" variant="outline" onClick={() => setActing({ alert, action: "acknowledge" })}>
+                                {t("alerts.acknowledge")}
+                              </Button>
+                            )}
+                            {alert.status !== "resolved" && (
+                              <Button size="xs" onClick={() => setActing({ alert, action: "resolve" })}>
+                                {t("alerts.resolve")}
+                              </Button>
+                            )}
+                          </Group>
+                        </Table.Td>
+                      )}
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )
+        }
+      </QueryState>
+      <Modal
+        opened={acting !== null}
+        onClose={() => setActing(null)}
+        title={acting ? t(acting.action === "acknowledge" ? "alerts.acknowledgeTitle" : "alerts.resolveTitle", { title: acting.alert.title }) : ""}
+        closeButtonProps={{ "aria-label": t("app.close") }}
+      >
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (acting) act.mutate(acting);
+          }}
+        >
+          <Stack>
+            <Textarea label={t("alerts.note")} value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} maxLength={1000} />
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setActing(null)}>
+                {t("app.cancel")}
+              </Button>
+              <Button type="submit" loading={act.isPending}>
+                {acting?.action === "acknowledge" ? t("alerts.acknowledge") : t("alerts.resolve")}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+    </Stack>
+  );
+}
