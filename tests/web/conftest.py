@@ -4,6 +4,7 @@ Playwright. Playwright's own browser download is never used (`executable_path`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import AsyncIterator
@@ -13,15 +14,37 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from playwright.async_api import Browser, Page, async_playwright, expect
 from pydantic import SecretStr
 
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
+from services.analytics.app import create_app as create_analytics
+from services.analytics.events import topics as analytics_topics
+from services.analytics.settings import Settings as AnalyticsSettings
+from services.booking.app import create_app as create_booking
+from services.booking.settings import Settings as BookingSettings
 from services.connectivity.app import create_app as create_connectivity
 from services.connectivity.settings import Settings as ConnectivitySettings
 from services.identity.app import create_app as create_identity
 from services.identity.settings import Settings as IdentitySettings
+from services.operations.app import create_app as create_operations
+from services.operations.events import SUBSCRIPTIONS as OPERATIONS_SUBSCRIPTIONS
+from services.operations.settings import Settings as OperationsSettings
+from services.payment.app import create_app as create_payment
+from services.payment.settings import Settings as PaymentSettings
+from services.support.app import create_app as create_support
+from services.support.events import SUBSCRIPTIONS as SUPPORT_SUBSCRIPTIONS
+from services.support.settings import Settings as SupportSettings
+from shared.events.topics import (
+    ALL_TOPICS,
+    CHARGEPOINTS_REGISTRY,
+    CHARGEPOINTS_STATUS,
+    CHARGING_SESSIONS,
+    CONNECTIVITY_COMMAND_RESULTS,
+    IDENTITY_ID_TOKENS,
+)
 from tests.helpers.stack import ROOT, free_port, fresh_database, serve, unique, wait_until_ready
 
 DIST = ROOT / "web" / "dist"
@@ -40,6 +63,103 @@ class Platform:
     url: str  # the gateway: API and web app
     api: httpx.AsyncClient
     ocpp_url: str
+
+
+async def start_at_the_end(groups: dict[str, list[str]]) -> None:
+    """Commit the current end of the shared topics for each consumer group of a service that
+    starts here: it reads only what is published while the tests run, not every earlier run's
+    events (tens of thousands of status events)."""
+    for group, topics in groups.items():
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"],
+            group_id=group,
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in topics
+                for p in range(next(t.partitions for t in ALL_TOPICS if t.name == topic))
+            ]
+            consumer.assign(partitions)
+            await consumer.commit(dict(await consumer.end_offsets(partitions)))
+        finally:
+            await consumer.stop()
+
+
+@contextlib.asynccontextmanager
+async def console_services(suffix: str, jwks_url: str) -> AsyncIterator[dict[str, Any]]:
+    """The services behind the console's newer pages, as gateway upstream settings: operations
+    (alerts, work orders, inspections), support (tickets), payment (tariffs, plans, invoices;
+    localstripe, no webhook registration), booking (reservations, blocks), analytics."""
+    platform: dict[str, Any] = {"consumer_group_suffix": suffix, "jwks_url": jwks_url}
+    operations = OperationsSettings(
+        database_url=SecretStr(await fresh_database("test_web_operations")),
+        evaluation_interval_s=0.5,
+        **platform,
+    )
+    support = SupportSettings(
+        database_url=SecretStr(await fresh_database("test_web_support")), **platform
+    )
+    payment = PaymentSettings(
+        database_url=SecretStr(await fresh_database("test_web_payment")),
+        stripe_api_key=SecretStr(os.environ.get("LADDA_PAYMENT_STRIPE_API_KEY", "sk_test_x")),
+        stripe_api_base=os.environ.get("LADDA_PAYMENT_STRIPE_API_BASE", "http://127.0.0.1:8420"),
+        stripe_webhook_register_url=None,
+        **platform,
+    )
+    booking = BookingSettings(
+        database_url=SecretStr(await fresh_database("test_web_booking")), **platform
+    )
+    analytics = AnalyticsSettings(
+        database_url=SecretStr(await fresh_database("test_web_analytics")), **platform
+    )
+    booking_topics = (
+        CHARGEPOINTS_REGISTRY,
+        CHARGEPOINTS_STATUS,
+        IDENTITY_ID_TOKENS,
+        CHARGING_SESSIONS,
+        CONNECTIVITY_COMMAND_RESULTS,
+    )
+    await start_at_the_end(
+        {f"operations.{p}{suffix}": t for p, t in OPERATIONS_SUBSCRIPTIONS.items()}
+        | {f"support.{p}{suffix}": t for p, t in SUPPORT_SUBSCRIPTIONS.items()}
+        | {f"payment.sessions{suffix}": [payment.sessions_topic]}
+        | {
+            f"payment.holds{suffix}": [
+                payment.id_tokens_topic,
+                payment.command_results_topic,
+                payment.registry_topic,
+            ]
+        }
+        | {
+            f"booking.{p}{suffix}": [t.name]
+            for p, t in zip(
+                ("registry", "status", "id-tokens", "sessions", "command-results"),
+                booking_topics,
+                strict=True,
+            )
+        }
+        | {f"analytics.read-models{suffix}": analytics_topics(analytics)}
+    )
+    async with (
+        serve(create_operations(operations)) as operations_url,
+        serve(create_support(support)) as support_url,
+        serve(create_payment(payment)) as payment_url,
+        serve(create_booking(booking)) as booking_url,
+        serve(create_analytics(analytics)) as analytics_url,
+    ):
+        upstreams: dict[str, Any] = {
+            "upstream_operations": operations_url,
+            "upstream_support": support_url,
+            "upstream_payment": payment_url,
+            "upstream_booking": booking_url,
+            "upstream_analytics": analytics_url,
+        }
+        for url in upstreams.values():
+            await wait_until_ready(url, timeout=60)
+        yield upstreams
 
 
 @pytest.fixture(scope="package")
@@ -77,6 +197,7 @@ async def platform() -> AsyncIterator[Platform]:
     async with (
         serve(identity, port=identity_port) as identity_url,
         serve(connectivity) as connectivity_url,
+        console_services(suffix, jwks_url) as console_upstreams,
     ):
         await wait_until_ready(identity_url, timeout=60)
         await wait_until_ready(connectivity_url, timeout=60)
@@ -85,6 +206,7 @@ async def platform() -> AsyncIterator[Platform]:
                 jwks_url=jwks_url,
                 upstream_identity=identity_url,
                 upstream_connectivity=connectivity_url,
+                **console_upstreams,
                 web_dist_dir=str(DIST),
                 rate_limit_enabled=False,
             )

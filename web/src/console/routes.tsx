@@ -1,3 +1,4 @@
+import { lazy } from "react";
 import { Route, Routes } from "react-router";
 import { RequireAccess } from "../auth/guards";
 import { SessionDetail } from "../components/SessionDetail";
@@ -12,7 +13,6 @@ import { InvoiceDetail } from "./payment/InvoiceDetail";
 import { Invoices } from "./payment/Invoices";
 import { TariffEditor } from "./payment/TariffEditor";
 import { Tariffs } from "./payment/Tariffs";
-import { Statistics } from "./analytics/Statistics";
 import { SupportQueue } from "./support/SupportQueue";
 import { TicketView } from "./support/TicketView";
 import { ChargerDetail } from "./ChargerDetail";
@@ -22,6 +22,9 @@ import { Dashboard } from "./Dashboard";
 import { DriverDetail } from "./DriverDetail";
 import { DriversList } from "./DriversList";
 import { Provision } from "./Provision";
+
+// Statistics brings Chart.js: its own chunk, loaded when opened.
+const Statistics = lazy(() => import("./analytics/Statistics").then((module) => ({ default: module.Statistics })));
 
 export default function ConsoleRoutes() {
   return (

@@ -10,6 +10,7 @@ import { QueryState } from "../../components/QueryState";
 import { formatDateTime, formatKwh } from "../../format";
 import { notify } from "../../notify";
 import { formatMoney } from "../pricing";
+import { STATE_COLOURS } from "../../theme";
 import { StateBadge } from "../ui";
 import { CATEGORIES, type Category, type TicketPriority, type TicketStatus } from "./SupportQueue";
 
@@ -189,7 +190,7 @@ export function TicketView() {
                   {message.author_kind === "driver" ? t("support.driver") : message.author} · {formatDateTime(message.created_at, i18n.language)}
                 </Text>
                 {message.visibility === "internal" && (
-                  <Badge color="yellow.9" variant="filled" size="sm" styles={{ label: { color: "#fff" } }}>
+                  <Badge color={STATE_COLOURS.pending} variant="filled" size="sm" styles={{ label: { color: "#fff" } }}>
                     {t("support.internal")}
                   </Badge>
                 )}
@@ -215,7 +216,7 @@ export function TicketView() {
                 aria-label={t("support.messageKind")}
               />
               <Textarea label={visibility === "internal" ? t("support.noteLabel") : t("support.replyLabel")} description={visibility === "internal" ? t("support.noteHint") : undefined} value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={3} maxLength={10000} />
-              <Button type="submit" w="fit-content" loading={send.isPending} color={visibility === "internal" ? "yellow.9" : undefined}>
+              <Button type="submit" w="fit-content" loading={send.isPending} color={visibility === "internal" ? STATE_COLOURS.pending : undefined}>
                 {visibility === "internal" ? t("support.saveNote") : t("support.sendReply")}
               </Button>
             </Stack>
