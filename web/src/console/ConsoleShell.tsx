@@ -33,14 +33,14 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
     { to: "/console/chargers", label: t("nav.chargers"), icon: <IconChargingPile {...icon} />, show: true },
     { to: "/console/sessions", label: t("nav.sessions"), icon: <IconBolt {...icon} />, show: true },
     { to: "/console/drivers", label: t("nav.drivers"), icon: <IconUsers {...icon} />, show: true },
-    { to: "/console/alerts", label: t("consoleNav.alerts"), icon: <IconAlertTriangle {...icon} />, show: access.readAlerts },
-    { to: "/console/work-orders", label: t("consoleNav.workOrders"), icon: <IconTool {...icon} />, show: access.maintenance },
-    { to: "/console/inspections", label: t("consoleNav.inspections"), icon: <IconChecklist {...icon} />, show: access.maintenance },
-    { to: "/console/support", label: t("consoleNav.support"), icon: <IconHeadset {...icon} />, show: access.supportQueue },
-    { to: "/console/tariffs", label: t("consoleNav.tariffs"), icon: <IconReceipt2 {...icon} />, show: access.readPrices },
-    { to: "/console/invoices", label: t("consoleNav.invoices"), icon: <IconFileInvoice {...icon} />, show: access.invoices },
-    { to: "/console/bookings", label: t("consoleNav.bookings"), icon: <IconCalendar {...icon} />, show: access.readBookings },
-    { to: "/console/statistics", label: t("consoleNav.statistics"), icon: <IconChartBar {...icon} />, show: access.networkStats },
+    { to: "/console/alerts", label: t("console.consoleNav.alerts"), icon: <IconAlertTriangle {...icon} />, show: access.readAlerts },
+    { to: "/console/work-orders", label: t("console.consoleNav.workOrders"), icon: <IconTool {...icon} />, show: access.maintenance },
+    { to: "/console/inspections", label: t("console.consoleNav.inspections"), icon: <IconChecklist {...icon} />, show: access.maintenance },
+    { to: "/console/support", label: t("console.consoleNav.support"), icon: <IconHeadset {...icon} />, show: access.supportQueue },
+    { to: "/console/tariffs", label: t("console.consoleNav.tariffs"), icon: <IconReceipt2 {...icon} />, show: access.readPrices },
+    { to: "/console/invoices", label: t("console.consoleNav.invoices"), icon: <IconFileInvoice {...icon} />, show: access.invoices },
+    { to: "/console/bookings", label: t("console.consoleNav.bookings"), icon: <IconCalendar {...icon} />, show: access.readBookings },
+    { to: "/console/statistics", label: t("console.consoleNav.statistics"), icon: <IconChartBar {...icon} />, show: access.networkStats },
   ];
   return (
     <Shell title={t("nav.console")} items={items.filter((item) => item.show)}>

@@ -55,17 +55,17 @@ function TodayAndAlerts() {
     <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }}>
       {access.networkStats && (
         <>
-          <Figure label={t("dashboardMore.energyToday")} value={stats.data ? `${new Intl.NumberFormat(intlLocale(i18n.language), { maximumFractionDigits: 1 }).format(energy)} kWh` : "–"} testId="energy-today" />
-          <Figure label={t("dashboardMore.revenueToday")} value={stats.data ? formatMoney(revenue, rows[0]?.currency ?? "SEK", i18n.language) : "–"} testId="revenue-today" />
+          <Figure label={t("console.dashboardMore.energyToday")} value={stats.data ? `${new Intl.NumberFormat(intlLocale(i18n.language), { maximumFractionDigits: 1 }).format(energy)} kWh` : "–"} testId="energy-today" />
+          <Figure label={t("console.dashboardMore.revenueToday")} value={stats.data ? formatMoney(revenue, rows[0]?.currency ?? "SEK", i18n.language) : "–"} testId="revenue-today" />
         </>
       )}
       {access.readAlerts &&
         (["high", "medium", "low"] as const).map((severity) => (
-          <Figure key={severity} label={t(`dashboardMore.alerts.${severity}`)} value={open(severity)} testId={`alerts-${severity}`} />
+          <Figure key={severity} label={t(`console.dashboardMore.alerts.${severity}`)} value={open(severity)} testId={`alerts-${severity}`} />
         ))}
       {access.readAlerts && (
         <Anchor component={Link} to="/console/alerts" size="sm">
-          {t("dashboardMore.allAlerts")}
+          {t("console.dashboardMore.allAlerts")}
         </Anchor>
       )}
     </SimpleGrid>

@@ -15,10 +15,10 @@ const COLOUR: Record<string, StateName> = {
   failed: "faulted", breached: "faulted",
 };
 
-/** A state as a badge (white text on a colour of ≥ 4.5:1), its label from `states.*`. */
+/** A state as a badge (white text on a colour of ≥ 4.5:1), its label from `console.states.*`. */
 export function StateBadge({ value }: { value: string }) {
   const { t, i18n } = useTranslation();
-  const key = `states.${value}`;
+  const key = `console.states.${value}`;
   return (
     <Badge color={STATE_COLOURS[COLOUR[value] ?? "neutral"]} variant="filled" radius="sm" styles={{ label: { color: "#fff" } }}>
       {i18n.exists(key) ? t(key) : value}

@@ -44,20 +44,20 @@ export function Statistics() {
 
   return (
     <Stack>
-      <PageTitle text={t("stats.title")} />
+      <PageTitle text={t("console.stats.title")} />
       <Group align="end">
-        <TextInput label={t("stats.from")} type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-        <TextInput label={t("stats.to")} type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
-        <NativeSelect label={t("stats.granularity")} value={granularity} onChange={(e) => setGranularity(e.currentTarget.value as Granularity)} data={(["hour", "day", "week", "month"] as const).map((value) => ({ value, label: t(`stats.granularities.${value}`) }))} />
+        <TextInput label={t("console.stats.from")} type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+        <TextInput label={t("console.stats.to")} type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+        <NativeSelect label={t("console.stats.granularity")} value={granularity} onChange={(e) => setGranularity(e.currentTarget.value as Granularity)} data={(["hour", "day", "week", "month"] as const).map((value) => ({ value, label: t(`console.stats.granularities.${value}`) }))} />
         <Group gap="xs">
           <Button variant="outline" onClick={() => csv("/v1/stats/network", "network", `&granularity=${granularity}`)}>
-            {t("stats.csvNetwork")}
+            {t("console.stats.csvNetwork")}
           </Button>
           <Button variant="outline" onClick={() => csv("/v1/stats/charge-points", "connectors", `&granularity=${granularity}`)}>
-            {t("stats.csvConnectors")}
+            {t("console.stats.csvConnectors")}
           </Button>
           <Button variant="outline" onClick={() => csv("/v1/stats/network/stations", "stations", "&limit=1000")}>
-            {t("stats.csvStations")}
+            {t("console.stats.csvStations")}
           </Button>
         </Group>
       </Group>
@@ -68,22 +68,22 @@ export function Statistics() {
           return (
             <>
               <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
-                <Figure label={t("stats.sessions")} value={rows.reduce((sum, row) => sum + row.sessions, 0)} testId="stats-sessions" />
-                <Figure label={t("stats.energy")} value={`${number.format(rows.reduce((sum, row) => sum + row.energy_kwh, 0))} kWh`} />
-                <Figure label={t("stats.revenue")} value={formatMoney(rows.reduce((sum, row) => sum + row.revenue_minor, 0), currency, lang)} />
-                <Figure label={t("stats.drivers")} value={Math.max(0, ...rows.map((row) => row.active_drivers))} />
+                <Figure label={t("console.stats.sessions")} value={rows.reduce((sum, row) => sum + row.sessions, 0)} testId="stats-sessions" />
+                <Figure label={t("console.stats.energy")} value={`${number.format(rows.reduce((sum, row) => sum + row.energy_kwh, 0))} kWh`} />
+                <Figure label={t("console.stats.revenue")} value={formatMoney(rows.reduce((sum, row) => sum + row.revenue_minor, 0), currency, lang)} />
+                <Figure label={t("console.stats.drivers")} value={Math.max(0, ...rows.map((row) => row.active_drivers))} />
               </SimpleGrid>
               <Paper withBorder p="md">
                 <div className="chart">
                   <Bar
                     role="img"
-                    aria-label={t("stats.chart")}
+                    aria-label={t("console.stats.chart")}
                     options={{ responsive: true, maintainAspectRatio: false, animation: false, scales: { energy: { type: "linear", position: "left" }, revenue: { type: "linear", position: "right", grid: { drawOnChartArea: false } } } }}
                     data={{
                       labels,
                       datasets: [
-                        { label: t("stats.energy") + " (kWh)", data: rows.map((row) => row.energy_kwh), backgroundColor: "#16693f", yAxisID: "energy" },
-                        { label: `${t("stats.revenue")} (${currency})`, data: rows.map((row) => row.revenue_minor / 100), backgroundColor: "#1864ab", yAxisID: "revenue" },
+                        { label: t("console.stats.energy") + " (kWh)", data: rows.map((row) => row.energy_kwh), backgroundColor: "#16693f", yAxisID: "energy" },
+                        { label: `${t("console.stats.revenue")} (${currency})`, data: rows.map((row) => row.revenue_minor / 100), backgroundColor: "#1864ab", yAxisID: "revenue" },
                       ],
                     }}
                   />
@@ -95,30 +95,30 @@ export function Statistics() {
       </QueryState>
       <Group justify="space-between" align="end">
         <Title order={2} size="h3">
-          {t("stats.stations")}
+          {t("console.stats.stations")}
         </Title>
         <Group>
-          <SegmentedControl value={order} onChange={(value) => setOrder(value as typeof order)} aria-label={t("stats.orderBy")} data={[{ value: "utilisation", label: t("stats.utilisation") }, { value: "uptime", label: t("stats.uptime") }]} />
-          <SegmentedControl value={direction} onChange={(value) => setDirection(value as typeof direction)} aria-label={t("stats.direction")} data={[{ value: "top", label: t("stats.top") }, { value: "bottom", label: t("stats.bottom") }]} />
+          <SegmentedControl value={order} onChange={(value) => setOrder(value as typeof order)} aria-label={t("console.stats.orderBy")} data={[{ value: "utilisation", label: t("console.stats.utilisation") }, { value: "uptime", label: t("console.stats.uptime") }]} />
+          <SegmentedControl value={direction} onChange={(value) => setDirection(value as typeof direction)} aria-label={t("console.stats.direction")} data={[{ value: "top", label: t("console.stats.top") }, { value: "bottom", label: t("console.stats.bottom") }]} />
         </Group>
       </Group>
       <QueryState query={stations}>
         {(rows) =>
           rows.length === 0 ? (
-            <Text>{t("stats.noData")}</Text>
+            <Text>{t("console.stats.noData")}</Text>
           ) : (
             <Table.ScrollContainer minWidth={760}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th scope="col">#</Table.Th>
-                    <Table.Th scope="col">{t("stats.charger")}</Table.Th>
-                    <Table.Th scope="col">{t("stats.sessions")}</Table.Th>
-                    <Table.Th scope="col">{t("stats.energy")}</Table.Th>
-                    <Table.Th scope="col">{t("stats.revenue")}</Table.Th>
-                    <Table.Th scope="col">{t("stats.occupied")}</Table.Th>
-                    <Table.Th scope="col">{t("stats.charging")}</Table.Th>
-                    <Table.Th scope="col">{t("stats.uptime")}</Table.Th>
+                    <Table.Th scope="col">{t("console.stats.charger")}</Table.Th>
+                    <Table.Th scope="col">{t("console.stats.sessions")}</Table.Th>
+                    <Table.Th scope="col">{t("console.stats.energy")}</Table.Th>
+                    <Table.Th scope="col">{t("console.stats.revenue")}</Table.Th>
+                    <Table.Th scope="col">{t("console.stats.occupied")}</Table.Th>
+                    <Table.Th scope="col">{t("console.stats.charging")}</Table.Th>
+                    <Table.Th scope="col">{t("console.stats.uptime")}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -128,7 +128,7 @@ export function Statistics() {
                       <Table.Td>
                         {row.charge_point_id}
                         {row.site_name ? ` · ${row.site_name}` : ""}
-                        {row.needs_capacity ? ` · ${t("stats.needsCapacity")}` : ""}
+                        {row.needs_capacity ? ` · ${t("console.stats.needsCapacity")}` : ""}
                       </Table.Td>
                       <Table.Td>{row.sessions}</Table.Td>
                       <Table.Td>{number.format(row.energy_kwh)} kWh</Table.Td>
@@ -146,10 +146,10 @@ export function Statistics() {
       </QueryState>
       <Group justify="space-between">
         <Title order={2} size="h3">
-          {t("stats.heatMap")}
+          {t("console.stats.heatMap")}
         </Title>
         <Button variant="outline" onClick={() => csv("/v1/stats/network/heat-map", "heat-map")}>
-          {t("stats.csvHeatMap")}
+          {t("console.stats.csvHeatMap")}
         </Button>
       </Group>
       <QueryState query={heat}>
@@ -159,10 +159,10 @@ export function Statistics() {
           const dayName = (weekday: number) => new Intl.DateTimeFormat(intlLocale(lang), { weekday: "short" }).format(new Date(2024, 0, weekday)); // 2024-01-01 was a Monday
           return (
             <Table.ScrollContainer minWidth={760}>
-              <table className="heat-map" aria-label={t("stats.heatMap")}>
+              <table className="heat-map" aria-label={t("console.stats.heatMap")}>
                 <thead>
                   <tr>
-                    <th scope="col">{t("stats.weekday")}</th>
+                    <th scope="col">{t("console.stats.weekday")}</th>
                     {Array.from({ length: 24 }, (_, hour) => (
                       <th key={hour} scope="col">
                         {hour}
@@ -175,7 +175,7 @@ export function Statistics() {
                     <tr key={weekday}>
                       <th scope="row">{dayName(weekday)}</th>
                       {(grid[weekday - 1] ?? []).map((sessions, hour) => (
-                        <td key={hour} style={{ background: heatColour(sessions, max) }} title={t("stats.cell", { count: sessions, day: dayName(weekday), hour })}>
+                        <td key={hour} style={{ background: heatColour(sessions, max) }} title={t("console.stats.cell", { count: sessions, day: dayName(weekday), hour })}>
                           <span className="visually-hidden">{sessions}</span>
                         </td>
                       ))}

@@ -23,11 +23,11 @@ function DayRow({ label, reservations, start, end, onCancel }: { label: string; 
       <Text size="sm" w={150} style={{ flexShrink: 0 }}>
         {label}
       </Text>
-      <div className="day-track" role="list" aria-label={t("bookings.dayOf", { label })}>
+      <div className="day-track" role="list" aria-label={t("console.bookings.dayOf", { label })}>
         {reservations.map((r) => {
           const place = placeOnDay(r.starts_at, r.ends_at, start, end);
           if (!place) return null;
-          const text = `${t(`bookings.kinds.${r.kind}`)} · ${formatDateTime(r.starts_at, i18n.language)} – ${formatDateTime(r.ends_at, i18n.language)} · ${t(`states.${r.status}`)}${r.note ? ` · ${r.note}` : ""}`;
+          const text = `${t(`console.bookings.kinds.${r.kind}`)} · ${formatDateTime(r.starts_at, i18n.language)} – ${formatDateTime(r.ends_at, i18n.language)} · ${t(`console.states.${r.status}`)}${r.note ? ` · ${r.note}` : ""}`;
           return (
             <Tooltip key={r.id} label={text}>
               <button
@@ -36,7 +36,7 @@ function DayRow({ label, reservations, start, end, onCancel }: { label: string; 
                 className={`day-slot day-slot-${r.kind}${LIVE.has(r.status) ? "" : " day-slot-past"}`}
                 style={{ left: `${place.left}%`, width: `${place.width}%` }}
                 aria-label={text}
-                onClick={() => onCancel && (r.status === "confirmed" || r.status === "active") && window.confirm(t("bookings.cancelConfirm")) && onCancel(r)}
+                onClick={() => onCancel && (r.status === "confirmed" || r.status === "active") && window.confirm(t("console.bookings.cancelConfirm")) && onCancel(r)}
               />
             </Tooltip>
           );
@@ -91,7 +91,7 @@ export function Bookings() {
         }),
       ),
     onSuccess: () => {
-      notify(t("bookings.blocked"));
+      notify(t("console.bookings.blocked"));
       void queryClient.invalidateQueries({ queryKey: ["reservations"] });
     },
     onError: (error) => notify(error.message, "red"),
@@ -99,7 +99,7 @@ export function Bookings() {
 
   return (
     <Stack>
-      <PageTitle text={t("bookings.title")} />
+      <PageTitle text={t("console.bookings.title")} />
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -109,22 +109,22 @@ export function Bookings() {
         <Group align="end">
           <Button.Group>
             <Button variant={bySite ? "filled" : "default"} onClick={() => setBySite(true)} aria-pressed={bySite}>
-              {t("bookings.site")}
+              {t("console.bookings.site")}
             </Button>
             <Button variant={bySite ? "default" : "filled"} onClick={() => setBySite(false)} aria-pressed={!bySite}>
-              {t("bookings.charger")}
+              {t("console.bookings.charger")}
             </Button>
           </Button.Group>
-          <TextInput label={bySite ? t("bookings.site") : t("bookings.charger")} required value={where} onChange={(e) => setWhere(e.currentTarget.value)} />
-          <TextInput label={t("bookings.day")} type="date" value={day} onChange={(e) => setDay(e.currentTarget.value)} required />
-          <Button type="submit">{t("bookings.show")}</Button>
+          <TextInput label={bySite ? t("console.bookings.site") : t("console.bookings.charger")} required value={where} onChange={(e) => setWhere(e.currentTarget.value)} />
+          <TextInput label={t("console.bookings.day")} type="date" value={day} onChange={(e) => setDay(e.currentTarget.value)} required />
+          <Button type="submit">{t("console.bookings.show")}</Button>
         </Group>
       </form>
       {submitted && (
         <QueryState query={availability}>
           {(found) =>
             (found.charge_points ?? []).length === 0 ? (
-              <Text>{t("bookings.noChargers")}</Text>
+              <Text>{t("console.bookings.noChargers")}</Text>
             ) : (
               <Paper withBorder p="md">
                 <Group wrap="nowrap" gap="sm" aria-hidden>
@@ -153,10 +153,10 @@ export function Bookings() {
                 </Stack>
                 <Group gap="md" mt="sm">
                   <Text size="xs">
-                    <span className="day-key day-slot-booking" /> {t("bookings.kinds.booking")}
+                    <span className="day-key day-slot-booking" /> {t("console.bookings.kinds.booking")}
                   </Text>
                   <Text size="xs">
-                    <span className="day-key day-slot-block" /> {t("bookings.kinds.block")}
+                    <span className="day-key day-slot-block" /> {t("console.bookings.kinds.block")}
                   </Text>
                 </Group>
               </Paper>
@@ -167,10 +167,10 @@ export function Bookings() {
       {access.blockConnectors && (
         <Paper withBorder p="md">
           <Title order={2} size="h4" mb="sm">
-            {t("bookings.blockTitle")}
+            {t("console.bookings.blockTitle")}
           </Title>
           <Text size="sm" mb="sm">
-            {t("bookings.blockIntro")}
+            {t("console.bookings.blockIntro")}
           </Text>
           <form
             onSubmit={(event) => {
@@ -179,13 +179,13 @@ export function Bookings() {
             }}
           >
             <Group align="end">
-              <TextInput label={t("bookings.charger")} required value={block.cp} onChange={(e) => setBlock({ ...block, cp: e.currentTarget.value })} />
-              <NumberInput label={t("bookings.connector")} min={1} w={110} value={block.connector} onChange={(value) => setBlock({ ...block, connector: value })} />
-              <TextInput label={t("bookings.from")} type="datetime-local" required value={block.from} onChange={(e) => setBlock({ ...block, from: e.currentTarget.value })} />
-              <TextInput label={t("bookings.to")} type="datetime-local" required value={block.to} onChange={(e) => setBlock({ ...block, to: e.currentTarget.value })} />
-              <TextInput label={t("bookings.note")} value={block.note} onChange={(e) => setBlock({ ...block, note: e.currentTarget.value })} />
+              <TextInput label={t("console.bookings.charger")} required value={block.cp} onChange={(e) => setBlock({ ...block, cp: e.currentTarget.value })} />
+              <NumberInput label={t("console.bookings.connector")} min={1} w={110} value={block.connector} onChange={(value) => setBlock({ ...block, connector: value })} />
+              <TextInput label={t("console.bookings.from")} type="datetime-local" required value={block.from} onChange={(e) => setBlock({ ...block, from: e.currentTarget.value })} />
+              <TextInput label={t("console.bookings.to")} type="datetime-local" required value={block.to} onChange={(e) => setBlock({ ...block, to: e.currentTarget.value })} />
+              <TextInput label={t("console.bookings.note")} value={block.note} onChange={(e) => setBlock({ ...block, note: e.currentTarget.value })} />
               <Button type="submit" loading={createBlock.isPending}>
-                {t("bookings.block")}
+                {t("console.bookings.block")}
               </Button>
             </Group>
           </form>

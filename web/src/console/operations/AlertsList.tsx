@@ -44,7 +44,7 @@ export function AlertsList() {
         : unwrap(await api.POST("/v1/alerts/{alert_id}/resolve", { params, body }));
     },
     onSuccess: (alert, { action }) => {
-      notify(t(action === "acknowledge" ? "alerts.acknowledged" : "alerts.resolved", { title: alert.title }));
+      notify(t(action === "acknowledge" ? "console.alerts.acknowledged" : "console.alerts.resolved", { title: alert.title }));
       setActing(null);
       setNote("");
       void queryClient.invalidateQueries({ queryKey: ["alerts"] });
@@ -54,47 +54,47 @@ export function AlertsList() {
 
   return (
     <Stack>
-      <PageTitle text={t("alerts.title")} />
+      <PageTitle text={t("console.alerts.title")} />
       <Text size="sm" c="dimmed" role="note">
         {t("app.live", { seconds: POLL_MS.dashboard / 1000 })}
       </Text>
       <Group align="end">
         <NativeSelect
-          label={t("alerts.status")}
+          label={t("console.alerts.status")}
           value={status}
           onChange={(e) => setStatus(e.currentTarget.value as typeof status)}
           data={[
-            { value: "active", label: t("alerts.activeOnly") },
-            { value: "open", label: t("states.open") },
-            { value: "acknowledged", label: t("states.acknowledged") },
-            { value: "resolved", label: t("states.resolved") },
+            { value: "active", label: t("console.alerts.activeOnly") },
+            { value: "open", label: t("console.states.open") },
+            { value: "acknowledged", label: t("console.states.acknowledged") },
+            { value: "resolved", label: t("console.states.resolved") },
             { value: "", label: t("app.all") },
           ]}
         />
         <NativeSelect
-          label={t("alerts.severity")}
+          label={t("console.alerts.severity")}
           value={severity}
           onChange={(e) => setSeverity(e.currentTarget.value as Severity | "")}
-          data={[{ value: "", label: t("app.all") }, ...(["high", "medium", "low"] as const).map((value) => ({ value, label: t(`states.${value}`) }))]}
+          data={[{ value: "", label: t("app.all") }, ...(["high", "medium", "low"] as const).map((value) => ({ value, label: t(`console.states.${value}`) }))]}
         />
       </Group>
       <QueryState query={alerts}>
         {(list) =>
           list.length === 0 ? (
-            <Text>{t("alerts.none")}</Text>
+            <Text>{t("console.alerts.none")}</Text>
           ) : (
             <Table.ScrollContainer minWidth={820}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
-                    <Table.Th scope="col">{t("alerts.alert")}</Table.Th>
-                    <Table.Th scope="col">{t("alerts.severity")}</Table.Th>
-                    <Table.Th scope="col">{t("alerts.status")}</Table.Th>
-                    <Table.Th scope="col">{t("alerts.charger")}</Table.Th>
-                    <Table.Th scope="col">{t("alerts.opened")}</Table.Th>
-                    <Table.Th scope="col">{t("alerts.occurrences")}</Table.Th>
-                    <Table.Th scope="col">{t("alerts.handledBy")}</Table.Th>
-                    {access.handleAlerts && <Table.Th scope="col">{t("alerts.actions")}</Table.Th>}
+                    <Table.Th scope="col">{t("console.alerts.alert")}</Table.Th>
+                    <Table.Th scope="col">{t("console.alerts.severity")}</Table.Th>
+                    <Table.Th scope="col">{t("console.alerts.status")}</Table.Th>
+                    <Table.Th scope="col">{t("console.alerts.charger")}</Table.Th>
+                    <Table.Th scope="col">{t("console.alerts.opened")}</Table.Th>
+                    <Table.Th scope="col">{t("console.alerts.occurrences")}</Table.Th>
+                    <Table.Th scope="col">{t("console.alerts.handledBy")}</Table.Th>
+                    {access.handleAlerts && <Table.Th scope="col">{t("console.alerts.actions")}</Table.Th>}
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -120,7 +120,7 @@ export function AlertsList() {
                       <Table.Td>{formatDateTime(alert.opened_at, i18n.language)}</Table.Td>
                       <Table.Td>{alert.occurrences}</Table.Td>
                       <Table.Td>
-                        <Text size="sm">{alert.resolved_by ?? alert.acknowledged_by ?? (alert.resolved_automatically ? t("alerts.automatically") : "–")}</Text>
+                        <Text size="sm">{alert.resolved_by ?? alert.acknowledged_by ?? (alert.resolved_automatically ? t("console.alerts.automatically") : "–")}</Text>
                         {(alert.resolve_note ?? alert.acknowledge_note) && (
                           <Text size="xs" c="dimmed">
                             {alert.resolve_note ?? alert.acknowledge_note}
@@ -132,12 +132,12 @@ export function AlertsList() {
                           <Group gap="xs" wrap="nowrap">
                             {alert.status === "open" && (
                               <Button size="xs" variant="outline" onClick={() => setActing({ alert, action: "acknowledge" })}>
-                                {t("alerts.acknowledge")}
+                                {t("console.alerts.acknowledge")}
                               </Button>
                             )}
                             {alert.status !== "resolved" && (
                               <Button size="xs" onClick={() => setActing({ alert, action: "resolve" })}>
-                                {t("alerts.resolve")}
+                                {t("console.alerts.resolve")}
                               </Button>
                             )}
                           </Group>
@@ -154,7 +154,7 @@ export function AlertsList() {
       <Modal
         opened={acting !== null}
         onClose={() => setActing(null)}
-        title={acting ? t(acting.action === "acknowledge" ? "alerts.acknowledgeTitle" : "alerts.resolveTitle", { title: acting.alert.title }) : ""}
+        title={acting ? t(acting.action === "acknowledge" ? "console.alerts.acknowledgeTitle" : "console.alerts.resolveTitle", { title: acting.alert.title }) : ""}
         closeButtonProps={{ "aria-label": t("app.close") }}
       >
         <form
@@ -164,13 +164,13 @@ export function AlertsList() {
           }}
         >
           <Stack>
-            <Textarea label={t("alerts.note")} value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} maxLength={1000} />
+            <Textarea label={t("console.alerts.note")} value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} maxLength={1000} />
             <Group justify="flex-end">
               <Button variant="default" onClick={() => setActing(null)}>
                 {t("app.cancel")}
               </Button>
               <Button type="submit" loading={act.isPending}>
-                {acting?.action === "acknowledge" ? t("alerts.acknowledge") : t("alerts.resolve")}
+                {acting?.action === "acknowledge" ? t("console.alerts.acknowledge") : t("console.alerts.resolve")}
               </Button>
             </Group>
           </Stack>

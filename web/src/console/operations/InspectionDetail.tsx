@@ -38,7 +38,7 @@ export function InspectionDetail() {
         }),
       ),
     onSuccess: () => {
-      notify(t("inspections.completed"));
+      notify(t("console.inspections.completed"));
       void queryClient.invalidateQueries({ queryKey: ["inspection", inspectionId] });
       void queryClient.invalidateQueries({ queryKey: ["inspections"] });
     },
@@ -60,7 +60,7 @@ export function InspectionDetail() {
             <Group>
               <StateBadge value={ins.status} />
               <Text size="sm">
-                {t("inspections.due")}: {formatDateTime(ins.due_at, i18n.language)}
+                {t("console.inspections.due")}: {formatDateTime(ins.due_at, i18n.language)}
               </Text>
             </Group>
             {ins.items.map((item) => {
@@ -77,11 +77,11 @@ export function InspectionDetail() {
                         size="lg"
                         value={result ?? ""}
                         onChange={(value) => setResults((current) => ({ ...current, [item.key]: value as Result }))}
-                        data={RESULTS.map((value) => ({ value, label: t(`states.${value}`) }))}
+                        data={RESULTS.map((value) => ({ value, label: t(`console.states.${value}`) }))}
                         aria-label={item.label}
                       />
                       <Textarea
-                        label={t("inspections.itemNote")}
+                        label={t("console.inspections.itemNote")}
                         required={result === "fail"}
                         value={notes[item.key] ?? ""}
                         onChange={(e) => {
@@ -93,7 +93,7 @@ export function InspectionDetail() {
                       />
                       {result === "fail" && item.inoperative_on_fail && (
                         <Text size="sm" c="red.9">
-                          {t("inspections.inoperativeOnFail")}
+                          {t("console.inspections.inoperativeOnFail")}
                         </Text>
                       )}
                     </Stack>
@@ -103,7 +103,7 @@ export function InspectionDetail() {
                       {item.note && <Text size="sm">{item.note}</Text>}
                       {item.work_order_id && (
                         <Anchor component={Link} to={`/console/work-orders/${item.work_order_id}`} size="sm">
-                          {t("inspections.workOrder")}
+                          {t("console.inspections.workOrder")}
                         </Anchor>
                       )}
                     </Group>
@@ -119,14 +119,14 @@ export function InspectionDetail() {
                 }}
               >
                 <Stack>
-                  <Textarea label={t("inspections.note")} value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} />
+                  <Textarea label={t("console.inspections.note")} value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} />
                   {missing > 0 && (
                     <Alert color="gray" variant="outline">
-                      {t("inspections.missing", { count: missing })}
+                      {t("console.inspections.missing", { count: missing })}
                     </Alert>
                   )}
                   <Button type="submit" size="lg" disabled={missing > 0} loading={complete.isPending}>
-                    {t("inspections.complete")}
+                    {t("console.inspections.complete")}
                   </Button>
                 </Stack>
               </form>

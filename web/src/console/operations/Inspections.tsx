@@ -37,25 +37,25 @@ function InspectionsTab() {
     <Stack>
       <Group align="end">
         <NativeSelect
-          label={t("inspections.status")}
+          label={t("console.inspections.status")}
           value={status}
           onChange={(e) => setStatus(e.currentTarget.value as InspectionStatus | "")}
-          data={[...(["due", "completed", "cancelled"] as const).map((value) => ({ value, label: t(`states.${value}`) })), { value: "", label: t("app.all") }]}
+          data={[...(["due", "completed", "cancelled"] as const).map((value) => ({ value, label: t(`console.states.${value}`) })), { value: "", label: t("app.all") }]}
         />
       </Group>
       <QueryState query={inspections}>
         {(list) =>
           list.length === 0 ? (
-            <Text>{t("inspections.none")}</Text>
+            <Text>{t("console.inspections.none")}</Text>
           ) : (
             <Table.ScrollContainer minWidth={640}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
-                    <Table.Th scope="col">{t("inspections.checklist")}</Table.Th>
-                    <Table.Th scope="col">{t("inspections.charger")}</Table.Th>
-                    <Table.Th scope="col">{t("inspections.due")}</Table.Th>
-                    <Table.Th scope="col">{t("inspections.status")}</Table.Th>
+                    <Table.Th scope="col">{t("console.inspections.checklist")}</Table.Th>
+                    <Table.Th scope="col">{t("console.inspections.charger")}</Table.Th>
+                    <Table.Th scope="col">{t("console.inspections.due")}</Table.Th>
+                    <Table.Th scope="col">{t("console.inspections.status")}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -84,7 +84,7 @@ function InspectionsTab() {
       </QueryState>
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
-          {t("inspections.start")}
+          {t("console.inspections.start")}
         </Title>
         <form
           onSubmit={(event) => {
@@ -93,10 +93,10 @@ function InspectionsTab() {
           }}
         >
           <Group align="end">
-            <NativeSelect label={t("inspections.checklist")} value={templateId} onChange={(e) => setTemplateId(e.currentTarget.value)} data={(templates.data ?? []).map((tpl: Template) => ({ value: tpl.id, label: tpl.name }))} />
-            <TextInput label={t("inspections.charger")} required value={cpId} onChange={(e) => setCpId(e.currentTarget.value)} />
+            <NativeSelect label={t("console.inspections.checklist")} value={templateId} onChange={(e) => setTemplateId(e.currentTarget.value)} data={(templates.data ?? []).map((tpl: Template) => ({ value: tpl.id, label: tpl.name }))} />
+            <TextInput label={t("console.inspections.charger")} required value={cpId} onChange={(e) => setCpId(e.currentTarget.value)} />
             <Button type="submit" loading={start.isPending}>
-              {t("inspections.startButton")}
+              {t("console.inspections.startButton")}
             </Button>
           </Group>
         </form>
@@ -132,7 +132,7 @@ function PlansTab() {
       setName("");
       setTarget("");
       void queryClient.invalidateQueries({ queryKey: ["maintenance-plans"] });
-      notify(t("plans.created"));
+      notify(t("console.plans.created"));
     },
     onError: (error) => notify(error.message, "red"),
   });
@@ -146,17 +146,17 @@ function PlansTab() {
       <QueryState query={plans}>
         {(list) =>
           list.length === 0 ? (
-            <Text>{t("plans.none")}</Text>
+            <Text>{t("console.plans.none")}</Text>
           ) : (
             <Table.ScrollContainer minWidth={640}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
-                    <Table.Th scope="col">{t("plans.name")}</Table.Th>
-                    <Table.Th scope="col">{t("plans.scope")}</Table.Th>
-                    <Table.Th scope="col">{t("plans.interval")}</Table.Th>
-                    <Table.Th scope="col">{t("plans.nextDue")}</Table.Th>
-                    <Table.Th scope="col">{t("plans.active")}</Table.Th>
+                    <Table.Th scope="col">{t("console.plans.name")}</Table.Th>
+                    <Table.Th scope="col">{t("console.plans.scope")}</Table.Th>
+                    <Table.Th scope="col">{t("console.plans.interval")}</Table.Th>
+                    <Table.Th scope="col">{t("console.plans.nextDue")}</Table.Th>
+                    <Table.Th scope="col">{t("console.plans.active")}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -164,10 +164,10 @@ function PlansTab() {
                     <Table.Tr key={plan.id}>
                       <Table.Td>{plan.name}</Table.Td>
                       <Table.Td>{plan.charge_point_id ?? plan.site ?? "–"}</Table.Td>
-                      <Table.Td>{t("plans.days", { count: plan.interval_days })}</Table.Td>
+                      <Table.Td>{t("console.plans.days", { count: plan.interval_days })}</Table.Td>
                       <Table.Td>{formatDateTime(plan.next_due_at, i18n.language)}</Table.Td>
                       <Table.Td>
-                        <Switch checked={plan.active} aria-label={t("plans.activeFor", { name: plan.name })} onChange={(e) => toggle.mutate({ id: plan.id, active: e.currentTarget.checked })} />
+                        <Switch checked={plan.active} aria-label={t("console.plans.activeFor", { name: plan.name })} onChange={(e) => toggle.mutate({ id: plan.id, active: e.currentTarget.checked })} />
                       </Table.Td>
                     </Table.Tr>
                   ))}
@@ -179,7 +179,7 @@ function PlansTab() {
       </QueryState>
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
-          {t("plans.new")}
+          {t("console.plans.new")}
         </Title>
         <form
           onSubmit={(event) => {
@@ -188,13 +188,13 @@ function PlansTab() {
           }}
         >
           <Group align="end">
-            <TextInput label={t("plans.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} />
-            <NativeSelect label={t("inspections.checklist")} value={templateId} onChange={(e) => setTemplateId(e.currentTarget.value)} data={(templates.data ?? []).map((tpl: Template) => ({ value: tpl.id, label: tpl.name }))} />
-            <Switch label={t("plans.bySite")} checked={bySite} onChange={(e) => setBySite(e.currentTarget.checked)} />
-            <TextInput label={bySite ? t("plans.site") : t("inspections.charger")} required value={target} onChange={(e) => setTarget(e.currentTarget.value)} />
-            <NumberInput label={t("plans.intervalDays")} min={1} max={3660} value={interval} onChange={setInterval} w={140} />
+            <TextInput label={t("console.plans.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+            <NativeSelect label={t("console.inspections.checklist")} value={templateId} onChange={(e) => setTemplateId(e.currentTarget.value)} data={(templates.data ?? []).map((tpl: Template) => ({ value: tpl.id, label: tpl.name }))} />
+            <Switch label={t("console.plans.bySite")} checked={bySite} onChange={(e) => setBySite(e.currentTarget.checked)} />
+            <TextInput label={bySite ? t("console.plans.site") : t("console.inspections.charger")} required value={target} onChange={(e) => setTarget(e.currentTarget.value)} />
+            <NumberInput label={t("console.plans.intervalDays")} min={1} max={3660} value={interval} onChange={setInterval} w={140} />
             <Button type="submit" loading={create.isPending}>
-              {t("plans.create")}
+              {t("console.plans.create")}
             </Button>
           </Group>
         </form>
@@ -208,11 +208,11 @@ export function Inspections() {
   const { t } = useTranslation();
   return (
     <Stack>
-      <PageTitle text={t("inspections.title")} />
+      <PageTitle text={t("console.inspections.title")} />
       <Tabs defaultValue="inspections" keepMounted={false}>
         <Tabs.List>
-          <Tabs.Tab value="inspections">{t("inspections.tab")}</Tabs.Tab>
-          <Tabs.Tab value="plans">{t("plans.tab")}</Tabs.Tab>
+          <Tabs.Tab value="inspections">{t("console.inspections.tab")}</Tabs.Tab>
+          <Tabs.Tab value="plans">{t("console.plans.tab")}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="inspections" pt="md">
           <InspectionsTab />

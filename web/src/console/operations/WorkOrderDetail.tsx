@@ -42,7 +42,7 @@ export function WorkOrderDetail() {
     onSuccess: (saved) => {
       queryClient.setQueryData(key, saved);
       void queryClient.invalidateQueries({ queryKey: ["work-orders"] });
-      notify(t("workOrders.saved"));
+      notify(t("console.workOrders.saved"));
     },
     onError: (error) => notify(error.message, "red"),
   });
@@ -71,17 +71,17 @@ export function WorkOrderDetail() {
             </Group>
             <Paper withBorder p="md">
               <SimpleGrid cols={{ base: 1, sm: 3 }}>
-                <Fact label={t("workOrders.charger")}>
+                <Fact label={t("console.workOrders.charger")}>
                   <Anchor component={Link} to={`/console/chargers/${encodeURIComponent(wo.charge_point_id)}`}>
                     {wo.charge_point_id}
                     {wo.connector_id ? ` #${wo.connector_id}` : ""}
                   </Anchor>
                 </Fact>
-                <Fact label={t("workOrders.source")}>{t(`workOrders.sources.${wo.source}`)}</Fact>
-                <Fact label={t("workOrders.assignee")}>{wo.assignee ?? "–"}</Fact>
-                <Fact label={t("workOrders.created")}>{formatDateTime(wo.created_at, i18n.language)}</Fact>
-                <Fact label={t("workOrders.closed")}>{formatDateTime(wo.closed_at, i18n.language)}</Fact>
-                <Fact label={t("workOrders.availability")}>{wo.availability}</Fact>
+                <Fact label={t("console.workOrders.source")}>{t(`console.workOrders.sources.${wo.source}`)}</Fact>
+                <Fact label={t("console.workOrders.assignee")}>{wo.assignee ?? "–"}</Fact>
+                <Fact label={t("console.workOrders.created")}>{formatDateTime(wo.created_at, i18n.language)}</Fact>
+                <Fact label={t("console.workOrders.closed")}>{formatDateTime(wo.closed_at, i18n.language)}</Fact>
+                <Fact label={t("console.workOrders.availability")}>{wo.availability}</Fact>
               </SimpleGrid>
               {wo.description && (
                 <Text mt="md" style={{ whiteSpace: "pre-wrap" }}>
@@ -92,30 +92,30 @@ export function WorkOrderDetail() {
             {!finished && (
               <Group align="end">
                 <NativeSelect
-                  label={t("workOrders.status")}
+                  label={t("console.workOrders.status")}
                   value={wo.status}
                   onChange={(e) => update.mutate({ status: e.currentTarget.value as WorkOrderStatus })}
-                  data={WORK_ORDER_STATUSES.map((value) => ({ value, label: t(`states.${value}`) }))}
+                  data={WORK_ORDER_STATUSES.map((value) => ({ value, label: t(`console.states.${value}`) }))}
                 />
                 <NativeSelect
-                  label={t("workOrders.priority")}
+                  label={t("console.workOrders.priority")}
                   value={wo.priority}
                   onChange={(e) => update.mutate({ priority: e.currentTarget.value as Priority })}
-                  data={PRIORITIES.map((value) => ({ value, label: t(`states.${value}`) }))}
+                  data={PRIORITIES.map((value) => ({ value, label: t(`console.states.${value}`) }))}
                 />
-                <TextInput label={t("workOrders.assignee")} value={assignee ?? wo.assignee ?? ""} onChange={(e) => setAssignee(e.currentTarget.value)} />
+                <TextInput label={t("console.workOrders.assignee")} value={assignee ?? wo.assignee ?? ""} onChange={(e) => setAssignee(e.currentTarget.value)} />
                 <Button variant="outline" disabled={assignee === null} onClick={() => update.mutate({ assignee: assignee?.trim() || null })}>
-                  {t("workOrders.assign")}
+                  {t("console.workOrders.assign")}
                 </Button>
                 <Button onClick={() => update.mutate({ status: "done", note: note.trim() || null })} loading={update.isPending}>
-                  {t("workOrders.close")}
+                  {t("console.workOrders.close")}
                 </Button>
               </Group>
             )}
             <Title order={2} size="h3">
-              {t("workOrders.notes")}
+              {t("console.workOrders.notes")}
             </Title>
-            {(wo.notes ?? []).length === 0 && <Text c="dimmed">{t("workOrders.noNotes")}</Text>}
+            {(wo.notes ?? []).length === 0 && <Text c="dimmed">{t("console.workOrders.noNotes")}</Text>}
             {(wo.notes ?? []).map((entry, index) => (
               <Paper key={index} withBorder p="sm">
                 <Text size="xs" c="dimmed">
@@ -131,9 +131,9 @@ export function WorkOrderDetail() {
               }}
             >
               <Stack gap="xs">
-                <Textarea label={t("workOrders.addNote")} value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} maxLength={4000} />
+                <Textarea label={t("console.workOrders.addNote")} value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} maxLength={4000} />
                 <Button type="submit" variant="outline" w="fit-content" loading={addNote.isPending}>
-                  {t("workOrders.saveNote")}
+                  {t("console.workOrders.saveNote")}
                 </Button>
               </Stack>
             </form>

@@ -39,7 +39,7 @@ function NewWorkOrder({ opened, onClose }: { opened: boolean; onClose: () => voi
     onError: (error) => notify(error.message, "red"),
   });
   return (
-    <Modal opened={opened} onClose={onClose} title={t("workOrders.new")} closeButtonProps={{ "aria-label": t("app.close") }}>
+    <Modal opened={opened} onClose={onClose} title={t("console.workOrders.new")} closeButtonProps={{ "aria-label": t("app.close") }}>
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -47,13 +47,13 @@ function NewWorkOrder({ opened, onClose }: { opened: boolean; onClose: () => voi
         }}
       >
         <Stack>
-          <TextInput label={t("workOrders.titleField")} required value={title} onChange={(e) => setTitle(e.currentTarget.value)} maxLength={200} />
-          <TextInput label={t("workOrders.charger")} required value={cpId} onChange={(e) => setCpId(e.currentTarget.value)} />
-          <NativeSelect label={t("workOrders.priority")} value={priority} onChange={(e) => setPriority(e.currentTarget.value as Priority)} data={PRIORITIES.map((value) => ({ value, label: t(`states.${value}`) }))} />
-          <Textarea label={t("workOrders.description")} value={description} onChange={(e) => setDescription(e.currentTarget.value)} autosize minRows={2} />
+          <TextInput label={t("console.workOrders.titleField")} required value={title} onChange={(e) => setTitle(e.currentTarget.value)} maxLength={200} />
+          <TextInput label={t("console.workOrders.charger")} required value={cpId} onChange={(e) => setCpId(e.currentTarget.value)} />
+          <NativeSelect label={t("console.workOrders.priority")} value={priority} onChange={(e) => setPriority(e.currentTarget.value as Priority)} data={PRIORITIES.map((value) => ({ value, label: t(`console.states.${value}`) }))} />
+          <Textarea label={t("console.workOrders.description")} value={description} onChange={(e) => setDescription(e.currentTarget.value)} autosize minRows={2} />
           <Group justify="flex-end">
             <Button type="submit" loading={create.isPending}>
-              {t("workOrders.create")}
+              {t("console.workOrders.create")}
             </Button>
           </Group>
         </Stack>
@@ -75,34 +75,34 @@ export function WorkOrders() {
   });
   return (
     <Stack>
-      <PageTitle text={t("workOrders.title")} />
+      <PageTitle text={t("console.workOrders.title")} />
       <Group align="end" justify="space-between">
         <NativeSelect
-          label={t("workOrders.status")}
+          label={t("console.workOrders.status")}
           value={status}
           onChange={(e) => setStatus(e.currentTarget.value as typeof status)}
-          data={[{ value: "unfinished", label: t("workOrders.unfinished") }, ...WORK_ORDER_STATUSES.map((value) => ({ value, label: t(`states.${value}`) })), { value: "", label: t("app.all") }]}
+          data={[{ value: "unfinished", label: t("console.workOrders.unfinished") }, ...WORK_ORDER_STATUSES.map((value) => ({ value, label: t(`console.states.${value}`) })), { value: "", label: t("app.all") }]}
         />
         <Button onClick={() => setCreating(true)}>
-          {t("workOrders.new")}
+          {t("console.workOrders.new")}
         </Button>
       </Group>
       <QueryState query={orders}>
         {(list) =>
           list.length === 0 ? (
-            <Text>{t("workOrders.none")}</Text>
+            <Text>{t("console.workOrders.none")}</Text>
           ) : (
             <Table.ScrollContainer minWidth={760}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
-                    <Table.Th scope="col">{t("workOrders.titleField")}</Table.Th>
-                    <Table.Th scope="col">{t("workOrders.charger")}</Table.Th>
-                    <Table.Th scope="col">{t("workOrders.priority")}</Table.Th>
-                    <Table.Th scope="col">{t("workOrders.status")}</Table.Th>
-                    <Table.Th scope="col">{t("workOrders.source")}</Table.Th>
-                    <Table.Th scope="col">{t("workOrders.assignee")}</Table.Th>
-                    <Table.Th scope="col">{t("workOrders.created")}</Table.Th>
+                    <Table.Th scope="col">{t("console.workOrders.titleField")}</Table.Th>
+                    <Table.Th scope="col">{t("console.workOrders.charger")}</Table.Th>
+                    <Table.Th scope="col">{t("console.workOrders.priority")}</Table.Th>
+                    <Table.Th scope="col">{t("console.workOrders.status")}</Table.Th>
+                    <Table.Th scope="col">{t("console.workOrders.source")}</Table.Th>
+                    <Table.Th scope="col">{t("console.workOrders.assignee")}</Table.Th>
+                    <Table.Th scope="col">{t("console.workOrders.created")}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -123,7 +123,7 @@ export function WorkOrders() {
                       <Table.Td>
                         <StateBadge value={order.status} />
                       </Table.Td>
-                      <Table.Td>{t(`workOrders.sources.${order.source}`)}</Table.Td>
+                      <Table.Td>{t(`console.workOrders.sources.${order.source}`)}</Table.Td>
                       <Table.Td>{order.assignee ?? "–"}</Table.Td>
                       <Table.Td>{formatDateTime(order.created_at, i18n.language)}</Table.Td>
                     </Table.Tr>

@@ -37,7 +37,7 @@ export function InvoiceDetail() {
       void queryClient.invalidateQueries({ queryKey: ["invoices"] });
       setAmount("");
       setReason("");
-      notify(t("invoices.refundDone"));
+      notify(t("console.invoices.refundDone"));
     },
     onError: (error) => notify(error.message, "red"),
   });
@@ -51,36 +51,36 @@ export function InvoiceDetail() {
             <Anchor component={Link} to="/console/invoices" size="sm">
               {t("app.back")}
             </Anchor>
-            <PageTitle text={t("invoices.detail", { number: inv.number })} />
+            <PageTitle text={t("console.invoices.detail", { number: inv.number })} />
             <Group>
               <StateBadge value={inv.status} />
               <Button variant="outline" size="xs" onClick={() => void download(`/v1/invoices/${inv.id}/receipt.pdf`, `${inv.number}.pdf`).catch((error: Error) => notify(error.message, "red"))}>
-                {t("invoices.receipt")}
+                {t("console.invoices.receipt")}
               </Button>
             </Group>
             <Paper withBorder p="md">
               <SimpleGrid cols={{ base: 1, sm: 3 }}>
                 <Text size="sm">
-                  {t("invoices.driver")}:{" "}
+                  {t("console.invoices.driver")}:{" "}
                   {inv.user_id ? (
                     <Anchor component={Link} to={`/console/drivers/${inv.user_id}`}>
                       {inv.user_id}
                     </Anchor>
                   ) : (
-                    t("invoices.guest")
+                    t("console.invoices.guest")
                   )}
                 </Text>
                 <Text size="sm">
-                  {t("invoices.session")}: {inv.session_id ? <Anchor component={Link} to={`/console/sessions/${inv.session_id}`}>{inv.session_id}</Anchor> : "–"}
+                  {t("console.invoices.session")}: {inv.session_id ? <Anchor component={Link} to={`/console/sessions/${inv.session_id}`}>{inv.session_id}</Anchor> : "–"}
                 </Text>
                 <Text size="sm">
-                  {t("invoices.energy")}: {formatKwh(inv.energy_wh, i18n.language)}
+                  {t("console.invoices.energy")}: {formatKwh(inv.energy_wh, i18n.language)}
                 </Text>
                 <Text size="sm">
-                  {t("invoices.issued")}: {formatDateTime(inv.issued_at, i18n.language)}
+                  {t("console.invoices.issued")}: {formatDateTime(inv.issued_at, i18n.language)}
                 </Text>
                 <Text size="sm">
-                  {t("invoices.paid")}: {formatDateTime(inv.paid_at, i18n.language)}
+                  {t("console.invoices.paid")}: {formatDateTime(inv.paid_at, i18n.language)}
                 </Text>
                 {inv.last_payment_error && (
                   <Text size="sm" c="red.9">
@@ -92,10 +92,10 @@ export function InvoiceDetail() {
             <Table>
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th scope="col">{t("tariffs.line")}</Table.Th>
-                  <Table.Th scope="col">{t("tariffs.quantity")}</Table.Th>
+                  <Table.Th scope="col">{t("console.tariffs.line")}</Table.Th>
+                  <Table.Th scope="col">{t("console.tariffs.quantity")}</Table.Th>
                   <Table.Th scope="col" ta="right">
-                    {t("tariffs.amount")}
+                    {t("console.tariffs.amount")}
                   </Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -110,20 +110,20 @@ export function InvoiceDetail() {
                   </Table.Tr>
                 ))}
                 <Table.Tr>
-                  <Table.Td colSpan={2}>{t("tariffs.vatLine", { percent: inv.vat_rate_bp / 100 })}</Table.Td>
+                  <Table.Td colSpan={2}>{t("console.tariffs.vatLine", { percent: inv.vat_rate_bp / 100 })}</Table.Td>
                   <Table.Td ta="right">{money(inv.vat_minor)}</Table.Td>
                 </Table.Tr>
                 <Table.Tr fw={700}>
-                  <Table.Td colSpan={2}>{t("tariffs.total")}</Table.Td>
+                  <Table.Td colSpan={2}>{t("console.tariffs.total")}</Table.Td>
                   <Table.Td ta="right">{money(inv.total_minor)}</Table.Td>
                 </Table.Tr>
               </Table.Tbody>
             </Table>
             <Title order={2} size="h3">
-              {t("invoices.refunds")}
+              {t("console.invoices.refunds")}
             </Title>
             {inv.refunds.length === 0 ? (
-              <Text c="dimmed">{t("invoices.noRefunds")}</Text>
+              <Text c="dimmed">{t("console.invoices.noRefunds")}</Text>
             ) : (
               inv.refunds.map((r) => (
                 <Group key={r.id}>
@@ -145,10 +145,10 @@ export function InvoiceDetail() {
                   }}
                 >
                   <Group align="end">
-                    <TextInput label={t("invoices.refundAmount")} description={t("invoices.refundAmountHint", { amount: money(refundable) })} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} error={amount && parseMajor(amount) === null ? t("tariffs.invalidPrice") : undefined} />
-                    <TextInput label={t("invoices.refundReason")} required minLength={3} maxLength={500} value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
-                    <Button type="submit" color="red.9" loading={refund.isPending} onClick={(event) => !window.confirm(t("invoices.refundConfirm")) && event.preventDefault()}>
-                      {t("invoices.refund")}
+                    <TextInput label={t("console.invoices.refundAmount")} description={t("console.invoices.refundAmountHint", { amount: money(refundable) })} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} error={amount && parseMajor(amount) === null ? t("console.tariffs.invalidPrice") : undefined} />
+                    <TextInput label={t("console.invoices.refundReason")} required minLength={3} maxLength={500} value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
+                    <Button type="submit" color="red.9" loading={refund.isPending} onClick={(event) => !window.confirm(t("console.invoices.refundConfirm")) && event.preventDefault()}>
+                      {t("console.invoices.refund")}
                     </Button>
                   </Group>
                 </form>

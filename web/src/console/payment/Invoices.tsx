@@ -25,34 +25,34 @@ export function Invoices() {
   });
   return (
     <Stack>
-      <PageTitle text={t("invoices.title")} />
+      <PageTitle text={t("console.invoices.title")} />
       <Group align="end">
         <NativeSelect
-          label={t("invoices.status")}
+          label={t("console.invoices.status")}
           value={status}
           onChange={(e) => setStatus(e.currentTarget.value as InvoiceStatus | "")}
-          data={[{ value: "", label: t("app.all") }, ...(["open", "paid", "recorded", "void"] as const).map((value) => ({ value, label: t(`states.${value}`) }))]}
+          data={[{ value: "", label: t("app.all") }, ...(["open", "paid", "recorded", "void"] as const).map((value) => ({ value, label: t(`console.states.${value}`) }))]}
         />
-        <TextInput label={t("invoices.driver")} value={userId} onChange={(e) => setUserId(e.currentTarget.value)} />
+        <TextInput label={t("console.invoices.driver")} value={userId} onChange={(e) => setUserId(e.currentTarget.value)} />
       </Group>
       <QueryState query={invoices}>
         {(list) =>
           list.length === 0 ? (
-            <Text>{t("invoices.none")}</Text>
+            <Text>{t("console.invoices.none")}</Text>
           ) : (
             <Table.ScrollContainer minWidth={760}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
-                    <Table.Th scope="col">{t("invoices.number")}</Table.Th>
-                    <Table.Th scope="col">{t("invoices.issued")}</Table.Th>
-                    <Table.Th scope="col">{t("invoices.charger")}</Table.Th>
-                    <Table.Th scope="col">{t("invoices.status")}</Table.Th>
+                    <Table.Th scope="col">{t("console.invoices.number")}</Table.Th>
+                    <Table.Th scope="col">{t("console.invoices.issued")}</Table.Th>
+                    <Table.Th scope="col">{t("console.invoices.charger")}</Table.Th>
+                    <Table.Th scope="col">{t("console.invoices.status")}</Table.Th>
                     <Table.Th scope="col" ta="right">
-                      {t("invoices.total")}
+                      {t("console.invoices.total")}
                     </Table.Th>
                     <Table.Th scope="col" ta="right">
-                      {t("invoices.refunded")}
+                      {t("console.invoices.refunded")}
                     </Table.Th>
                   </Table.Tr>
                 </Table.Thead>

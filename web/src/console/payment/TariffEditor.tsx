@@ -61,7 +61,7 @@ export function TariffEditor() {
         }),
       ),
     onSuccess: (tariff) => {
-      notify(t("tariffs.saved", { name: tariff.name }));
+      notify(t("console.tariffs.saved", { name: tariff.name }));
       void queryClient.invalidateQueries({ queryKey: ["tariffs"] });
       void navigate("/console/tariffs");
     },
@@ -73,7 +73,7 @@ export function TariffEditor() {
       <Anchor component={Link} to="/console/tariffs" size="sm">
         {t("app.back")}
       </Anchor>
-      <PageTitle text={t("tariffs.new")} />
+      <PageTitle text={t("console.tariffs.new")} />
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
         <form
           onSubmit={(event) => {
@@ -82,63 +82,63 @@ export function TariffEditor() {
           }}
         >
           <Stack>
-            <TextInput label={t("tariffs.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={200} />
+            <TextInput label={t("console.tariffs.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={200} />
             <Group grow>
-              <TextInput label={t("tariffs.currency")} required value={currency} onChange={(e) => setCurrency(e.currentTarget.value.toUpperCase())} maxLength={3} />
-              <NumberInput label={t("tariffs.vat")} min={0} max={100} decimalScale={2} value={vatPercent} onChange={setVatPercent} />
+              <TextInput label={t("console.tariffs.currency")} required value={currency} onChange={(e) => setCurrency(e.currentTarget.value.toUpperCase())} maxLength={3} />
+              <NumberInput label={t("console.tariffs.vat")} min={0} max={100} decimalScale={2} value={vatPercent} onChange={setVatPercent} />
             </Group>
-            <TextInput label={t("tariffs.chargers")} description={t("tariffs.chargersHint")} value={chargers} onChange={(e) => setChargers(e.currentTarget.value)} />
-            <TextInput label={t("tariffs.validFrom")} description={t("tariffs.validFromHint")} type="datetime-local" value={validFrom} onChange={(e) => setValidFrom(e.currentTarget.value)} />
+            <TextInput label={t("console.tariffs.chargers")} description={t("console.tariffs.chargersHint")} value={chargers} onChange={(e) => setChargers(e.currentTarget.value)} />
+            <TextInput label={t("console.tariffs.validFrom")} description={t("console.tariffs.validFromHint")} type="datetime-local" value={validFrom} onChange={(e) => setValidFrom(e.currentTarget.value)} />
             <Title order={2} size="h4">
-              {t("tariffs.prices")}
+              {t("console.tariffs.prices")}
             </Title>
             {FIELDS.map(({ key }) => (
               <TextInput
                 key={key}
-                label={t(`tariffs.components.${key}`)}
+                label={t(`console.tariffs.components.${key}`)}
                 inputMode="decimal"
                 value={prices[key]}
-                error={invalid.includes(key) ? t("tariffs.invalidPrice") : undefined}
+                error={invalid.includes(key) ? t("console.tariffs.invalidPrice") : undefined}
                 onChange={(e) => {
                   const value = e.currentTarget.value;
                   setPrices((current) => ({ ...current, [key]: value }));
                 }}
               />
             ))}
-            <NumberInput label={t("tariffs.grace")} min={0} max={1440} value={graceMinutes} onChange={setGraceMinutes} />
+            <NumberInput label={t("console.tariffs.grace")} min={0} max={1440} value={graceMinutes} onChange={setGraceMinutes} />
             <Button type="submit" disabled={components.length === 0 || invalid.length > 0 || !name.trim()} loading={save.isPending} w="fit-content">
-              {t("tariffs.save")}
+              {t("console.tariffs.save")}
             </Button>
           </Stack>
         </form>
         <Paper withBorder p="md" component="section" aria-labelledby="preview-title">
           <Title id="preview-title" order={2} size="h4" mb="sm">
-            {t("tariffs.preview")}
+            {t("console.tariffs.preview")}
           </Title>
           <Group grow mb="md">
-            <NumberInput label={t("tariffs.sampleEnergy")} min={0} max={1000} decimalScale={3} value={energyKwh} onChange={setEnergyKwh} />
-            <NumberInput label={t("tariffs.sampleCharging")} min={0} max={1440} value={chargingMinutes} onChange={setChargingMinutes} />
-            <NumberInput label={t("tariffs.sampleParking")} min={0} max={1440} value={parkingMinutes} onChange={setParkingMinutes} />
+            <NumberInput label={t("console.tariffs.sampleEnergy")} min={0} max={1000} decimalScale={3} value={energyKwh} onChange={setEnergyKwh} />
+            <NumberInput label={t("console.tariffs.sampleCharging")} min={0} max={1440} value={chargingMinutes} onChange={setChargingMinutes} />
+            <NumberInput label={t("console.tariffs.sampleParking")} min={0} max={1440} value={parkingMinutes} onChange={setParkingMinutes} />
           </Group>
           {components.length === 0 ? (
             <Alert color="gray" variant="outline">
-              {t("tariffs.noPrices")}
+              {t("console.tariffs.noPrices")}
             </Alert>
           ) : (
             <Table data-testid="price-preview">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th scope="col">{t("tariffs.line")}</Table.Th>
-                  <Table.Th scope="col">{t("tariffs.quantity")}</Table.Th>
+                  <Table.Th scope="col">{t("console.tariffs.line")}</Table.Th>
+                  <Table.Th scope="col">{t("console.tariffs.quantity")}</Table.Th>
                   <Table.Th scope="col" ta="right">
-                    {t("tariffs.amount")}
+                    {t("console.tariffs.amount")}
                   </Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {preview.lines.map((line) => (
                   <Table.Tr key={line.type}>
-                    <Table.Td>{t(`tariffs.lines.${line.type}`)}</Table.Td>
+                    <Table.Td>{t(`console.tariffs.lines.${line.type}`)}</Table.Td>
                     <Table.Td>
                       {new Intl.NumberFormat(i18n.language === "sv" ? "sv-SE" : "en-GB", { maximumFractionDigits: 3 }).format(line.quantity)} {line.unit === "session" ? "" : line.unit}
                     </Table.Td>
@@ -146,15 +146,15 @@ export function TariffEditor() {
                   </Table.Tr>
                 ))}
                 <Table.Tr>
-                  <Table.Td colSpan={2}>{t("tariffs.subtotal")}</Table.Td>
+                  <Table.Td colSpan={2}>{t("console.tariffs.subtotal")}</Table.Td>
                   <Table.Td ta="right">{money(preview.subtotalMinor)}</Table.Td>
                 </Table.Tr>
                 <Table.Tr>
-                  <Table.Td colSpan={2}>{t("tariffs.vatLine", { percent: Number(vatPercent) || 0 })}</Table.Td>
+                  <Table.Td colSpan={2}>{t("console.tariffs.vatLine", { percent: Number(vatPercent) || 0 })}</Table.Td>
                   <Table.Td ta="right">{money(preview.vatMinor)}</Table.Td>
                 </Table.Tr>
                 <Table.Tr fw={700}>
-                  <Table.Td colSpan={2}>{t("tariffs.total")}</Table.Td>
+                  <Table.Td colSpan={2}>{t("console.tariffs.total")}</Table.Td>
                   <Table.Td ta="right" data-testid="preview-total">
                     {money(preview.totalMinor)}
                   </Table.Td>
@@ -163,7 +163,7 @@ export function TariffEditor() {
             </Table>
           )}
           <Text size="xs" c="dimmed" mt="sm">
-            {t("tariffs.previewNote")}
+            {t("console.tariffs.previewNote")}
           </Text>
         </Paper>
       </SimpleGrid>

@@ -18,7 +18,7 @@ type PlanKind = Schemas["PaymentPlanOut"]["kind"];
 function describe(tariff: Tariff, money: (minor: number) => string, t: (key: string) => string): string {
   return tariff.elements
     .flatMap((element) => element.price_components)
-    .map((c) => `${money(c.price_minor)} ${t(`tariffs.per.${c.type}`)}`)
+    .map((c) => `${money(c.price_minor)} ${t(`console.tariffs.per.${c.type}`)}`)
     .join(" + ");
 }
 
@@ -43,7 +43,7 @@ function NewPlan({ opened, onClose }: { opened: boolean; onClose: () => void }) 
     onError: (error) => notify(error.message, "red"),
   });
   return (
-    <Modal opened={opened} onClose={onClose} title={t("tariffs.newPlan")} closeButtonProps={{ "aria-label": t("app.close") }}>
+    <Modal opened={opened} onClose={onClose} title={t("console.tariffs.newPlan")} closeButtonProps={{ "aria-label": t("app.close") }}>
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -51,12 +51,12 @@ function NewPlan({ opened, onClose }: { opened: boolean; onClose: () => void }) 
         }}
       >
         <Stack>
-          <TextInput label={t("tariffs.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} />
-          <NativeSelect label={t("tariffs.planKind")} value={kind} onChange={(e) => setKind(e.currentTarget.value as PlanKind)} data={(["unlimited", "allowance"] as const).map((value) => ({ value, label: t(`tariffs.kinds.${value}`) }))} />
-          <TextInput label={t("tariffs.monthlyFee")} required inputMode="decimal" value={fee} onChange={(e) => setFee(e.currentTarget.value)} error={fee && parseMajor(fee) === null ? t("tariffs.invalidPrice") : undefined} />
-          {kind === "allowance" && <NumberInput label={t("tariffs.allowance")} min={1} value={allowance} onChange={setAllowance} />}
+          <TextInput label={t("console.tariffs.name")} required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+          <NativeSelect label={t("console.tariffs.planKind")} value={kind} onChange={(e) => setKind(e.currentTarget.value as PlanKind)} data={(["unlimited", "allowance"] as const).map((value) => ({ value, label: t(`console.tariffs.kinds.${value}`) }))} />
+          <TextInput label={t("console.tariffs.monthlyFee")} required inputMode="decimal" value={fee} onChange={(e) => setFee(e.currentTarget.value)} error={fee && parseMajor(fee) === null ? t("console.tariffs.invalidPrice") : undefined} />
+          {kind === "allowance" && <NumberInput label={t("console.tariffs.allowance")} min={1} value={allowance} onChange={setAllowance} />}
           <Button type="submit" loading={create.isPending} disabled={parseMajor(fee) === null}>
-            {t("tariffs.createPlan")}
+            {t("console.tariffs.createPlan")}
           </Button>
         </Stack>
       </form>
@@ -86,32 +86,32 @@ export function Tariffs() {
   });
   return (
     <Stack>
-      <PageTitle text={t("tariffs.title")} />
+      <PageTitle text={t("console.tariffs.title")} />
       <Group justify="space-between">
         <Title order={2} size="h3">
-          {t("tariffs.tariffs")}
+          {t("console.tariffs.tariffs")}
         </Title>
         {access.editPrices && (
           <Button component={Link} to="/console/tariffs/new">
-            {t("tariffs.new")}
+            {t("console.tariffs.new")}
           </Button>
         )}
       </Group>
       <QueryState query={tariffs}>
         {(list) =>
           list.length === 0 ? (
-            <Text>{t("tariffs.none")}</Text>
+            <Text>{t("console.tariffs.none")}</Text>
           ) : (
             <Table.ScrollContainer minWidth={760}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
-                    <Table.Th scope="col">{t("tariffs.name")}</Table.Th>
-                    <Table.Th scope="col">{t("tariffs.prices")}</Table.Th>
-                    <Table.Th scope="col">{t("tariffs.chargers")}</Table.Th>
-                    <Table.Th scope="col">{t("tariffs.validFrom")}</Table.Th>
-                    <Table.Th scope="col">{t("tariffs.validTo")}</Table.Th>
-                    {access.editPrices && <Table.Th scope="col">{t("alerts.actions")}</Table.Th>}
+                    <Table.Th scope="col">{t("console.tariffs.name")}</Table.Th>
+                    <Table.Th scope="col">{t("console.tariffs.prices")}</Table.Th>
+                    <Table.Th scope="col">{t("console.tariffs.chargers")}</Table.Th>
+                    <Table.Th scope="col">{t("console.tariffs.validFrom")}</Table.Th>
+                    <Table.Th scope="col">{t("console.tariffs.validTo")}</Table.Th>
+                    {access.editPrices && <Table.Th scope="col">{t("console.alerts.actions")}</Table.Th>}
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -121,16 +121,16 @@ export function Tariffs() {
                       <Table.Tr key={tariff.id}>
                         <Table.Td>{tariff.name}</Table.Td>
                         <Table.Td>
-                          {describe(tariff, (minor) => formatMoney(minor, tariff.currency, i18n.language), t)} ({t("tariffs.exclVat", { percent: tariff.vat_rate_bp / 100 })})
+                          {describe(tariff, (minor) => formatMoney(minor, tariff.currency, i18n.language), t)} ({t("console.tariffs.exclVat", { percent: tariff.vat_rate_bp / 100 })})
                         </Table.Td>
-                        <Table.Td>{tariff.charge_point_ids.length ? tariff.charge_point_ids.join(", ") : t("tariffs.allChargers")}</Table.Td>
+                        <Table.Td>{tariff.charge_point_ids.length ? tariff.charge_point_ids.join(", ") : t("console.tariffs.allChargers")}</Table.Td>
                         <Table.Td>{formatDateTime(tariff.valid_from, i18n.language)}</Table.Td>
                         <Table.Td>{formatDateTime(tariff.valid_to, i18n.language)}</Table.Td>
                         {access.editPrices && (
                           <Table.Td>
                             {!ended && (
-                              <Button size="xs" variant="outline" color="red.9" onClick={() => window.confirm(t("tariffs.endConfirm", { name: tariff.name })) && end.mutate(tariff.id)}>
-                                {t("tariffs.end")}
+                              <Button size="xs" variant="outline" color="red.9" onClick={() => window.confirm(t("console.tariffs.endConfirm", { name: tariff.name })) && end.mutate(tariff.id)}>
+                                {t("console.tariffs.end")}
                               </Button>
                             )}
                           </Table.Td>
@@ -146,22 +146,22 @@ export function Tariffs() {
       </QueryState>
       <Group justify="space-between">
         <Title order={2} size="h3">
-          {t("tariffs.plans")}
+          {t("console.tariffs.plans")}
         </Title>
-        {access.editPrices && <Button onClick={() => setPlanOpen(true)}>{t("tariffs.newPlan")}</Button>}
+        {access.editPrices && <Button onClick={() => setPlanOpen(true)}>{t("console.tariffs.newPlan")}</Button>}
       </Group>
       <QueryState query={plans}>
         {(list) =>
           list.length === 0 ? (
-            <Text>{t("tariffs.noPlans")}</Text>
+            <Text>{t("console.tariffs.noPlans")}</Text>
           ) : (
             <Table striped>
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th scope="col">{t("tariffs.name")}</Table.Th>
-                  <Table.Th scope="col">{t("tariffs.planKind")}</Table.Th>
-                  <Table.Th scope="col">{t("tariffs.monthlyFee")}</Table.Th>
-                  <Table.Th scope="col">{t("plans.active")}</Table.Th>
+                  <Table.Th scope="col">{t("console.tariffs.name")}</Table.Th>
+                  <Table.Th scope="col">{t("console.tariffs.planKind")}</Table.Th>
+                  <Table.Th scope="col">{t("console.tariffs.monthlyFee")}</Table.Th>
+                  <Table.Th scope="col">{t("console.plans.active")}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -169,12 +169,12 @@ export function Tariffs() {
                   <Table.Tr key={plan.id}>
                     <Table.Td>{plan.name}</Table.Td>
                     <Table.Td>
-                      {t(`tariffs.kinds.${plan.kind}`)}
+                      {t(`console.tariffs.kinds.${plan.kind}`)}
                       {plan.allowance_kwh ? ` · ${plan.allowance_kwh} kWh` : ""}
                     </Table.Td>
                     <Table.Td>{formatMoney(plan.monthly_fee_minor, plan.currency, i18n.language)}</Table.Td>
                     <Table.Td>
-                      <Switch checked={plan.active} disabled={!access.editPrices} aria-label={t("plans.activeFor", { name: plan.name })} onChange={(e) => togglePlan.mutate({ id: plan.id, active: e.currentTarget.checked })} />
+                      <Switch checked={plan.active} disabled={!access.editPrices} aria-label={t("console.plans.activeFor", { name: plan.name })} onChange={(e) => togglePlan.mutate({ id: plan.id, active: e.currentTarget.checked })} />
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -61,36 +61,36 @@ export function SupportQueue() {
   });
   return (
     <Stack>
-      <PageTitle text={t("support.title")} />
+      <PageTitle text={t("console.support.title")} />
       <Group align="end">
-        <TextInput label={t("support.search")} type="search" value={params.get("q") ?? ""} onChange={(e) => set("q", e.currentTarget.value)} />
+        <TextInput label={t("console.support.search")} type="search" value={params.get("q") ?? ""} onChange={(e) => set("q", e.currentTarget.value)} />
         <NativeSelect
-          label={t("support.status")}
+          label={t("console.support.status")}
           value={status}
           onChange={(e) => set("status", e.currentTarget.value)}
-          data={[{ value: "active", label: t("support.active") }, ...TICKET_STATUSES.map((value) => ({ value, label: t(`states.${value}`) })), { value: "", label: t("app.all") }]}
+          data={[{ value: "active", label: t("console.support.active") }, ...TICKET_STATUSES.map((value) => ({ value, label: t(`console.states.${value}`) })), { value: "", label: t("app.all") }]}
         />
-        <NativeSelect label={t("support.category")} value={category} onChange={(e) => set("category", e.currentTarget.value)} data={[{ value: "", label: t("app.all") }, ...CATEGORIES.map((value) => ({ value, label: t(`support.categories.${value}`) }))]} />
-        <NativeSelect label={t("support.priority")} value={priority} onChange={(e) => set("priority", e.currentTarget.value)} data={[{ value: "", label: t("app.all") }, ...PRIORITIES.map((value) => ({ value, label: t(`states.${value}`) }))]} />
-        <Checkbox label={t("support.breachedOnly")} checked={breached} onChange={(e) => set("breached", e.currentTarget.checked ? "true" : "")} />
-        <Checkbox label={t("support.unassignedOnly")} checked={unassigned} onChange={(e) => set("unassigned", e.currentTarget.checked ? "true" : "")} />
+        <NativeSelect label={t("console.support.category")} value={category} onChange={(e) => set("category", e.currentTarget.value)} data={[{ value: "", label: t("app.all") }, ...CATEGORIES.map((value) => ({ value, label: t(`console.support.categories.${value}`) }))]} />
+        <NativeSelect label={t("console.support.priority")} value={priority} onChange={(e) => set("priority", e.currentTarget.value)} data={[{ value: "", label: t("app.all") }, ...PRIORITIES.map((value) => ({ value, label: t(`console.states.${value}`) }))]} />
+        <Checkbox label={t("console.support.breachedOnly")} checked={breached} onChange={(e) => set("breached", e.currentTarget.checked ? "true" : "")} />
+        <Checkbox label={t("console.support.unassignedOnly")} checked={unassigned} onChange={(e) => set("unassigned", e.currentTarget.checked ? "true" : "")} />
       </Group>
       <QueryState query={tickets}>
         {(list) =>
           list.length === 0 ? (
-            <Text>{t("support.none")}</Text>
+            <Text>{t("console.support.none")}</Text>
           ) : (
             <Table.ScrollContainer minWidth={820}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
-                    <Table.Th scope="col">{t("support.subject")}</Table.Th>
-                    <Table.Th scope="col">{t("support.category")}</Table.Th>
-                    <Table.Th scope="col">{t("support.priority")}</Table.Th>
-                    <Table.Th scope="col">{t("support.status")}</Table.Th>
-                    <Table.Th scope="col">{t("support.assignee")}</Table.Th>
-                    <Table.Th scope="col">{t("support.created")}</Table.Th>
-                    <Table.Th scope="col">{t("support.sla")}</Table.Th>
+                    <Table.Th scope="col">{t("console.support.subject")}</Table.Th>
+                    <Table.Th scope="col">{t("console.support.category")}</Table.Th>
+                    <Table.Th scope="col">{t("console.support.priority")}</Table.Th>
+                    <Table.Th scope="col">{t("console.support.status")}</Table.Th>
+                    <Table.Th scope="col">{t("console.support.assignee")}</Table.Th>
+                    <Table.Th scope="col">{t("console.support.created")}</Table.Th>
+                    <Table.Th scope="col">{t("console.support.sla")}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -101,7 +101,7 @@ export function SupportQueue() {
                           {ticket.subject}
                         </Anchor>
                       </Table.Td>
-                      <Table.Td>{t(`support.categories.${ticket.category}`)}</Table.Td>
+                      <Table.Td>{t(`console.support.categories.${ticket.category}`)}</Table.Td>
                       <Table.Td>
                         <StateBadge value={ticket.priority} />
                       </Table.Td>

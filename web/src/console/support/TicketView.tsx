@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { api, unwrap, type Schemas } from "../../api/client";
+import { useAuth } from "../../auth/AuthProvider";
 import { POLL_MS } from "../../api/queries";
 import { PageTitle } from "../../components/PageTitle";
 import { QueryState } from "../../components/QueryState";
@@ -31,8 +32,8 @@ function Linked({ ticket }: { ticket: Ticket }) {
   const lang = i18n.language;
   return (
     <SimpleGrid cols={{ base: 1, md: 3 }}>
-      <Paper withBorder p="sm" aria-label={t("support.linkedSession")} component="section">
-        <Text fw={600}>{t("support.linkedSession")}</Text>
+      <Paper withBorder p="sm" aria-label={t("console.support.linkedSession")} component="section">
+        <Text fw={600}>{t("console.support.linkedSession")}</Text>
         {session ? (
           <>
             <Anchor component={Link} to={`/console/sessions/${session.session_id}`} size="sm">
@@ -51,8 +52,8 @@ function Linked({ ticket }: { ticket: Ticket }) {
           </Text>
         )}
       </Paper>
-      <Paper withBorder p="sm" aria-label={t("support.linkedInvoice")} component="section">
-        <Text fw={600}>{t("support.linkedInvoice")}</Text>
+      <Paper withBorder p="sm" aria-label={t("console.support.linkedInvoice")} component="section">
+        <Text fw={600}>{t("console.support.linkedInvoice")}</Text>
         {invoice ? (
           <>
             <Anchor component={Link} to={`/console/invoices/${invoice.invoice_id}`} size="sm">
@@ -70,8 +71,8 @@ function Linked({ ticket }: { ticket: Ticket }) {
           </Text>
         )}
       </Paper>
-      <Paper withBorder p="sm" aria-label={t("support.linkedBooking")} component="section">
-        <Text fw={600}>{t("support.linkedBooking")}</Text>
+      <Paper withBorder p="sm" aria-label={t("console.support.linkedBooking")} component="section">
+        <Text fw={600}>{t("console.support.linkedBooking")}</Text>
         {reservation ? (
           <>
             <Text size="sm">
@@ -97,6 +98,7 @@ export function TicketView() {
   const { ticketId = "" } = useParams();
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
+  const { user } = useAuth();
   const [body, setBody] = useState("");
   const [visibility, setVisibility] = useState<Visibility>("public");
   const key = ["support-ticket", ticketId];
@@ -115,7 +117,7 @@ export function TicketView() {
     onSuccess: (next) => {
       saved(next);
       setBody("");
-      notify(t(visibility === "internal" ? "support.noteSaved" : "support.replySent"));
+      notify(t(visibility === "internal" ? "console.support.noteSaved" : "console.support.replySent"));
     },
     onError: (error) => notify(error.message, "red"),
   });
@@ -125,7 +127,7 @@ export function TicketView() {
     onError: (error) => notify(error.message, "red"),
   });
   const patch = useMutation({
-    mutationFn: async (change: { category?: Category; priority?: TicketPriority }) => unwrap(await api.PATCH("/v1/support/queue/{ticket_id}", { ...path, body: change })),
+    mutationFn: async (change: { category?: Category; priority?: TicketPriority; assignee?: string | null }) => unwrap(await api.PATCH("/v1/support/queue/{ticket_id}", { ...path, body: change })),
     onSuccess: saved,
     onError: (error) => notify(error.message, "red"),
   });
@@ -143,36 +145,42 @@ export function TicketView() {
             <StateBadge value={tk.priority} />
             {tk.breached && <StateBadge value="breached" />}
             <Text size="sm">
-              {t("support.created")}: {formatDateTime(tk.created_at, i18n.language)}
+              {t("console.support.created")}: {formatDateTime(tk.created_at, i18n.language)}
             </Text>
             <Text size="sm">
-              {t("support.driver")}:{" "}
+              {t("console.support.assignee")}: {tk.assignee ? (tk.assignee === user?.id ? t("console.support.me") : tk.assignee) : "–"}
+            </Text>
+            <Text size="sm">
+              {t("console.support.driver")}:{" "}
               <Anchor component={Link} to={`/console/drivers/${tk.driver_id}`}>
                 {tk.driver_id}
               </Anchor>
             </Text>
           </Group>
           <Group align="end">
-            <NativeSelect label={t("support.category")} value={tk.category} onChange={(e) => patch.mutate({ category: e.currentTarget.value as Category })} data={CATEGORIES.map((value) => ({ value, label: t(`support.categories.${value}`) }))} />
+            <NativeSelect label={t("console.support.category")} value={tk.category} onChange={(e) => patch.mutate({ category: e.currentTarget.value as Category })} data={CATEGORIES.map((value) => ({ value, label: t(`console.support.categories.${value}`) }))} />
             <NativeSelect
-              label={t("support.priority")}
+              label={t("console.support.priority")}
               value={tk.priority}
               onChange={(e) => patch.mutate({ priority: e.currentTarget.value as TicketPriority })}
-              data={(["urgent", "high", "normal", "low"] as const).map((value) => ({ value, label: t(`states.${value}`) }))}
+              data={(["urgent", "high", "normal", "low"] as const).map((value) => ({ value, label: t(`console.states.${value}`) }))}
             />
+            <Button variant="outline" disabled={!user || tk.assignee === user.id} onClick={() => user && patch.mutate({ assignee: user.id })}>
+              {t("console.support.assignToMe")}
+            </Button>
             {NEXT[tk.status].map((status) => (
               <Button key={status} variant="outline" onClick={() => move.mutate(status)} loading={move.isPending}>
-                {t(`support.moveTo.${status}`)}
+                {t(`console.support.moveTo.${status}`)}
               </Button>
             ))}
           </Group>
           <Linked ticket={tk} />
           <Title order={2} size="h3">
-            {t("support.conversation")}
+            {t("console.support.conversation")}
           </Title>
           <Paper withBorder p="sm">
             <Text size="xs" c="dimmed">
-              {t("support.driver")} · {formatDateTime(tk.created_at, i18n.language)}
+              {t("console.support.driver")} · {formatDateTime(tk.created_at, i18n.language)}
             </Text>
             <Text style={{ whiteSpace: "pre-wrap" }}>{tk.description}</Text>
           </Paper>
@@ -187,11 +195,11 @@ export function TicketView() {
             >
               <Group gap="xs">
                 <Text size="xs" c="dimmed">
-                  {message.author_kind === "driver" ? t("support.driver") : message.author} · {formatDateTime(message.created_at, i18n.language)}
+                  {message.author_kind === "driver" ? t("console.support.driver") : message.author} · {formatDateTime(message.created_at, i18n.language)}
                 </Text>
                 {message.visibility === "internal" && (
                   <Badge color={STATE_COLOURS.pending} variant="filled" size="sm" styles={{ label: { color: "#fff" } }}>
-                    {t("support.internal")}
+                    {t("console.support.internal")}
                   </Badge>
                 )}
               </Group>
@@ -209,15 +217,15 @@ export function TicketView() {
                 value={visibility}
                 onChange={(value) => setVisibility(value as Visibility)}
                 data={[
-                  { value: "public", label: t("support.replyToDriver") },
-                  { value: "internal", label: t("support.internalNote") },
+                  { value: "public", label: t("console.support.replyToDriver") },
+                  { value: "internal", label: t("console.support.internalNote") },
                 ]}
                 w="fit-content"
-                aria-label={t("support.messageKind")}
+                aria-label={t("console.support.messageKind")}
               />
-              <Textarea label={visibility === "internal" ? t("support.noteLabel") : t("support.replyLabel")} description={visibility === "internal" ? t("support.noteHint") : undefined} value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={3} maxLength={10000} />
+              <Textarea label={visibility === "internal" ? t("console.support.noteLabel") : t("console.support.replyLabel")} description={visibility === "internal" ? t("console.support.noteHint") : undefined} value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={3} maxLength={10000} />
               <Button type="submit" w="fit-content" loading={send.isPending} color={visibility === "internal" ? STATE_COLOURS.pending : undefined}>
-                {visibility === "internal" ? t("support.saveNote") : t("support.sendReply")}
+                {visibility === "internal" ? t("console.support.saveNote") : t("console.support.sendReply")}
               </Button>
             </Stack>
           </form>
