@@ -164,7 +164,7 @@ export function ChargerDetail() {
             <Text fw={600}>{t("history.title")}</Text>
             <QueryState query={history}>
               {(list) => (
-                <Table>
+                <Table data-testid="status-history">
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th scope="col">{t("history.at")}</Table.Th>
