@@ -92,6 +92,11 @@ async def test_operator_handles_an_alert_closes_its_work_order_and_inspects_on_a
         await expect(row).to_have_count(0)
         await page.get_by_label("Status").select_option("resolved")
         await expect(row).to_contain_text("RCD replaced")
+        # The charger's page leads to its alerts, whatever their status.
+        await page.goto(f"/console/chargers/{cp_id}")
+        await page.get_by_role("link", name="Alerts of this charger").click()
+        await expect(page.get_by_role("heading", name=f"Alerts of {cp_id}")).to_be_visible()
+        await expect(row).to_contain_text("Resolved")
 
     # ... but the work order stays open until whoever did the work closes it.
     await open_nav(page, "Work orders")

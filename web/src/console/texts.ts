@@ -20,7 +20,7 @@ export const consoleEn = {
       title: "Alerts", status: "Status", severity: "Severity", activeOnly: "Open or acknowledged", alert: "Alert", charger: "Charger or site", opened: "Opened",
       occurrences: "Times", handledBy: "Handled by", actions: "Actions", acknowledge: "Acknowledge", resolve: "Resolve", automatically: "automatically",
       none: "No alerts.", note: "Note (optional)", acknowledgeTitle: "Acknowledge: {{title}}", resolveTitle: "Resolve: {{title}}",
-      acknowledged: "Acknowledged: {{title}}", resolved: "Resolved: {{title}}",
+      acknowledged: "Acknowledged: {{title}}", resolved: "Resolved: {{title}}", ofCharger: "Alerts of this charger", titleOf: "Alerts of {{id}}",
     },
     workOrders: {
       title: "Work orders", status: "Status", unfinished: "Not finished", new: "New work order", create: "Create", titleField: "Title", charger: "Charger",
@@ -99,7 +99,7 @@ export const consoleSv: typeof consoleEn = {
       title: "Larm", status: "Status", severity: "Allvarlighet", activeOnly: "Öppna eller kvitterade", alert: "Larm", charger: "Laddare eller plats", opened: "Öppnat",
       occurrences: "Gånger", handledBy: "Hanterat av", actions: "Åtgärder", acknowledge: "Kvittera", resolve: "Åtgärda", automatically: "automatiskt",
       none: "Inga larm.", note: "Anteckning (valfri)", acknowledgeTitle: "Kvittera: {{title}}", resolveTitle: "Åtgärda: {{title}}",
-      acknowledged: "Kvitterat: {{title}}", resolved: "Åtgärdat: {{title}}",
+      acknowledged: "Kvitterat: {{title}}", resolved: "Åtgärdat: {{title}}", ofCharger: "Laddarens larm", titleOf: "Larm för {{id}}",
     },
     workOrders: {
       title: "Arbetsordrar", status: "Status", unfinished: "Ej klara", new: "Ny arbetsorder", create: "Skapa", titleField: "Rubrik", charger: "Laddare",

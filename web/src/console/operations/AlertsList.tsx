@@ -2,7 +2,7 @@ import { Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text, Textare
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { POLL_MS } from "../../api/queries";
 import { useAuth } from "../../auth/AuthProvider";
@@ -24,15 +24,18 @@ export function AlertsList() {
   const { user } = useAuth();
   const access = consoleAccess(user?.roles ?? []);
   const queryClient = useQueryClient();
-  const [status, setStatus] = useState<"active" | Status | "">("active");
+  // From a charger's page: its alerts, whatever their status (`?charge_point_id=…&status=`).
+  const [params] = useSearchParams();
+  const chargePointId = params.get("charge_point_id") ?? "";
+  const [status, setStatus] = useState<"active" | Status | "">((params.get("status") ?? "active") as "active" | Status | "");
   const [severity, setSeverity] = useState<Severity | "">("");
   const [acting, setActing] = useState<{ alert: Alert; action: Action } | null>(null);
   const [note, setNote] = useState("");
   const statuses: Status[] = status === "active" ? ["open", "acknowledged"] : status ? [status] : [];
   const alerts = useQuery({
-    queryKey: ["alerts", { statuses, severity }],
+    queryKey: ["alerts", { statuses, severity, chargePointId }],
     queryFn: async () =>
-      unwrap(await api.GET("/v1/alerts", { params: { query: { limit: 200, ...(statuses.length ? { status: statuses } : {}), ...(severity ? { severity } : {}) } } })),
+      unwrap(await api.GET("/v1/alerts", { params: { query: { limit: 200, ...(statuses.length ? { status: statuses } : {}), ...(severity ? { severity } : {}), ...(chargePointId ? { charge_point_id: chargePointId } : {}) } } })),
     refetchInterval: POLL_MS.dashboard,
   });
   const act = useMutation({
@@ -54,7 +57,7 @@ export function AlertsList() {
 
   return (
     <Stack>
-      <PageTitle text={t("console.alerts.title")} />
+      <PageTitle text={chargePointId ? t("console.alerts.titleOf", { id: chargePointId }) : t("console.alerts.title")} />
       <Text size="sm" c="dimmed" role="note">
         {t("app.live", { seconds: POLL_MS.dashboard / 1000 })}
       </Text>
