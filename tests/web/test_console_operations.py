@@ -76,7 +76,8 @@ async def test_operator_handles_an_alert_closes_its_work_order_and_inspects_on_a
 
         await open_nav(page, "Alerts")
         row = page.get_by_role("row").filter(has_text=cp_id)
-        await expect(row).to_contain_text("Open")
+        # Other test runs share the topics: the count may be another charger's alert first.
+        await expect(row).to_contain_text("Open", timeout=60_000)
         await assert_accessible(page, "alerts")
         await screenshot(page, "console-alerts")
         await row.get_by_role("button", name="Acknowledge").click()
