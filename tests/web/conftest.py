@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from playwright.async_api import Browser, Page, async_playwright, expect
 from pydantic import SecretStr
 
@@ -89,11 +90,27 @@ async def start_at_the_end(groups: dict[str, list[str]]) -> None:
 
 
 @contextlib.asynccontextmanager
+async def private_topic(name: str) -> AsyncIterator[None]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"])
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, num_partitions=1, replication_factor=1)])
+        yield
+        await admin.delete_topics([name])
+    finally:
+        await admin.close()
+
+
+@contextlib.asynccontextmanager
 async def console_services(suffix: str, jwks_url: str) -> AsyncIterator[dict[str, Any]]:
     """The services behind the console's newer pages, as gateway upstream settings: operations
     (alerts, work orders, inspections), support (tickets), payment (tariffs, plans, invoices;
-    localstripe, no webhook registration), booking (reservations, blocks), analytics."""
+    localstripe, no webhook registration, a sessions topic of its own), booking (reservations,
+    blocks), analytics."""
     platform: dict[str, Any] = {"consumer_group_suffix": suffix, "jwks_url": jwks_url}
+    # Payment reads a sessions topic of its own: on the shared one it would invoice other test
+    # runs' sessions and publish those invoices where their tests count them.
+    sessions_topic = unique("test.web.payment.sessions")
     operations = OperationsSettings(
         database_url=SecretStr(await fresh_database("test_web_operations")),
         evaluation_interval_s=0.5,
@@ -104,6 +121,7 @@ async def console_services(suffix: str, jwks_url: str) -> AsyncIterator[dict[str
     )
     payment = PaymentSettings(
         database_url=SecretStr(await fresh_database("test_web_payment")),
+        sessions_topic=sessions_topic,
         stripe_api_key=SecretStr(os.environ.get("LADDA_PAYMENT_STRIPE_API_KEY", "sk_test_x")),
         stripe_api_base=os.environ.get("LADDA_PAYMENT_STRIPE_API_BASE", "http://127.0.0.1:8420"),
         stripe_webhook_register_url=None,
@@ -125,7 +143,6 @@ async def console_services(suffix: str, jwks_url: str) -> AsyncIterator[dict[str
     await start_at_the_end(
         {f"operations.{p}{suffix}": t for p, t in OPERATIONS_SUBSCRIPTIONS.items()}
         | {f"support.{p}{suffix}": t for p, t in SUPPORT_SUBSCRIPTIONS.items()}
-        | {f"payment.sessions{suffix}": [payment.sessions_topic]}
         | {
             f"payment.holds{suffix}": [
                 payment.id_tokens_topic,
@@ -144,6 +161,7 @@ async def console_services(suffix: str, jwks_url: str) -> AsyncIterator[dict[str
         | {f"analytics.read-models{suffix}": analytics_topics(analytics)}
     )
     async with (
+        private_topic(sessions_topic),
         serve(create_operations(operations)) as operations_url,
         serve(create_support(support)) as support_url,
         serve(create_payment(payment)) as payment_url,
