@@ -23,6 +23,7 @@ from services.connectivity.app import create_app as create_connectivity
 from services.connectivity.settings import Settings as ConnectivitySettings
 from services.identity.app import create_app as create_identity
 from services.identity.settings import Settings as IdentitySettings
+from tests.e2e.platform import _SessionsBridge
 from tests.helpers.stack import ROOT, free_port, fresh_database, serve, unique, wait_until_ready
 from tests.web.services import STRIPE_PUBLISHABLE_KEY, STRIPE_URL, more_services
 
@@ -99,7 +100,13 @@ async def platform() -> AsyncIterator[Platform]:
         with recent_events_only():
             identity_url = await started.enter_async_context(serve(identity, port=identity_port))
             connectivity_url = await started.enter_async_context(serve(connectivity))
-            upstreams = await started.enter_async_context(more_services(suffix, jwks_url))
+            # Payment bills only this platform's chargers (all named WEB-…), from a sessions
+            # topic of its own: on the shared one it would bill other test runs' sessions and
+            # publish their drivers as owing, where those runs' identities would block them.
+            bridge = await started.enter_async_context(_SessionsBridge("WEB-"))
+            upstreams = await started.enter_async_context(
+                more_services(suffix, jwks_url, bridge.topic)
+            )
         await wait_until_ready(identity_url, timeout=60)
         await wait_until_ready(connectivity_url, timeout=60)
         gateway = create_gateway(
@@ -111,6 +118,7 @@ async def platform() -> AsyncIterator[Platform]:
                 upstream_booking=upstreams["booking"],
                 upstream_support=upstreams["support"],
                 upstream_analytics=upstreams["analytics"],
+                upstream_operations=upstreams["operations"],
                 web_dist_dir=str(DIST),
                 web_stripe_publishable_key=STRIPE_PUBLISHABLE_KEY,
                 web_stripe_js_url=f"{STRIPE_URL}/js.stripe.com/v3/",

@@ -16,6 +16,8 @@ from services.analytics.settings import Settings as AnalyticsSettings
 from services.booking.app import create_app as create_booking
 from services.booking.settings import Settings as BookingSettings
 from services.connectivity.sessions import service as connectivity_sessions
+from services.operations.app import create_app as create_operations
+from services.operations.settings import Settings as OperationsSettings
 from services.payment.app import create_app as create_payment
 from services.payment.holds import service as holds_service
 from services.payment.settings import Settings as PaymentSettings
@@ -61,8 +63,18 @@ def ignoring_foreign_hold_vetoes() -> Iterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def more_services(suffix: str, jwks_url: str) -> AsyncIterator[dict[str, str]]:
+async def more_services(
+    suffix: str, jwks_url: str, sessions_topic: str
+) -> AsyncIterator[dict[str, str]]:
     """Upstream URLs by service name, once every service answers /readyz."""
+    operations = create_operations(
+        OperationsSettings(
+            database_url=SecretStr(await fresh_database("test_web_operations")),
+            evaluation_interval_s=0.5,
+            consumer_group_suffix=suffix,
+            jwks_url=jwks_url,
+        )
+    )
     payment = create_payment(
         PaymentSettings(
             database_url=SecretStr(await fresh_database("test_web_payment")),
@@ -72,6 +84,8 @@ async def more_services(suffix: str, jwks_url: str) -> AsyncIterator[dict[str, s
             hold_amount_minor=HOLD_AMOUNT_MINOR,
             holds_poll_interval_s=0.5,
             collector_poll_interval_s=0.5,
+            sessions_topic=sessions_topic,
+            stripe_webhook_register_url=None,
             consumer_group_suffix=suffix,
             jwks_url=jwks_url,
         )
@@ -103,8 +117,10 @@ async def more_services(suffix: str, jwks_url: str) -> AsyncIterator[dict[str, s
             serve(booking) as booking_url,
             serve(support) as support_url,
             serve(analytics) as analytics_url,
+            serve(operations) as operations_url,
         ):
             urls = {
+                "operations": operations_url,
                 "payment": payment_url,
                 "booking": booking_url,
                 "support": support_url,

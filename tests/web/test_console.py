@@ -7,8 +7,10 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from ocpp.v16 import call
 from playwright.async_api import expect
+from websockets.exceptions import InvalidStatus
 
 from tests.connectivity.clients import charger
 from tests.helpers.stack import unique
@@ -100,6 +102,7 @@ async def test_operator_provisions_approves_sees_online_and_commands_a_charger(
         # Live by polling: the page shows the charger online and its connector's status.
         await expect(page.get_by_text("Online", exact=True).first).to_be_visible()
         await expect(page.get_by_test_id("connectors-table")).to_contain_text("Available")
+        await expect(page.get_by_test_id("status-history")).to_contain_text("Available")
 
         # A command and its result.
         await page.get_by_role("tab", name="Commands").click()
@@ -172,6 +175,16 @@ async def test_operator_provisions_approves_sees_online_and_commands_a_charger(
     await expect(page.locator("canvas")).to_be_visible()
     await assert_accessible(page, "session detail")
     await screenshot(page, "console-session")
+
+    # Retirement: refused at its next connection, for good.
+    await page.goto(f"/console/chargers/{cp_id}")
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_role("button", name="Retire", exact=True).click()
+    await expect(page.get_by_text("Retired", exact=True).first).to_be_visible()
+    with pytest.raises(InvalidStatus) as refused:
+        async with charger(platform.ocpp_url, cp_id, password):
+            pass
+    assert refused.value.response.status_code == 401
 
 
 async def test_tokens_rotate_while_working_and_logout_clears_the_session(

@@ -1,4 +1,4 @@
-import { IconBolt, IconChargingPile, IconCreditCard, IconLayoutDashboard, IconMapPin, IconUser, IconUsers } from "@tabler/icons-react";
+import { IconBolt, IconCreditCard, IconMapPin, IconUser } from "@tabler/icons-react";
 import { IconCalendar, IconChartBar, IconFileInvoice, IconHelp, IconRepeat, IconWallet } from "@tabler/icons-react";
 import { lazy, Suspense } from "react";
 import { useTranslation } from "react-i18next";
@@ -40,17 +40,7 @@ export function App() {
           path="/console/*"
           element={
             <RequireAccess allowed={(can) => can.console}>
-              <Shell
-                title={t("nav.console")}
-                items={[
-                  { to: "/console", label: t("nav.dashboard"), icon: <IconLayoutDashboard {...icon} />, end: true },
-                  { to: "/console/chargers", label: t("nav.chargers"), icon: <IconChargingPile {...icon} /> },
-                  { to: "/console/sessions", label: t("nav.sessions"), icon: <IconBolt {...icon} /> },
-                  { to: "/console/drivers", label: t("nav.drivers"), icon: <IconUsers {...icon} /> },
-                ]}
-              >
-                <Console />
-              </Shell>
+              <Console />
             </RequireAccess>
           }
         />

@@ -3,10 +3,11 @@ import { notify } from "../notify";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { fetchConnectors, POLL_MS } from "../api/queries";
 import { useAuth } from "../auth/AuthProvider";
+import { consoleAccess } from "./access";
 import { OneTimePassword } from "../components/OneTimePassword";
 import { PageTitle } from "../components/PageTitle";
 import { QueryState } from "../components/QueryState";
@@ -31,7 +32,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 export function ChargerDetail() {
   const { cpId = "" } = useParams();
   const { t, i18n } = useTranslation();
-  const { can } = useAuth();
+  const { can, user } = useAuth();
   const queryClient = useQueryClient();
   const charger = useQuery({
     queryKey: ["charge-point", cpId],
@@ -105,6 +106,11 @@ export function ChargerDetail() {
                   {t("chargers.retire")}
                 </Button>
               )}
+              {consoleAccess(user?.roles ?? []).readAlerts && (
+                <Button component={Link} variant="subtle" to={`/console/alerts?charge_point_id=${encodeURIComponent(cpId)}&status=`}>
+                  {t("console.alerts.ofCharger")}
+                </Button>
+              )}
             </Group>
             <SimpleGrid cols={{ base: 2, md: 4 }}>
               <Fact label={t("chargers.vendor")}>{cp.vendor ?? "–"}</Fact>
@@ -164,7 +170,7 @@ export function ChargerDetail() {
             <Text fw={600}>{t("history.title")}</Text>
             <QueryState query={history}>
               {(list) => (
-                <Table>
+                <Table data-testid="status-history">
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th scope="col">{t("history.at")}</Table.Th>

@@ -1,12 +1,18 @@
-import { Alert, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { api, unwrap, type Schemas } from "../api/client";
 import { fetchChargers, fetchConnectors, fetchSessions, POLL_MS } from "../api/queries";
+import { useAuth } from "../auth/AuthProvider";
 import { PageTitle } from "../components/PageTitle";
 import { QueryState } from "../components/QueryState";
 import { StationMap, type MapPoint } from "../components/StationMap";
-import { chargerState, FAULTED } from "../format";
+import { chargerState, FAULTED, intlLocale } from "../format";
+import { consoleAccess } from "./access";
+import { formatMoney } from "./pricing";
+import { localDay } from "./ui";
 
 const FAULT_POLL_LIMIT = 200;
 
@@ -23,9 +29,53 @@ function Figure({ label, value, testId }: { label: string; value: number | strin
   );
 }
 
+/** Energy and revenue today (analytics, operators and admins), open alerts by severity. */
+function TodayAndAlerts() {
+  const { t, i18n } = useTranslation();
+  const { user } = useAuth();
+  const access = consoleAccess(user?.roles ?? []);
+  const today = localDay(new Date());
+  const stats = useQuery({
+    queryKey: ["stats-network", "today", today],
+    queryFn: async () => unwrap(await api.GET("/v1/stats/network", { params: { query: { from: today, to: today, granularity: "day" } } })) as Schemas["NetworkRow"][],
+    refetchInterval: POLL_MS.dashboard,
+    enabled: access.networkStats,
+  });
+  const alerts = useQuery({
+    queryKey: ["alerts", "unresolved"],
+    queryFn: async () => unwrap(await api.GET("/v1/alerts", { params: { query: { status: ["open", "acknowledged"], limit: 500 } } })),
+    refetchInterval: POLL_MS.dashboard,
+    enabled: access.readAlerts,
+  });
+  const rows = stats.data ?? [];
+  const energy = rows.reduce((sum, row) => sum + row.energy_kwh, 0);
+  const revenue = rows.reduce((sum, row) => sum + row.revenue_minor, 0);
+  const open = (severity: string) => (alerts.data ? alerts.data.filter((alert) => alert.severity === severity).length : "–");
+  return (
+    <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }}>
+      {access.networkStats && (
+        <>
+          <Figure label={t("console.dashboardMore.energyToday")} value={stats.data ? `${new Intl.NumberFormat(intlLocale(i18n.language), { maximumFractionDigits: 1 }).format(energy)} kWh` : "–"} testId="energy-today" />
+          <Figure label={t("console.dashboardMore.revenueToday")} value={stats.data ? formatMoney(revenue, rows[0]?.currency ?? "SEK", i18n.language) : "–"} testId="revenue-today" />
+        </>
+      )}
+      {access.readAlerts &&
+        (["high", "medium", "low"] as const).map((severity) => (
+          <Figure key={severity} label={t(`console.dashboardMore.alerts.${severity}`)} value={open(severity)} testId={`alerts-${severity}`} />
+        ))}
+      {access.readAlerts && (
+        <Anchor component={Link} to="/console/alerts" size="sm">
+          {t("console.dashboardMore.allAlerts")}
+        </Anchor>
+      )}
+    </SimpleGrid>
+  );
+}
+
 /**
- * The network now. Live by polling: chargers and sessions every 10 s; connectors of the
- * online chargers (for "faulted") with the same period. The gateway has no server push yet.
+ * The network now. Live by polling: chargers, sessions, alerts and today's figures every 10 s;
+ * connectors of the online chargers (for "faulted") with the same period. The gateway has no
+ * server push yet.
  */
 export function Dashboard() {
   const { t } = useTranslation();
@@ -90,6 +140,7 @@ export function Dashboard() {
           );
         }}
       </QueryState>
+      <TodayAndAlerts />
       <Title order={2} size="h3">
         {t("dashboard.map")}
       </Title>
@@ -99,9 +150,6 @@ export function Dashboard() {
           {t("dashboard.noCoordinates", { count: withoutCoordinates })}
         </Text>
       )}
-      <Alert variant="outline" color="gray">
-        <Text size="sm">{t("dashboard.comingLater")}</Text>
-      </Alert>
     </Stack>
   );
 }

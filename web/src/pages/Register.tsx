@@ -8,7 +8,7 @@ import { useAuth } from "../auth/AuthProvider";
 import { AuthFrame } from "./Login";
 
 export function Register() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { login } = useAuth();
   const navigate = useNavigate();
   const [email, setEmail] = useState("");
@@ -23,7 +23,8 @@ export function Register() {
     setError(null);
     try {
       const { error: problem, response } = await api.POST("/v1/auth/register", {
-        body: { email, password, display_name: name || null },
+        // The account's mails come in the language the driver registered in.
+        body: { email, password, display_name: name || null, locale: i18n.language === "sv" ? "sv" : "en" },
       });
       if (!response.ok) throw new ApiError(response.status, problem as ApiError["problem"]);
       await login(email, password);
