@@ -43,6 +43,9 @@ class Settings(ServiceSettings):
 
     # -- delivery ----------------------------------------------------------------------------
     dispatch_interval_s: float = 1.0
+    # A driver's mail for whom no contact details arrived yet (another topic) is tried again
+    # this long before it is dropped as `no-contact`.
+    contact_wait_s: float = 600.0
     # Sends in flight at once: e-mails together, and per webhook subscription.
     email_concurrency: int = 8
     webhook_concurrency: int = 16

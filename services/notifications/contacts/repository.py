@@ -40,6 +40,14 @@ async def upsert(conn: Connection, event: ContactChanged) -> None:
 
 async def delete(conn: Connection, user_id: str) -> None:
     await conn.execute("delete from contacts where user_id = $1", user_id)
+    await conn.execute(
+        "insert into deleted_accounts (user_id) values ($1) on conflict do nothing", user_id
+    )
+
+
+async def is_deleted(conn: Connection, user_id: str) -> bool:
+    found = await conn.fetchval("select 1 from deleted_accounts where user_id = $1", user_id)
+    return found is not None
 
 
 async def get(conn: Connection, user_id: str) -> Contact | None:

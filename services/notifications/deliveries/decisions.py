@@ -32,12 +32,17 @@ def derived_event_id(*parts: str) -> uuid.UUID:
 async def tell_driver(
     conn: Connection, event_id: uuid.UUID, user_id: str, kind: str, context: dict[str, Any]
 ) -> None:
-    """An e-mail to a driver, unless they turned the kind off or no address is known."""
+    """An e-mail to a driver, unless they turned the kind off or their account is disabled.
+
+    No address known yet is not a reason to skip: the contact travels on another topic and may
+    arrive after the event (a new driver's first receipt). The send waits for it for a while
+    (`contact_wait_s`, see sending)."""
     status, reason = "pending", None
     if kind not in ACCOUNT_KINDS:
         contact = await contacts.get(conn, user_id)
         if contact is None:
-            status, reason = "skipped", "no-contact"
+            if await contacts.is_deleted(conn, user_id):
+                status, reason = "skipped", "no-contact"
         elif contact.disabled:
             status, reason = "skipped", "account-disabled"
         elif kind not in ALWAYS_ON and not await preferences.enabled(conn, user_id, kind):

@@ -6,10 +6,11 @@ returns normally when the mail server or the endpoint accepted it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from services.notifications.channels.email import Attachment, Mail, Mailer
-from services.notifications.channels.outcomes import NotToBeSent
+from services.notifications.channels.outcomes import NotToBeSent, SendFailed
 from services.notifications.channels.webhook import WebhookCall, WebhookSender
 from services.notifications.contacts import repository as contacts
 from services.notifications.deliveries.repository import Delivery
@@ -62,6 +63,9 @@ class Sender:
             async with self._runtime.transaction() as conn:
                 contact = await contacts.get(conn, delivery.recipient)
             if contact is None:
+                waited = (datetime.now(UTC) - delivery.created_at).total_seconds()
+                if waited < self._settings.contact_wait_s:
+                    raise SendFailed("no contact details yet")
                 raise NotToBeSent("no-contact")
             if contact.disabled:
                 raise NotToBeSent("account-disabled")
