@@ -1,4 +1,4 @@
-"""REST of maintenance windows (operators; until operations publishes them as events)."""
+"""REST of maintenance windows made by operators (operations' own arrive as events)."""
 
 from __future__ import annotations
 
