@@ -14,9 +14,8 @@ load_stack_env()
 os.environ.setdefault("LADDA_KAFKA_NEW_GROUP_LOOKBACK_S", "300")
 # Tests run many identity services side by side, each with users of its own, on the shared
 # topics: each would answer every hold on payment.holds.v1 (a driver unknown to it: Invalid) and
-# the last answer wins at the charger. Only the tests about holds turn it on: test_hold_tokens on
-# a topic of its own, the pay-as-you-go end-to-end test on the platform's (its identity is then
-# the one that decides them).
+# the last answer wins at the charger. Only the tests about holds turn it on, each reading holds
+# from a topic of its own.
 os.environ.setdefault("LADDA_IDENTITY_DECIDE_HOLD_TOKENS", "false")
 
 
