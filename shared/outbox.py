@@ -36,15 +36,19 @@ async def enqueue(
     source: str,
     subject: str,
     key: str | None = None,
+    topic: str | None = None,
 ) -> Envelope:
-    """Record an event in the outbox, inside the transaction that makes the state change."""
+    """Record an event in the outbox, inside the transaction that makes the state change.
+
+    `topic`: another than the event's own (a service configured to publish elsewhere, e.g. a
+    test's topic of its own)."""
     envelope = Envelope.wrap(
         payload, source=source, subject=subject, correlation_id=current_correlation_id()
     )
     await conn.execute(
         "insert into outbox (event_id, topic, key, envelope) values ($1, $2, $3, $4)",
         envelope.id,
-        payload.topic.name,
+        topic or payload.topic.name,
         key if key is not None else subject,
         envelope.model_dump(mode="json"),
     )

@@ -33,6 +33,8 @@ from shared.problems import Unavailable, document_problems, install_problem_hand
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
+# Resetting a connection on its way back to the pool: as the pool's command timeout.
+RELEASE_TIMEOUT_S = 30.0
 
 ConsumerFactory = Callable[["ServiceRuntime"], Sequence[EventConsumer]]
 BackgroundFactory = Callable[["ServiceRuntime"], Sequence[Coroutine[Any, Any, None]]]
@@ -64,6 +66,9 @@ class ServiceRuntime:
         self.consumers: list[EventConsumer] = []
         self.started = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # Turns at the pool for `transaction()`, one per pooled connection, granted first come
+        # first served (asyncio.Semaphore hands a released turn to the longest waiter).
+        self._turns = asyncio.Semaphore(settings.db_pool_max_size)
 
     def consumer_name(self, purpose: str) -> str:
         """Kafka consumer group and inbox name of one of this service's consumers."""
@@ -160,8 +165,40 @@ class ServiceRuntime:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        async with self._require_pool().acquire() as conn, conn.transaction():
-            yield conn
+        """A pooled connection in a transaction, granted in arrival order, or 503 after
+        `db_acquire_timeout_s`.
+
+        asyncpg's pool is not fair: a waiter it wakes can be overtaken by whoever asks at that
+        moment, and is then queued again at the back (asyncio.Queue), without any bound on the
+        wait. Under a burst larger than the pool, one request could wait for as long as others
+        kept arriving. Here requests take turns first (FIFO, one turn per connection), so they
+        reach asyncpg's queue no faster than connections free up and no later arrival can
+        overtake them; the whole wait is bounded.
+        """
+        pool = self._require_pool()
+        deadline = asyncio.get_running_loop().time() + self.settings.db_acquire_timeout_s
+        try:
+            await asyncio.wait_for(self._turns.acquire(), self.settings.db_acquire_timeout_s)
+        except TimeoutError:
+            raise self._busy() from None
+        try:
+            remaining = max(deadline - asyncio.get_running_loop().time(), 0.001)
+            try:
+                conn = await pool.acquire(timeout=remaining)
+            except TimeoutError:
+                raise self._busy() from None
+            try:
+                async with conn.transaction():
+                    yield conn
+            finally:
+                # Its own bound for the reset (else asyncpg reuses what was left of the wait).
+                await pool.release(conn, timeout=RELEASE_TIMEOUT_S)
+        finally:
+            self._turns.release()
+
+    def _busy(self) -> Unavailable:
+        log.warning("db.pool.busy", service=self.name, waited_s=self.settings.db_acquire_timeout_s)
+        return Unavailable("The service is busy; try again in a moment.")
 
 
 async def _request_transaction(request: Request) -> AsyncIterator[Connection]:
@@ -174,7 +211,9 @@ async def _request_transaction(request: Request) -> AsyncIterator[Connection]:
 DbConn = Annotated[Connection, Depends(_request_transaction, scope="function")]
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    # async: a plain function would be run in the thread pool, a hop per request while the
+    # request holds a pooled connection.
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 

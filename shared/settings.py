@@ -22,6 +22,9 @@ class ServiceSettings(BaseSettings):
     database_url: SecretStr
     db_pool_min_size: int = 1
     db_pool_max_size: int = 10
+    # A request (or job) that has not got a pooled connection after this long is answered 503
+    # instead of waiting on; connections are granted in arrival order (shared/service.py).
+    db_acquire_timeout_s: float = Field(30.0, gt=0)
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=_platform("KAFKA_BOOTSTRAP_SERVERS")

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from services.booking.charger import service as charger
 from services.booking.lifecycle import service as lifecycle
+from services.booking.maintenance import published as maintenance
 from services.booking.network import service as network
 from services.booking.settings import Settings
 from shared.db import Connection
@@ -19,12 +20,14 @@ from shared.events.charging import SessionStarted
 from shared.events.commands import CommandCompleted
 from shared.events.envelope import Envelope
 from shared.events.identity import IdTokenDecisionChanged
+from shared.events.operations import MaintenanceWindowEnded, MaintenanceWindowScheduled
 from shared.events.topics import (
     CHARGEPOINTS_REGISTRY,
     CHARGEPOINTS_STATUS,
     CHARGING_SESSIONS,
     CONNECTIVITY_COMMAND_RESULTS,
     IDENTITY_ID_TOKENS,
+    OPERATIONS_ALERTS,
 )
 from shared.inbox import EventConsumer, Handler
 from shared.service import ServiceRuntime
@@ -67,6 +70,13 @@ class Handlers:
 
     async def session_started(self, conn: Connection, envelope: Envelope) -> None:
         await lifecycle.session_started(conn, envelope.payload(SessionStarted), self.settings)
+
+    async def maintenance_scheduled(self, conn: Connection, envelope: Envelope) -> None:
+        event = envelope.payload(MaintenanceWindowScheduled)
+        await maintenance.on_scheduled(conn, event, envelope.time, self.settings)
+
+    async def maintenance_ended(self, conn: Connection, envelope: Envelope) -> None:
+        await maintenance.on_ended(conn, envelope.payload(MaintenanceWindowEnded), self.settings)
 
     async def command_result(self, conn: Connection, envelope: Envelope) -> None:
         # Read leniently: results of other services' commands (and outcomes newer than this
@@ -128,5 +138,14 @@ def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[Eve
             "command-results",
             CONNECTIVITY_COMMAND_RESULTS.name,
             {CommandCompleted.event_type: handlers.command_result},
+        ),
+        consumer(
+            # Alerts on the same topic are not booking's business (no handler: skipped).
+            "maintenance",
+            OPERATIONS_ALERTS.name,
+            {
+                MaintenanceWindowScheduled.event_type: handlers.maintenance_scheduled,
+                MaintenanceWindowEnded.event_type: handlers.maintenance_ended,
+            },
         ),
     ]

@@ -41,7 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="identity",
         settings=settings,
         migrations=MIGRATIONS,
-        consumers=lambda rt: [*events.consumers(rt), *holds.consumers(rt)],
+        consumers=lambda rt: [
+            *events.consumers(rt),
+            *(holds.consumers(rt, settings.holds_topic) if settings.decide_hold_tokens else []),
+        ],
         background=lambda rt: events.background(holder["identity"])(rt),
         on_database_ready=on_database_ready,
     )

@@ -49,6 +49,14 @@ class Settings(ServiceSettings):
     # without holding a database connection, so JWKS and refresh keep answering during a burst.
     argon2_max_concurrent: int = Field(2, ge=1)
 
+    # Hold tokens: identity answers payment's holds read from this topic. Exactly one identity
+    # deployment may decide them: another one (each with users of its own, as tests run many
+    # side by side on the shared topics) would answer a driver's hold `unknown-user` and the
+    # last answer on identity.id-tokens.v1 wins at the charger. `decide_hold_tokens=false`
+    # leaves holds to the instance that owns them.
+    decide_hold_tokens: bool = True
+    holds_topic: str = "payment.holds.v1"
+
     # The audit log keeps this many days; older entries are deleted by the maintenance loop.
     audit_retention_days: int = Field(365, ge=1)
 

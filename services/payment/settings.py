@@ -63,6 +63,8 @@ class Settings(ServiceSettings):
     id_tokens_topic: str = "identity.id-tokens.v1"
     command_results_topic: str = "connectivity.command-results.v1"
     registry_topic: str = "chargepoints.registry.v1"
+    # Where hold.authorized / hold.closed are published (identity decides the tokens from it).
+    holds_topic: str = "payment.holds.v1"
     # Guests (ad-hoc charging, no account): the key that signs their capability links (HMAC-SHA256)
     # and how long a link lives. Without the key the guest routes answer 503.
     guest_link_secret: SecretStr | None = None

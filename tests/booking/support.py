@@ -29,6 +29,7 @@ from shared.events.topics import (
     CONNECTIVITY_COMMAND_RESULTS,
     CONNECTIVITY_COMMANDS,
     IDENTITY_ID_TOKENS,
+    OPERATIONS_ALERTS,
     Topic,
 )
 from shared.kafka import create_producer
@@ -78,6 +79,7 @@ CONSUMED = {
     "id-tokens": IDENTITY_ID_TOKENS,
     "sessions": CHARGING_SESSIONS,
     "command-results": CONNECTIVITY_COMMAND_RESULTS,
+    "maintenance": OPERATIONS_ALERTS,
 }
 
 

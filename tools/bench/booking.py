@@ -11,7 +11,9 @@ exclusion constraint, the outbox event), minus HTTP:
   for the same part of the exclusion index);
 - availability of 1,000 chargers (2 connectors, 6 bookings each, a maintenance window on every
   tenth) over a day in one map box (query, free-window arithmetic, aligned windows, response
-  model and JSON), against a plain SELECT of their bookings over that day.
+  model and JSON), against a plain SELECT of their bookings over that day;
+- the same over HTTP from the booking service's own process, for a viewport of 250 chargers and
+  for the 1,000, against a bare HTTP server returning the box's bookings (`booking_map.py`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from services.booking.timeslots import ceil_slot, now
 from shared.auth.jwt import Principal
 from shared.db import create_pool, migrate
 from shared.logging import configure_logging
-from tools.bench import Figure
+from tools.bench import Figure, booking_map
 
 DATABASE = "ladda_bench_booking"
 WORKERS = int(os.environ.get("LADDA_BENCH_BOOKING_WORKERS", "8"))
@@ -183,7 +185,16 @@ async def _creation(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
     ]
 
 
-async def _availability(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
+# The seeded chargers lie on a line: charger n (from 1) at 62.0 + n * 0.0005 N, 18.0 + n * 0.0003 E.
+MAP_BOXES = [
+    ("a viewport of 250 chargers", (17.9, 61.9, 18.4, 62.0 + 250.5 * 0.0005), 250),
+    ("a map box of 1,000 chargers", (17.9, 61.9, 18.4, 62.6), CHARGERS),
+]
+
+
+async def _availability(
+    pool: asyncpg.Pool, settings: Settings
+) -> tuple[list[Figure], datetime, datetime]:
     ids = await _seed_charge_points(pool, "BENCH-A", CHARGERS, 2, latitude=62.0)
     local = datetime.now(UTC).date() + timedelta(days=2)
     start = datetime(local.year, local.month, local.day, tzinfo=UTC)
@@ -247,7 +258,7 @@ async def _availability(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
         elapsed, size = await timed(service_call)
         service_samples.append(elapsed)
     plain_ms, service_ms = statistics.median(plain_samples), statistics.median(service_samples)
-    return [
+    figure = [
         Figure(
             name="booking: availability, 1,000 chargers, a day",
             value=service_ms,
@@ -261,6 +272,7 @@ async def _availability(pool: asyncpg.Pool, settings: Settings) -> list[Figure]:
             ),
         )
     ]
+    return figure, start, end
 
 
 async def run() -> list[Figure]:
@@ -276,7 +288,9 @@ async def run() -> list[Figure]:
     try:
         await migrate(pool, MIGRATIONS)
         figures = await _creation(pool, settings)
-        figures += await _availability(pool, settings)
+        availability, start, end = await _availability(pool, settings)
+        figures += availability
+        figures += await booking_map.measure(dsn, MAP_BOXES, start, end)
     finally:
         await pool.close()
     return figures

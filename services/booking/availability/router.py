@@ -32,9 +32,9 @@ def _bbox(value: str) -> tuple[float, float, float, float]:
 
 @router.get("", response_model=AvailabilityOut)
 async def availability(
+    _: AnyRole,
     conn: DbConn,
     runtime: Runtime,
-    _: AnyRole,
     charge_point_id: Annotated[str | None, Query(max_length=64)] = None,
     site: Annotated[str | None, Query(max_length=200)] = None,
     bbox: Annotated[

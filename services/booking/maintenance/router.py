@@ -1,4 +1,4 @@
-"""REST of maintenance windows (operators; until operations publishes them as events)."""
+"""REST of maintenance windows made by operators (operations' own arrive as events)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/availability/maintenance-windows", tags=["availab
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_maintenance_window(
-    body: MaintenanceCreate, conn: DbConn, runtime: Runtime, principal: Operator
+    body: MaintenanceCreate, principal: Operator, conn: DbConn, runtime: Runtime
 ) -> MaintenanceOut:
     settings = runtime.settings
     assert isinstance(settings, Settings)
@@ -26,8 +26,8 @@ async def create_maintenance_window(
 
 @router.get("")
 async def list_maintenance_windows(
-    conn: DbConn,
     _: StaffReader,
+    conn: DbConn,
     charge_point_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[MaintenanceOut]:
@@ -35,6 +35,6 @@ async def list_maintenance_windows(
 
 
 @router.delete("/{window_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_maintenance_window(window_id: str, conn: DbConn, _: Operator) -> Response:
+async def delete_maintenance_window(window_id: str, _: Operator, conn: DbConn) -> Response:
     await service.delete(conn, window_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

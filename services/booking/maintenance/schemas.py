@@ -23,9 +23,13 @@ class MaintenanceOut(BaseModel):
     charge_point_id: str
     connector_id: int | None
     starts_at: datetime
-    ends_at: datetime
+    # None: open-ended (a window operations published without an end, until its work is done).
+    ends_at: datetime | None
     reason: str | None
+    # `operator` (this API) or `operations` (published by the operations service).
     source: str
     created_by: str | None
+    # Operations' window id, for windows published by operations.
+    operations_window_id: str | None = None
     # Bookings cancelled because of this window (their drivers were offered alternatives).
     cancelled_bookings: int = 0

@@ -14,7 +14,7 @@ from services.booking.reservations.displace import displace
 from services.booking.settings import Settings
 from services.booking.timeslots import now
 from shared.db import Connection
-from shared.problems import Invalid, NotFound
+from shared.problems import Conflict, Invalid, NotFound
 
 
 def to_out(row: asyncpg.Record, cancelled: int = 0) -> MaintenanceOut:
@@ -27,6 +27,7 @@ def to_out(row: asyncpg.Record, cancelled: int = 0) -> MaintenanceOut:
         reason=row["reason"],
         source=row["source"],
         created_by=row["created_by"],
+        operations_window_id=row["operations_window_id"],
         cancelled_bookings=cancelled,
     )
 
@@ -82,5 +83,11 @@ async def delete(conn: Connection, window_id: str) -> None:
         key = UUID(window_id)
     except ValueError:
         raise NotFound(f"No maintenance window {window_id}.") from None
-    if not await repository.delete(conn, key):
+    row = await repository.get(conn, key)
+    if row is None:
         raise NotFound(f"No maintenance window {window_id}.")
+    if row["operations_window_id"] is not None:
+        raise Conflict(
+            "This window was published by operations; it ends when its work order is closed."
+        )
+    await repository.delete(conn, key)

@@ -24,22 +24,22 @@ def _settings(runtime: Runtime) -> Settings:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_reservation(
-    body: ReservationCreate, conn: DbConn, runtime: Runtime, principal: Booker
+    body: ReservationCreate, principal: Booker, conn: DbConn, runtime: Runtime
 ) -> ReservationOut:
     return await service.create_booking(conn, principal, body, _settings(runtime))
 
 
 @router.post("/blocks", status_code=status.HTTP_201_CREATED)
 async def block_connector(
-    body: BlockCreate, conn: DbConn, runtime: Runtime, principal: Operator
+    body: BlockCreate, principal: Operator, conn: DbConn, runtime: Runtime
 ) -> ReservationOut:
     return await service.create_block(conn, principal, body, _settings(runtime))
 
 
 @router.get("")
 async def list_reservations(
-    conn: DbConn,
     principal: Reader,
+    conn: DbConn,
     charge_point_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Literal["confirmed", "active", "fulfilled", "no_show", "cancelled", "ended"]
     | None = None,
@@ -65,12 +65,12 @@ async def list_reservations(
 
 
 @router.get("/{reservation_id}")
-async def read_reservation(reservation_id: str, conn: DbConn, principal: Reader) -> ReservationOut:
+async def read_reservation(reservation_id: str, principal: Reader, conn: DbConn) -> ReservationOut:
     return await service.get(conn, principal, reservation_id)
 
 
 @router.post("/{reservation_id}/cancel")
 async def cancel_reservation(
-    reservation_id: str, conn: DbConn, runtime: Runtime, principal: Canceller
+    reservation_id: str, principal: Canceller, conn: DbConn, runtime: Runtime
 ) -> ReservationOut:
     return await service.cancel(conn, principal, reservation_id, _settings(runtime))

@@ -60,12 +60,14 @@ def to_out(row: asyncpg.Record) -> ReservationOut:
     )
 
 
-def _conflict(window: tuple[datetime, datetime] | None, detail: str) -> Conflict:
+def _conflict(window: tuple[datetime, datetime | None] | None, detail: str) -> Conflict:
     if window is None:
         return Conflict(detail)
-    starts_at, ends_at = window[0].isoformat(), window[1].isoformat()
+    starts_at = window[0].isoformat()
+    ends_at = window[1].isoformat() if window[1] is not None else None
+    until = f"to {ends_at}" if ends_at is not None else "until further notice"
     return Conflict(
-        f"{detail} It is taken from {starts_at} to {ends_at}.",
+        f"{detail} It is taken from {starts_at} {until}.",
         conflicting_window={"starts_at": starts_at, "ends_at": ends_at},
     )
 

@@ -49,7 +49,7 @@ def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[Eve
         await service.on_decision(conn, envelope.payload(IdTokenDecisionChanged), settings)
 
     async def on_result(conn: Connection, envelope: Envelope) -> None:
-        await service.on_command_result(conn, envelope.payload(CommandCompleted))
+        await service.on_command_result(conn, envelope.payload(CommandCompleted), settings)
 
     async def on_registry(conn: Connection, envelope: Envelope) -> None:
         entry = envelope.payload(ChargePointRegistered)

@@ -109,7 +109,9 @@ async def attach_intent(
     return row
 
 
-async def cancel(conn: Connection, hold: asyncpg.Record, reason: str) -> asyncpg.Record:
+async def cancel(
+    conn: Connection, hold: asyncpg.Record, reason: str, settings: Settings
+) -> asyncpg.Record:
     """Give the hold up before the session is settled; the worker then releases the money."""
     if hold["status"] not in OPEN:
         return hold
@@ -121,13 +123,13 @@ async def cancel(conn: Connection, hold: asyncpg.Record, reason: str) -> asyncpg
         # An intent nobody confirmed reserves nothing: nothing to release.
         released=hold["stripe_payment_intent_id"] is None,
     )
-    await publish_closed(conn, row, "released", reason)
+    await publish_closed(conn, row, "released", reason, settings)
     log.info("payment.hold.canceled", hold_id=str(row["id"]), reason=reason)
     return row
 
 
 async def publish_closed(
-    conn: Connection, hold: asyncpg.Record, outcome: str, reason: str | None
+    conn: Connection, hold: asyncpg.Record, outcome: str, reason: str | None, settings: Settings
 ) -> None:
     await enqueue(
         conn,
@@ -136,6 +138,7 @@ async def publish_closed(
         ),
         source=SOURCE,
         subject=str(hold["id"]),
+        topic=settings.holds_topic,
     )
 
 
@@ -161,10 +164,11 @@ async def apply_intent(
             ),
             source=SOURCE,
             subject=str(hold_id),
+            topic=settings.holds_topic,
         )
         log.info("payment.hold.authorized", hold_id=str(hold_id), amount_minor=intent.amount)
     elif intent.status == "canceled":
-        hold = await cancel(conn, hold, "payment-canceled")
+        hold = await cancel(conn, hold, "payment-canceled", settings)
     return hold
 
 
@@ -230,7 +234,7 @@ async def on_decision(conn: Connection, event: IdTokenDecisionChanged, settings:
     if hold is None or hold["status"] != "authorized":
         return
     if event.decision != "Accepted":
-        await cancel(conn, hold, f"token-{event.decision.lower()}")
+        await cancel(conn, hold, f"token-{event.decision.lower()}", settings)
         return
     version = await _ocpp_version(conn, hold["charge_point_id"])
     action, payload = start_command(hold, version)
@@ -238,7 +242,7 @@ async def on_decision(conn: Connection, event: IdTokenDecisionChanged, settings:
     await repository.update(conn, hold["id"], status="starting", start_command_id=command_id)
 
 
-async def on_command_result(conn: Connection, event: CommandCompleted) -> None:
+async def on_command_result(conn: Connection, event: CommandCompleted, settings: Settings) -> None:
     """The charger refused the remote start, or could not be reached: release the hold."""
     try:
         command_id = UUID(event.command_id)
@@ -251,7 +255,7 @@ async def on_command_result(conn: Connection, event: CommandCompleted) -> None:
     if event.outcome == "Answered" and status == "Accepted":
         return  # the session follows (session.started); the deadline covers a silent charger
     reason = f"charger-{(status or event.outcome).lower()}"
-    await cancel(conn, hold, reason)
+    await cancel(conn, hold, reason, settings)
 
 
 async def on_session_started(conn: Connection, started: SessionStarted) -> None:
@@ -352,7 +356,7 @@ async def request_stop(
     """The payer wants to stop: the charger is told to end the session, or the hold is given up
     if nothing started yet."""
     if hold["status"] in BEFORE_START:
-        return await cancel(conn, hold, "stopped-by-payer")
+        return await cancel(conn, hold, "stopped-by-payer", settings)
     if hold["status"] != "charging" or not hold["transaction_id"]:
         raise Conflict("The session is already over.")
     return await _send_stop(conn, hold, settings)

@@ -84,7 +84,7 @@ class HoldWorker:
             async with self._transaction() as conn:
                 current = await repository.get(conn, hold["id"], for_update=True)
                 if current is not None and current["status"] in ("authorized", "starting"):
-                    await service.cancel(conn, current, "not-started")
+                    await service.cancel(conn, current, "not-started", self._settings)
         elif status == "settling":
             await self.capture(hold["id"])
         elif status == "canceled":
@@ -117,7 +117,7 @@ class HoldWorker:
             async with self._transaction() as conn:
                 current = await repository.get(conn, hold["id"], for_update=True)
                 if current is not None:
-                    await service.cancel(conn, current, "stripe-unavailable")
+                    await service.cancel(conn, current, "stripe-unavailable", self._settings)
             raise
         async with self._transaction() as conn:
             return await service.attach_intent(conn, hold["id"], intent)
@@ -138,7 +138,7 @@ class HoldWorker:
             async with self._transaction() as conn:
                 current = await repository.get(conn, hold["id"], for_update=True)
                 if current is not None:
-                    await service.cancel(conn, current, "not-paid")
+                    await service.cancel(conn, current, "not-paid", self._settings)
             await self.release(hold["id"])
 
     async def release(self, hold_id: UUID) -> None:
@@ -210,7 +210,7 @@ class HoldWorker:
                 captured_minor=amount,
                 released=amount > 0,
             )
-            await service.publish_closed(conn, row, "captured", None)
+            await service.publish_closed(conn, row, "captured", None, self._settings)
         log.info("payment.hold.captured", hold_id=str(hold["id"]), amount_minor=amount)
 
     async def _capture_failed(self, hold: asyncpg.Record, intent: PaymentIntentInfo) -> None:
@@ -227,6 +227,6 @@ class HoldWorker:
                 cancel_reason="capture-failed",
                 released=True,
             )
-            await service.publish_closed(conn, row, "released", "capture-failed")
+            await service.publish_closed(conn, row, "released", "capture-failed", self._settings)
             if current["user_id"] and current["invoice_id"]:
                 await invoices.postpone(conn, current["invoice_id"], service.now())
