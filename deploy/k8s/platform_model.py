@@ -65,24 +65,7 @@ def _topic_names() -> dict[str, Any]:
 REVOCATIONS_TOPIC = "identity.users.v1"
 
 # Announced services, until their code lands (then derived from it, like the others).
-PLANNED: dict[str, KafkaAccess] = {
-    "notifications": KafkaAccess(
-        reads=frozenset(
-            {
-                "identity.users.v1",
-                "identity.id-tokens.v1",
-                "payment.invoices.v1",
-                "payment.accounts.v1",
-                "payment.holds.v1",
-                "booking.reservations.v1",
-                "support.tickets.v1",
-                "operations.alerts.v1",
-            }
-        ),
-        writes=frozenset(),
-        group_prefix="notifications.",
-    ),
-}
+PLANNED: dict[str, KafkaAccess] = {}
 
 
 def has_code(service: str) -> bool:

@@ -61,7 +61,7 @@ class Settings(ServiceSettings):
     audit_retention_days: int = Field(365, ge=1)
 
     # Account mails (sent by notifications): links point into the web app at this address.
-    public_app_url: str = "http://127.0.0.1:8000"
+    public_app_url: str = "http://127.0.0.1:8080"
     email_verification_ttl_s: int = Field(7 * 24 * 3600, gt=0)
     password_reset_ttl_s: int = Field(30 * 60, gt=0, le=24 * 3600)
     # Notices (password changed, new sign-in) not sent within this time are dropped.

@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -30,7 +33,10 @@ from services.booking.settings import Settings as BookingSettings
 from services.connectivity.app import create_app as create_connectivity
 from services.connectivity.settings import Settings as ConnectivitySettings
 from services.identity.app import create_app as create_identity
+from services.identity.settings import BootstrapClient
 from services.identity.settings import Settings as IdentitySettings
+from services.notifications.app import create_app as create_notifications
+from services.notifications.settings import Settings as NotificationsSettings
 from services.operations.app import create_app as create_operations
 from services.operations.settings import Settings as OperationsSettings
 from services.payment.app import create_app as create_payment
@@ -40,6 +46,7 @@ from services.support.settings import Settings as SupportSettings
 from shared.events.topics import CHARGING_SESSIONS
 from shared.kafka import create_producer
 from tests.helpers.stack import free_port, fresh_database, serve, unique, wait_until_ready
+from tests.notifications.harness import SmtpServer
 
 ADMIN = {"email": "journey-admin@ladda.local", "password": "journey-admin-password-1"}
 STRIPE_BASE = os.environ.get("LADDA_PAYMENT_STRIPE_API_BASE", "http://127.0.0.1:8420")
@@ -56,6 +63,8 @@ class Platform:
     stripe_base: str
     # Every charger of this platform has an id starting with it (see `_SessionsBridge`).
     charger_prefix: str
+    # The mail server notifications sends to (a real SMTP server process; one .eml per mail).
+    smtp: SmtpServer
 
 
 class _SessionsBridge:
@@ -130,7 +139,16 @@ def _recent_events_only() -> Iterator[None]:
             os.environ["LADDA_KAFKA_NEW_GROUP_LOOKBACK_S"] = previous
 
 
-SERVICES = ("identity", "connectivity", "booking", "payment", "operations", "analytics", "support")
+SERVICES = (
+    "identity",
+    "connectivity",
+    "booking",
+    "payment",
+    "operations",
+    "analytics",
+    "support",
+    "notifications",
+)
 
 
 async def _databases() -> dict[str, SecretStr]:
@@ -148,7 +166,18 @@ async def running_platform() -> AsyncIterator[Platform]:
     common = {"consumer_group_suffix": suffix, "jwks_url": jwks_url}
     databases = await _databases()
     bridge = _SessionsBridge(prefix)
+    mailer_secret = secrets.token_urlsafe(32)
     identity = IdentitySettings(
+        # Pay-as-you-go from the app: this identity decides hold tokens (tests/conftest.py
+        # turns that off for the other test platforms, which would answer holds they never saw).
+        decide_hold_tokens=True,
+        bootstrap_clients=[
+            BootstrapClient(
+                client_id="notifications",
+                secret=SecretStr(mailer_secret),
+                scopes=["account-mails:issue", "invoices:read"],
+            )
+        ],
         database_url=databases["identity"],
         signing_key_passphrase=SecretStr("journey-passphrase"),
         bootstrap_admin_email=ADMIN["email"],
@@ -199,7 +228,19 @@ async def running_platform() -> AsyncIterator[Platform]:
     )
     analytics = AnalyticsSettings(database_url=databases["analytics"], **common)
     support = SupportSettings(database_url=databases["support"], **common)
+    smtp = SmtpServer(Path(tempfile.mkdtemp(prefix="ladda-journey-mail-")))
+    notifications = NotificationsSettings(
+        database_url=databases["notifications"],
+        smtp_port=smtp.port,
+        identity_url=f"http://127.0.0.1:{identity_port}",
+        payment_url=f"http://127.0.0.1:{payment_port}",
+        client_secret=SecretStr(mailer_secret),
+        dispatch_interval_s=0.2,
+        **common,
+    )
     async with contextlib.AsyncExitStack() as stack:
+        await smtp.start()
+        stack.callback(smtp.stop)
         await stack.enter_async_context(bridge)
         with _recent_events_only():
             identity_url = await stack.enter_async_context(
@@ -214,6 +255,7 @@ async def running_platform() -> AsyncIterator[Platform]:
                 "operations": (create_operations(operations), None),
                 "analytics": (create_analytics(analytics), None),
                 "support": (create_support(support), None),
+                "notifications": (create_notifications(notifications), None),
             }
             started = await asyncio.gather(
                 *(stack.enter_async_context(serve(app, port=port)) for app, port in apps.values())
@@ -234,4 +276,5 @@ async def running_platform() -> AsyncIterator[Platform]:
             ocpp_url=f"ws://127.0.0.1:{ocpp_port}",
             stripe_base=STRIPE_BASE,
             charger_prefix=prefix,
+            smtp=smtp,
         )

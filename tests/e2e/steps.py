@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from shared.clock import ocpp_time
 from tests.e2e.platform import ADMIN, STRIPE_KEY, Platform
 from tests.helpers.polling import eventually
 from tests.helpers.stack import unique
+from tests.notifications.harness import SmtpServer
 
 PASSWORD = "correct horse battery staple"
 PUBLISHABLE_KEY = "pk_test_ladda_local"
@@ -315,3 +317,26 @@ async def created_once_known(
 
     await eventually(created, timeout=60, interval=0.5)
     return answer[0]
+
+
+async def mail_arrives(
+    smtp: SmtpServer, address: str, done: Any, timeout: float = 60
+) -> EmailMessage:
+    """The first mail to `address` for which `done(mail)` holds, once it has arrived."""
+    found: list[EmailMessage] = []
+
+    async def arrived() -> bool:
+        found[:] = [m for m in smtp.mails_to(address) if done(m)]
+        return bool(found)
+
+    await eventually(arrived, timeout=timeout, interval=0.3)
+    return found[0]
+
+
+def has_pdf(mail: EmailMessage) -> bool:
+    return any(part.get_content_type() == "application/pdf" for part in mail.iter_attachments())
+
+
+def text_of(mail: EmailMessage) -> str:
+    body = mail.get_body(("plain",))
+    return body.get_content() if body is not None else ""

@@ -27,13 +27,16 @@ from tests.e2e.steps import (
     charge,
     confirm_payment_intent,
     created_once_known,
+    has_pdf,
     install_charger,
     items,
+    mail_arrives,
     received,
     register_driver,
     save_card,
     staff_member,
     tap_until,
+    text_of,
     total_minor,
     until_json,
 )
@@ -155,6 +158,8 @@ async def test_a_driver_finds_books_charges_pays_and_gets_help(
     )
     invoice = next(i for i in items(invoices) if i["session_id"] == session["id"])
     assert invoice["total_minor"] == total_minor(12_500) == invoice["amount_paid_minor"]
+    # ... and the receipt arrives by e-mail, its PDF attached.
+    await mail_arrives(platform.smtp, driver.email, has_pdf)
 
     # 7. The driver's statistics show the session.
     stats = await until_json(
@@ -191,6 +196,8 @@ async def test_a_driver_finds_books_charges_pays_and_gets_help(
     assert answered.status_code in (200, 201), answered.text
     mine = await api.get(f"/v1/support/tickets/{ticket['id']}", headers=driver.headers)
     assert [m["body"] for m in mine.json()["messages"] if m["author_kind"] == "staff"] == [reply]
+    # ... and the driver is told by e-mail, with a link to the answer in the app.
+    await mail_arrives(platform.smtp, driver.email, lambda mail: ticket["id"] in text_of(mail))
 
     # Nobody else sees any of it.
     other = await register_driver(api)
@@ -348,16 +355,6 @@ async def test_a_declined_card_is_refused_at_the_charger_until_the_driver_pays_f
         await tap_until(client, uid, "Accepted")
 
 
-# Cross-talk on the shared Kafka, not a flaw of one service: every identity of other test runs
-# consumes this `hold.authorized` from `payment.holds.v1`, does not know the driver and publishes
-# `Invalid` (`unknown-user`) for the token; if one arrives before this identity's `Accepted`,
-# payment releases the hold (seen on the topic: several within 25 ms). Passes alone; the fix is
-# per-run topic names for test platforms (the cause of tests/payment/test_holds_e2e.py's xfail).
-@pytest.mark.xfail(
-    reason="other test runs' identity services answer Invalid (unknown-user) for this hold's "
-    "token on the shared identity.id-tokens.v1; payment then releases the hold",
-    strict=False,
-)
 async def test_pay_as_you_go_from_the_app_holds_starts_remotely_and_captures(
     platform: Platform, operator: Person
 ) -> None:

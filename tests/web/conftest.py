@@ -72,6 +72,9 @@ async def platform() -> AsyncIterator[Platform]:
     jwks_url = f"http://127.0.0.1:{identity_port}/.well-known/jwks.json"
     identity = create_identity(
         IdentitySettings(
+            # The driver app and guest pages start charging through holds: this identity
+            # decides them (tests/conftest.py turns that off for the other test platforms).
+            decide_hold_tokens=True,
             database_url=SecretStr(await fresh_database("test_web_identity")),
             consumer_group_suffix=suffix,
             signing_key_passphrase=SecretStr("web-passphrase"),

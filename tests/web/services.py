@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator
 
-import pytest
 from pydantic import SecretStr
 
 from services.analytics.app import create_app as create_analytics
 from services.analytics.settings import Settings as AnalyticsSettings
 from services.booking.app import create_app as create_booking
 from services.booking.settings import Settings as BookingSettings
-from services.connectivity.sessions import service as connectivity_sessions
 from services.operations.app import create_app as create_operations
 from services.operations.settings import Settings as OperationsSettings
 from services.payment.app import create_app as create_payment
-from services.payment.holds import service as holds_service
 from services.payment.settings import Settings as PaymentSettings
 from services.support.app import create_app as create_support
 from services.support.settings import Settings as SupportSettings
-from shared.db import Connection
-from shared.events.identity import IdTokenDecisionChanged
 from tests.helpers.stack import fresh_database, serve, wait_until_ready
 
 STRIPE_URL = os.environ.get("LADDA_PAYMENT_STRIPE_API_BASE", "http://127.0.0.1:8420")
@@ -32,34 +26,6 @@ STRIPE_SECRET_KEY = os.environ.get("LADDA_PAYMENT_STRIPE_API_KEY", "sk_test_ladd
 # localstripe accepts any `pk_` key where Stripe.js authenticates with the publishable key.
 STRIPE_PUBLISHABLE_KEY = "pk_test_ladda_web"
 HOLD_AMOUNT_MINOR = 20_000
-
-
-@contextlib.contextmanager
-def ignoring_foreign_hold_vetoes() -> Iterator[None]:
-    """Every platform on this machine shares one broker, so every identity consumes every
-    `hold.authorized`. Identities running code from before they learnt to stay silent about
-    users they never knew (the local stack's, other test runs') answer our driver's hold with
-    Invalid `unknown-user`: payment would release the hold and connectivity refuse its token.
-    Our own identity knows the driver, so while this platform runs, its payment and
-    connectivity ignore exactly those decisions."""
-    original = holds_service.on_decision
-    original_apply = connectivity_sessions.apply_id_token_decision
-
-    def foreign(event: IdTokenDecisionChanged) -> bool:
-        return event.kind == "hold" and event.reason == "unknown-user"
-
-    async def on_decision(conn: Connection, event: IdTokenDecisionChanged, settings: Any) -> None:
-        if not foreign(event):
-            await original(conn, event, settings)
-
-    async def apply_decision(conn: Connection, event: IdTokenDecisionChanged) -> None:
-        if not foreign(event):
-            await original_apply(conn, event)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(holds_service, "on_decision", on_decision)
-        patch.setattr(connectivity_sessions, "apply_id_token_decision", apply_decision)
-        yield
 
 
 @contextlib.asynccontextmanager
@@ -111,21 +77,20 @@ async def more_services(
             jwks_url=jwks_url,
         )
     )
-    with ignoring_foreign_hold_vetoes():
-        async with (
-            serve(payment) as payment_url,
-            serve(booking) as booking_url,
-            serve(support) as support_url,
-            serve(analytics) as analytics_url,
-            serve(operations) as operations_url,
-        ):
-            urls = {
-                "operations": operations_url,
-                "payment": payment_url,
-                "booking": booking_url,
-                "support": support_url,
-                "analytics": analytics_url,
-            }
-            for url in urls.values():
-                await wait_until_ready(url, timeout=90)
-            yield urls
+    async with (
+        serve(payment) as payment_url,
+        serve(booking) as booking_url,
+        serve(support) as support_url,
+        serve(analytics) as analytics_url,
+        serve(operations) as operations_url,
+    ):
+        urls = {
+            "operations": operations_url,
+            "payment": payment_url,
+            "booking": booking_url,
+            "support": support_url,
+            "analytics": analytics_url,
+        }
+        for url in urls.values():
+            await wait_until_ready(url, timeout=90)
+        yield urls
