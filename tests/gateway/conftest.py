@@ -54,6 +54,7 @@ class Stack:
             "upstream_connectivity": self.dead_url,
             "upstream_identity": self.dead_url,
             "upstream_analytics": self.dead_url,
+            "upstream_notifications": self.dead_url,
             "upstream_timeouts": {"support": 0.5},
             "rate_limit_per_user": "10000/minute",
             "rate_limit_per_address": "10000/minute",

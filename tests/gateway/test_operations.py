@@ -48,6 +48,7 @@ async def test_ready_only_once_the_openapi_document_holds_every_upstream(stack: 
         upstream_connectivity=stack.echo_url,
         upstream_identity=stack.echo_url,
         upstream_analytics=stack.echo_url,
+        upstream_notifications=stack.echo_url,
     ) as gw:
         # Payment is not answering: the merged document lacks its paths, so not ready (on main
         # the gateway said ready at once and served a partial document).
