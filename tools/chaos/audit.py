@@ -21,12 +21,12 @@ from shared.events.topics import BOOKING_RESERVATIONS
 SERVICES = ("connectivity", "identity", "booking", "payment", "analytics", "operations", "support")
 FINAL_BOOKING_EVENTS = {"reservation.fulfilled", "reservation.no-show", "reservation.cancelled"}
 FINAL_BOOKING_STATES = {"fulfilled", "no_show", "cancelled"}
-# Transaction messages the simulator could not deliver or that the CSMS refused (an Authorize
-# refused, a start or stop answered with a CALLERROR or never answered).
+# What the simulator saw refused: an Authorize, or a transaction message (start, meter values,
+# stop) that it gave up on after its TransactionMessageAttempts (each refusal with a CALLERROR
+# is retried, as OCPP 1.6 §4.7 / 2.0.1 E.04 have a charger do).
 SIMULATOR_TROUBLE = (
     "simulator.authorize.rejected",
-    "simulator.session.start_failed",
-    "simulator.session.stop_failed",
+    "simulator.transaction_message.dropped",
 )
 
 

@@ -31,6 +31,11 @@ async def simulate(plan: dict[str, object]) -> None:
         session_every_s=float(plan["session_every_s"]),  # type: ignore[arg-type]
         session_max_s=float(plan["session_max_s"]),  # type: ignore[arg-type]
         meter_interval_s=float(plan["meter_interval_s"]),  # type: ignore[arg-type]
+        # TransactionMessageAttempts / RetryInterval: a stop refused while PostgreSQL restarts
+        # (connectivity answers InternalError for what it cannot store) goes again, for about
+        # two minutes in all, before the simulator gives it up.
+        tx_attempts=12,
+        tx_retry_s=2.0,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
