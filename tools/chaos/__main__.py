@@ -25,7 +25,7 @@ from tools.chaos.fleet import Charger, Driver, book, cancel, chargers, seed_driv
 from tools.chaos.platform import ROOT, ChaosPlatform, Ports, free_port
 
 VICTIMS = ("connectivity-a", "payment", "identity", "booking", "kafka", "postgres")
-SERVICES = ("identity", "booking", "payment", "analytics", "operations", "support")
+SERVICES = ("identity", "booking", "payment", "analytics", "operations", "support", "notifications")
 
 
 def say(message: str) -> None:

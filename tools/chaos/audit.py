@@ -18,7 +18,16 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from shared.events.envelope import Envelope
 from shared.events.topics import BOOKING_RESERVATIONS
 
-SERVICES = ("connectivity", "identity", "booking", "payment", "analytics", "operations", "support")
+SERVICES = (
+    "connectivity",
+    "identity",
+    "booking",
+    "payment",
+    "analytics",
+    "operations",
+    "support",
+    "notifications",
+)
 FINAL_BOOKING_EVENTS = {"reservation.fulfilled", "reservation.no-show", "reservation.cancelled"}
 FINAL_BOOKING_STATES = {"fulfilled", "no_show", "cancelled"}
 # What the simulator saw refused: an Authorize, or a transaction message (start, meter values,
