@@ -165,8 +165,11 @@ class SimulatedCharger:
         options = station.options
         while options.session_every_s > 0:
             await asyncio.sleep(station.rng.expovariate(1.0 / options.session_every_s))
+            # One card charges one car at a time: the charger's tag waits for its session to end
+            # (a second start would rightly be answered ConcurrentTx).
+            charging = any(s.id_tag == options.id_tag for s in station.sessions.values())
             free = station.free_connector(id_tag=options.id_tag)
-            if free is not None:
+            if free is not None and not charging:
                 await station.plug_in(free, options.id_tag, authorize=True)
         await asyncio.Event().wait()
 
