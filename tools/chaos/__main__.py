@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from tools.chaos.audit import Row, audit, simulator_events, table
@@ -210,6 +211,7 @@ class Run:
         )
         async with httpx.AsyncClient(base_url=gateway, timeout=30) as api:
             drivers = await seed_drivers(api, stripe[0], admin, self.fleet)
+            await self.until_chargers_know_the_cards(stack_env["LADDA_PG_ADMIN_URL"])
             say(f"{len(drivers)} paying drivers with RFID cards; {len(self.fleet)} chargers")
             logs = self.start_simulator()
             stop = asyncio.Event()
@@ -241,6 +243,26 @@ class Run:
         failed = [row for row in rows if not row.ok]
         say(f"{'FAILED' if failed else 'passed'}: {len(failed)} differences, in {self.at()}")
         return 1 if failed else 0
+
+    async def until_chargers_know_the_cards(self, admin_url: str, timeout: float = 120) -> None:
+        """Identity accepted every card; connectivity's own copy (from Kafka, what Authorize
+        answers from) must say so too before the first car arrives."""
+        tags = [charger.tag.strip().upper() for charger in self.fleet]
+        db = await asyncpg.connect(f"{admin_url.rsplit('/', 1)[0]}/ladda_connectivity")
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                accepted = await db.fetchval(
+                    "select count(*) from id_tokens where uid = any($1) and decision = 'Accepted'",
+                    tags,
+                )
+                if accepted == len(set(tags)):
+                    return
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"[chaos] connectivity knows {accepted} of the cards")
+                await asyncio.sleep(0.5)
+        finally:
+            await db.close()
 
     async def settle(
         self, stack_env: dict[str, str], logs: list[Path], users: list[str]
