@@ -223,6 +223,11 @@ async def audit(
         Row("  ... without exactly one final event", len(not_one_final), 0),
         *(Row(f"dead letters in {service}", count, 0) for service, count in dead.items()),
         *(Row(f"simulator: {name}", trouble[name], 0) for name in SIMULATOR_TROUBLE),
+        # An Authorize the CSMS could not answer (its database down): no session, nothing lost.
+        Row(
+            "simulator: Authorize unanswered (the driver taps again)",
+            sum(e.get("event") == "simulator.authorize.failed" for e in events),
+        ),
     ]
     return rows, notes
 

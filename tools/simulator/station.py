@@ -278,9 +278,10 @@ class Station:
             self.stats.tx_queued_offline += 1
         self.outbox.put(message)
 
-    async def authorize(self, id_tag: str) -> bool:
-        """Online: ask the CSMS. Offline: accept (1.6 LocalAuthorizeOffline / 2.0.1
-        OfflineTxForUnknownIdEnabled); the CSMS judges the start when it is delivered."""
+    async def authorize(self, id_tag: str) -> bool | None:
+        """Online: ask the CSMS (None: it could not answer, the driver taps again later).
+        Offline: accept (1.6 LocalAuthorizeOffline / 2.0.1 OfflineTxForUnknownIdEnabled); the
+        CSMS judges the start when it is delivered."""
         link = self.link
         if link is None:
             return True
@@ -289,7 +290,7 @@ class Station:
         except SEND_FAILED as error:
             self._log.warning("simulator.authorize.failed", error=repr(error)[:200])
             self.stats.error(f"{self.spec.id}: Authorize {error!r}"[:200])
-            return False
+            return None
 
     async def plug_in(
         self,
@@ -302,8 +303,10 @@ class Station:
     ) -> bool:
         """A car arrives: (authorise,) start the transaction, and charge in the background
         until full, time up, or stopped. False if it did not start."""
-        if authorize and not await self.authorize(id_tag):
-            self._log.info("simulator.authorize.rejected", connector=connector)
+        answer = await self.authorize(id_tag) if authorize else True
+        if not answer:
+            if answer is False:  # refused; None: the CSMS could not answer (logged above)
+                self._log.info("simulator.authorize.rejected", connector=connector)
             return False
         if connector in self.sessions:
             return False
