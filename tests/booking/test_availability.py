@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.booking.availability.schemas import AvailabilityOut
+from services.booking.network import service as network
+from shared.events.chargepoints import ChargePointLocation, ChargePointRegistered
 from tests.booking.support import (
     OPERATOR,
     Service,
@@ -14,6 +16,7 @@ from tests.booking.support import (
     set_connector_status,
     slot_start,
 )
+from tests.helpers.stack import unique
 
 
 async def new_cp(service: Service, **overrides: Any) -> str:
@@ -223,3 +226,43 @@ async def test_maintenance_cancels_overlapping_bookings_and_offers_an_alternativ
         f"/v1/availability/maintenance-windows/{created.json()['id']}", headers=OPERATOR
     )
     assert again.status_code == 404
+
+
+async def test_a_charger_heard_online_before_its_registration_arrived_shows_online(
+    service: Service,
+) -> None:
+    """Presence and the registry come on two topics, read by two consumers, in either order."""
+    cp_id = unique("CP-EARLY")
+    heard = datetime.now(UTC)
+    async with service.pool.acquire() as conn, conn.transaction():
+        await network.apply_presence(conn, cp_id, True, heard)
+        # An older disconnect, delivered late, does not take the charger offline.
+        await network.apply_presence(conn, cp_id, False, heard - timedelta(seconds=5))
+        await network.apply_registry(
+            conn,
+            ChargePointRegistered(
+                charge_point_id=cp_id,
+                ocpp_version="1.6",
+                vendor="Ladda",
+                model="Early",
+                serial_number=None,
+                firmware_version=None,
+                connectors=1,
+                location=ChargePointLocation(site_name=unique("Early site")),
+                approval="approved",
+            ),
+            service.settings,
+        )
+    _, headers = driver()
+    response = await service.http.get(
+        "/v1/availability", params={"charge_point_id": cp_id}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert [cp["online"] for cp in response.json()["charge_points"]] == [True]
+
+    async with service.pool.acquire() as conn, conn.transaction():
+        await network.apply_presence(conn, cp_id, False, heard + timedelta(seconds=1))
+    response = await service.http.get(
+        "/v1/availability", params={"charge_point_id": cp_id}, headers=headers
+    )
+    assert [cp["online"] for cp in response.json()["charge_points"]] == [False]

@@ -31,8 +31,11 @@ async def upsert_charge_point(
     )
     await conn.execute(
         """insert into charge_points (id, ocpp_version, connectors, approval, site_name, address,
-                                      latitude, longitude, updated_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, now())
+                                      latitude, longitude, online, updated_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8,
+                   coalesce((select online from charge_point_presence
+                              where charge_point_id = $1), false),
+                   now())
            on conflict (id) do update set ocpp_version = excluded.ocpp_version,
                connectors = excluded.connectors, approval = excluded.approval,
                site_name = excluded.site_name, address = excluded.address,
@@ -49,12 +52,28 @@ async def upsert_charge_point(
     return previous
 
 
-async def set_online(conn: Connection, charge_point_id: str, online: bool) -> None:
-    await conn.execute(
-        "update charge_points set online = $2, updated_at = now() where id = $1",
+async def set_online(
+    conn: Connection, charge_point_id: str, online: bool, changed_at: datetime
+) -> bool:
+    """Record a presence report, known charge point or not yet; an older report than the one
+    recorded changes nothing. True when it was recorded."""
+    recorded: bool = await conn.fetchval(
+        """with presence as (
+               insert into charge_point_presence (charge_point_id, online, changed_at)
+               values ($1, $2, $3)
+               on conflict (charge_point_id) do update
+                   set online = excluded.online, changed_at = excluded.changed_at
+                 where charge_point_presence.changed_at <= excluded.changed_at
+               returning online),
+           copied as (
+               update charge_points cp set online = presence.online, updated_at = now()
+                 from presence where cp.id = $1)
+           select exists (select from presence)""",
         charge_point_id,
         online,
+        changed_at,
     )
+    return recorded
 
 
 async def charge_point(conn: Connection, charge_point_id: str) -> asyncpg.Record | None:

@@ -79,9 +79,7 @@ async def apply_connector_status(
 async def apply_presence(
     conn: Connection, charge_point_id: str, online: bool, at: datetime
 ) -> None:
-    del at
-    await repository.set_online(conn, charge_point_id, online)
-    if online:
+    if await repository.set_online(conn, charge_point_id, online, at) and online:
         await reservations.retry_at_charger(conn, charge_point_id)
 
 
