@@ -47,6 +47,9 @@ class SessionStopped(EventPayload):
     session_id: str
     charge_point_id: str
     connector_id: int
+    # 2.0.1: the EVSE of the session (its connector_id is the connector within the EVSE);
+    # None for 1.6. The EVSE is what booking, operations and analytics call the connector.
+    evse_id: int | None = None
     transaction_id: str
     id_tag: str | None
     user_id: str | None

@@ -207,7 +207,10 @@ async def test_boot_heartbeat_and_status_on_both_versions(service: Service) -> N
             )
             await a.call(
                 call16.StatusNotification(
-                    connector_id=2, error_code="GroundFailure", status="Faulted"
+                    connector_id=2,
+                    error_code="GroundFailure",
+                    status="Faulted",
+                    vendor_error_code="E-17",
                 )
             )
             boot201 = await b.call(
@@ -225,6 +228,15 @@ async def test_boot_heartbeat_and_status_on_both_versions(service: Service) -> N
                     connector_id=1,
                 )
             )
+            # EVSE 2's connector 1 is another connector with the same number (2.0.1).
+            await b.call(
+                call201.StatusNotification(
+                    timestamp="2026-01-01T00:00:00Z",
+                    connector_status="Occupied",
+                    evse_id=2,
+                    connector_id=1,
+                )
+            )
             connectors16 = (
                 await service.http.get(f"/v1/charge-points/{cp16}/connectors", headers=OPERATOR)
             ).json()
@@ -235,7 +247,11 @@ async def test_boot_heartbeat_and_status_on_both_versions(service: Service) -> N
             connectors201 = (
                 await service.http.get(f"/v1/charge-points/{cp201}/connectors", headers=OPERATOR)
             ).json()
-            assert connectors201[0]["status"] == "Occupied" and connectors201[0]["evse_id"] == 1
+            assert [(c["evse_id"], c["connector_id"], c["status"]) for c in connectors201] == [
+                (1, 1, "Occupied"),
+                (2, 1, "Occupied"),
+            ]
+            assert connectors16[1]["vendor_error_code"] == "E-17"
             assert (await service.http.get(f"/v1/charge-points/{cp16}", headers=OPERATOR)).json()[
                 "online"
             ]
@@ -243,6 +259,10 @@ async def test_boot_heartbeat_and_status_on_both_versions(service: Service) -> N
         await events.wait_for("charge-point.booted", cp201)
         status = await events.wait_for("connector.status-changed", cp16, count=2)
         assert {e.data["status"] for e in status} == {"Available", "Faulted"}
+        faulted = next(e for e in status if e.data["status"] == "Faulted")
+        assert faulted.data["vendor_error_code"] == "E-17" and faulted.data["info"] is None
+        per_evse = await events.wait_for("connector.status-changed", cp201, count=2)
+        assert sorted(e.data["evse_id"] for e in per_evse) == [1, 2]
         await events.wait_for("charge-point.fault", cp16)
         closed = await events.wait_for("charge-point.disconnected", cp16)
         assert closed[0].data["reason"] == "closed"

@@ -17,6 +17,11 @@ from shared.events.charging import SessionStopped
 from shared.events.payment import InvoiceEvent
 
 
+def connector_of(event: SessionStopped | ConnectorStatusChanged) -> int:
+    """The connector as booking and operations name it: 1.6's connectorId, 2.0.1's EVSE."""
+    return event.evse_id if event.evse_id is not None else event.connector_id
+
+
 async def record_processed(conn: Connection, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
     """The ids of the batch this consumer sees for the first time (the rest are re-deliveries)."""
     rows = await conn.fetch(
@@ -38,7 +43,7 @@ async def insert_sessions(conn: Connection, stops: Sequence[SessionStopped]) -> 
            on conflict (session_id) do nothing""",
         [s.session_id for s in stops],
         [s.charge_point_id for s in stops],
-        [s.connector_id for s in stops],
+        [connector_of(s) for s in stops],
         [s.user_id for s in stops],
         [s.started_at for s in stops],
         [s.stopped_at for s in stops],
@@ -59,7 +64,7 @@ async def insert_statuses(
            on conflict (event_id) do nothing""",
         [event_id for event_id, _ in statuses],
         [s.charge_point_id for _, s in statuses],
-        [s.connector_id for _, s in statuses],
+        [connector_of(s) for _, s in statuses],
         [s.status for _, s in statuses],
         [s.error_code for _, s in statuses],
         [s.at for _, s in statuses],

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# (charge point, EVSE or 0, connector)
+StatusKey = tuple[str, int, int]
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectedCharger:
@@ -37,3 +40,9 @@ class StatusReport:
     error_code: str | None
     info: str | None
     at: datetime
+    vendor_error_code: str | None = None  # 1.6 `vendorErrorCode`
+
+    @property
+    def key(self) -> StatusKey:
+        """Which connector: 2.0.1 numbers connectors within an EVSE (1.6 has none: 0)."""
+        return (self.cp_id, self.evse_id or 0, self.connector_id)

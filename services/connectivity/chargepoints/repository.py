@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from services.connectivity.chargepoints.reports import BootReport, StatusReport
+from services.connectivity.chargepoints.reports import BootReport, StatusKey, StatusReport
 from shared.db import Connection
 
 _COLUMNS = """id, ocpp_version, vendor, model, serial_number, firmware_version, connectors,
@@ -187,20 +187,27 @@ async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
 
 
 async def current_statuses(
-    conn: Connection, keys: Sequence[tuple[str, int]]
-) -> dict[tuple[str, int], tuple[str, str | None]]:
+    conn: Connection, keys: Sequence[StatusKey]
+) -> dict[StatusKey, tuple[str, str | None]]:
+    """The current status of each (charge point, EVSE or 0, connector), locked."""
     rows = await conn.fetch(
-        """select s.charge_point_id, s.connector_id, s.status, s.error_code
+        """select s.charge_point_id, coalesce(s.evse_id, 0) as evse, s.connector_id, s.status,
+                  s.error_code
              from connector_status s
-             join unnest($1::text[], $2::int[]) as k(cp, connector)
-               on s.charge_point_id = k.cp and s.connector_id = k.connector
-            order by s.charge_point_id, s.connector_id
+             join unnest($1::text[], $2::int[], $3::int[]) as k(cp, evse, connector)
+               on s.charge_point_id = k.cp and coalesce(s.evse_id, 0) = k.evse
+              and s.connector_id = k.connector
+            order by s.charge_point_id, evse, s.connector_id
               for update of s""",
         [k[0] for k in keys],
         [k[1] for k in keys],
+        [k[2] for k in keys],
     )
     return {
-        (row["charge_point_id"], row["connector_id"]): (row["status"], row["error_code"])
+        (row["charge_point_id"], row["evse"], row["connector_id"]): (
+            row["status"],
+            row["error_code"],
+        )
         for row in rows
     }
 
@@ -213,6 +220,7 @@ def _status_columns(reports: Sequence[StatusReport]) -> list[list[Any]]:
         [r.status for r in reports],
         [r.error_code for r in reports],
         [r.info for r in reports],
+        [r.vendor_error_code for r in reports],
         [r.at for r in reports],
     ]
 
@@ -222,21 +230,22 @@ async def record_statuses(conn: Connection, reports: Sequence[StatusReport]) -> 
     each connector."""
     await conn.execute(
         """insert into connector_status_history
-               (charge_point_id, connector_id, status, error_code, info, at)
-           select cp, connector, status, err, info, at
-             from unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[],
-                         $7::timestamptz[]) as u(cp, connector, evse, status, err, info, at)""",
+               (charge_point_id, connector_id, evse_id, status, error_code, info,
+                vendor_error_code, at)
+           select * from unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[],
+                                $6::text[], $7::text[], $8::timestamptz[])""",
         *_status_columns(reports),
     )
-    latest = list({(r.cp_id, r.connector_id): r for r in reports}.values())
+    latest = list({r.key: r for r in reports}.values())
     await conn.execute(
         """insert into connector_status
-               (charge_point_id, connector_id, evse_id, status, error_code, info, changed_at)
+               (charge_point_id, connector_id, evse_id, status, error_code, info,
+                vendor_error_code, changed_at)
            select * from unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[],
-                                $6::text[], $7::timestamptz[])
-           on conflict (charge_point_id, connector_id) do update set
-               evse_id = excluded.evse_id, status = excluded.status,
-               error_code = excluded.error_code, info = excluded.info,
+                                $6::text[], $7::text[], $8::timestamptz[])
+           on conflict (charge_point_id, (coalesce(evse_id, 0)), connector_id) do update set
+               status = excluded.status, error_code = excluded.error_code, info = excluded.info,
+               vendor_error_code = excluded.vendor_error_code,
                changed_at = excluded.changed_at""",
         *_status_columns(latest),
     )
@@ -244,15 +253,17 @@ async def record_statuses(conn: Connection, reports: Sequence[StatusReport]) -> 
 
 async def connector_status(conn: Connection, cp_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "select connector_id, evse_id, status, error_code, info, changed_at from connector_status "
-        "where charge_point_id = $1 order by connector_id",
+        "select connector_id, evse_id, status, error_code, info, vendor_error_code, changed_at "
+        "from connector_status where charge_point_id = $1 order by evse_id nulls first, "
+        "connector_id",
         cp_id,
     )
 
 
 async def status_history(conn: Connection, cp_id: str, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "select connector_id, status, error_code, info, at from connector_status_history "
+        "select connector_id, evse_id, status, error_code, info, vendor_error_code, at "
+        "from connector_status_history "
         "where charge_point_id = $1 order by id desc limit $2",
         cp_id,
         limit,

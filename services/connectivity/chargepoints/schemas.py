@@ -57,6 +57,7 @@ class ConnectorStatusOut(BaseModel):
     status: str
     error_code: str | None
     info: str | None
+    vendor_error_code: str | None = None
     changed_at: datetime
 
 
@@ -85,9 +86,11 @@ class ChargePointWithPassword(ChargePointOut):
 
 class StatusHistoryOut(BaseModel):
     connector_id: int
+    evse_id: int | None = None
     status: str
     error_code: str | None
     info: str | None
+    vendor_error_code: str | None = None
     at: datetime
 
 

@@ -374,9 +374,7 @@ async def sweep_offline(conn: Connection, older_than_s: float) -> list[str]:
 async def connector_statuses_reported(conn: Connection, reports: Sequence[StatusReport]) -> None:
     """StatusNotifications of many chargers, in arrival order: four round trips whatever their
     number."""
-    current = await repository.current_statuses(
-        conn, sorted({(r.cp_id, r.connector_id) for r in reports})
-    )
+    current = await repository.current_statuses(conn, sorted({r.key for r in reports}))
     events: list[tuple[EventPayload, str]] = []
     for report in reports:
         cp_id, connector_id, status, error_code = (
@@ -386,7 +384,7 @@ async def connector_statuses_reported(conn: Connection, reports: Sequence[Status
             report.error_code,
         )
         evse_id, info, at = report.evse_id, report.info, report.at
-        key = (cp_id, connector_id)
+        key = report.key
         if current.get(key) == (status, error_code):
             continue
         current[key] = (status, error_code)
@@ -400,6 +398,7 @@ async def connector_statuses_reported(conn: Connection, reports: Sequence[Status
                     error_code=error_code,
                     info=info,
                     at=at,
+                    vendor_error_code=report.vendor_error_code,
                 ),
                 cp_id,
             )

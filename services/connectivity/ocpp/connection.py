@@ -131,6 +131,7 @@ class CentralSystemConnection(FastRouting):
         error_code: str | None,
         info: str | None,
         timestamp: str | None,
+        vendor_error_code: str | None = None,
     ) -> None:
         if status == "Available" and connector_id > 0:
             # A session still open on this connector is closed as an orphan: with its samples.
@@ -144,6 +145,7 @@ class CentralSystemConnection(FastRouting):
                 error_code=error_code,
                 info=info,
                 at=parse_time(timestamp) if timestamp else utc_now(),
+                vendor_error_code=vendor_error_code,
             )
         )
 

@@ -102,8 +102,9 @@ class Ocpp16Connection(CentralSystemConnection, ChargePoint16):  # type: ignore[
             evse_id=None,
             status=status,
             error_code=error_code,
-            info=kwargs.get("info") or kwargs.get("vendor_error_code"),
+            info=kwargs.get("info"),
             timestamp=kwargs.get("timestamp"),
+            vendor_error_code=kwargs.get("vendor_error_code"),
         )
         return result16.StatusNotification()
 

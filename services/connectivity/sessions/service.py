@@ -192,6 +192,7 @@ async def publish_stopped(
             session_id=str(row["id"]),
             charge_point_id=row["charge_point_id"],
             connector_id=row["connector_id"],
+            evse_id=row["evse_id"],
             transaction_id=row["transaction_id"],
             id_tag=row["id_tag"],
             user_id=row["user_id"],
