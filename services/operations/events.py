@@ -34,7 +34,7 @@ from shared.events.topics import (
     IDENTITY_USERS,
     SUPPORT_TICKETS,
 )
-from shared.inbox import EventConsumer
+from shared.inbox import EventConsumer, Handler
 from shared.service import ServiceRuntime
 
 
@@ -98,6 +98,28 @@ class Handlers:
         user = envelope.payload(UserDeleted)
         await work_orders.technician_roles(conn, user.user_id, None)
 
+    def by_purpose(self) -> dict[str, dict[str, Handler]]:
+        """Per consumer (its purpose, as in SUBSCRIPTIONS): event type -> handler."""
+        return {
+            "registry": {ChargePointRegistered.event_type: self.on_registry},
+            "charger-status": {
+                ChargePointConnected.event_type: self.on_connected,
+                ChargePointDisconnected.event_type: self.on_disconnected,
+                ConnectorStatusChanged.event_type: self.on_status,
+                ChargePointSecurityEvent.event_type: self.on_security_event,
+                ChargePointFault.event_type: self.on_fault,
+            },
+            "command-results": {CommandCompleted.event_type: self.on_command_completed},
+            "users": {
+                UserRegistered.event_type: self.on_user_registered,
+                UserRolesChanged.event_type: self.on_user_roles_changed,
+                UserDisabled.event_type: self.on_user_disabled,
+                UserEnabled.event_type: self.on_user_enabled,
+                UserDeleted.event_type: self.on_user_deleted,
+            },
+            "safety-reports": {StationSafetyReported.event_type: self.on_safety_reported},
+        }
+
 
 # The consumers of the service: purpose (consumer group and inbox name) -> topics.
 SUBSCRIPTIONS: dict[str, list[str]] = {
@@ -113,54 +135,14 @@ def build_consumers(runtime: ServiceRuntime) -> Sequence[EventConsumer]:
     assert runtime.pool is not None
     settings = runtime.settings
     assert isinstance(settings, Settings)
-    handlers = Handlers(settings)
-    bootstrap = settings.kafka_bootstrap_servers
+    handlers = Handlers(settings).by_purpose()
     return [
         EventConsumer(
-            name=runtime.consumer_name("registry"),
+            name=runtime.consumer_name(purpose),
             pool=runtime.pool,
-            bootstrap_servers=bootstrap,
-            topics=SUBSCRIPTIONS["registry"],
-            handlers={ChargePointRegistered.event_type: handlers.on_registry},
-        ),
-        EventConsumer(
-            name=runtime.consumer_name("charger-status"),
-            pool=runtime.pool,
-            bootstrap_servers=bootstrap,
-            topics=SUBSCRIPTIONS["charger-status"],
-            handlers={
-                ChargePointConnected.event_type: handlers.on_connected,
-                ChargePointDisconnected.event_type: handlers.on_disconnected,
-                ConnectorStatusChanged.event_type: handlers.on_status,
-                ChargePointSecurityEvent.event_type: handlers.on_security_event,
-                ChargePointFault.event_type: handlers.on_fault,
-            },
-        ),
-        EventConsumer(
-            name=runtime.consumer_name("command-results"),
-            pool=runtime.pool,
-            bootstrap_servers=bootstrap,
-            topics=SUBSCRIPTIONS["command-results"],
-            handlers={CommandCompleted.event_type: handlers.on_command_completed},
-        ),
-        EventConsumer(
-            name=runtime.consumer_name("users"),
-            pool=runtime.pool,
-            bootstrap_servers=bootstrap,
-            topics=SUBSCRIPTIONS["users"],
-            handlers={
-                UserRegistered.event_type: handlers.on_user_registered,
-                UserRolesChanged.event_type: handlers.on_user_roles_changed,
-                UserDisabled.event_type: handlers.on_user_disabled,
-                UserEnabled.event_type: handlers.on_user_enabled,
-                UserDeleted.event_type: handlers.on_user_deleted,
-            },
-        ),
-        EventConsumer(
-            name=runtime.consumer_name("safety-reports"),
-            pool=runtime.pool,
-            bootstrap_servers=bootstrap,
-            topics=SUBSCRIPTIONS["safety-reports"],
-            handlers={StationSafetyReported.event_type: handlers.on_safety_reported},
-        ),
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            topics=topics,
+            handlers=handlers[purpose],
+        )
+        for purpose, topics in SUBSCRIPTIONS.items()
     ]
