@@ -201,74 +201,72 @@ class EventConsumer:
     async def _apply(
         self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, handler: Handler
     ) -> None:
-        async def effect(conn: Connection) -> bool:
-            if not await record_processed(conn, self.name, envelope):
-                self.duplicates += 1
-                log.info("consumer.duplicate_skipped", event_id=str(envelope.id))
-                return False
-            await handler(conn, envelope)
-            return True
-
-        await self._settle(record, envelope, effect)
-
-    async def _forget(self, record: ConsumerRecord[bytes, bytes]) -> None:
-        """A tombstone has no event id, so the inbox cannot record it: its handler is idempotent
-        by contract (a deletion)."""
-        handler = self._tombstones.get(record.topic)
-        if handler is None or record.key is None:
-            return
-        key = record.key.decode()
-
-        async def effect(conn: Connection) -> bool:
-            await handler(conn, key)
-            return True
-
-        await self._settle(record, None, effect)
-
-    async def _settle(
-        self,
-        record: ConsumerRecord[bytes, bytes],
-        envelope: Envelope | None,
-        effect: Callable[[Connection], Awaitable[bool]],
-    ) -> None:
-        """Runs an event's (or, without `envelope`, a tombstone's) `effect` in one transaction
-        until it commits; true from `effect`: the record was applied.
-
-        A database outage is retried without limit; a failing effect up to `max_attempts` times,
-        then the record goes to `dead_letters`. A payload this service's schema cannot read will
-        not read better on a retry (e.g. a newer producer's value): it is set aside at once."""
-        if envelope is None:  # a tombstone: retried every second
-            about: dict[str, str] = {}
-            failed, prefix, pause, longest = "consumer.tombstone_failed", "tombstone: ", 1.0, 1.0
-        else:  # an event: retried after 0.2 s, doubling up to 5 s
-            about = {"event_type": envelope.type, "event_id": str(envelope.id)}
-            failed, prefix, pause, longest = "consumer.handler_failed", "", 0.2, 5.0
-        attempt = 0
+        attempt, backoff = 0, 0.2
         while True:
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    applied = await effect(conn)
-                if applied:
-                    self.applied += 1
+                    if not await record_processed(conn, self.name, envelope):
+                        self.duplicates += 1
+                        log.info("consumer.duplicate_skipped", event_id=str(envelope.id))
+                        return
+                    await handler(conn, envelope)
+                self.applied += 1
+                return
+            except asyncio.CancelledError:
+                raise
+            except _OUTAGES as exc:
+                log.warning("consumer.database_unavailable", consumer=self.name, error=repr(exc))
+            except ValidationError as exc:
+                # A payload this service's schema cannot read will not read better on a retry
+                # (e.g. a newer producer's value): set it aside at once, keep the partition moving.
+                log.error(
+                    "consumer.payload_invalid",
+                    consumer=self.name,
+                    event_type=envelope.type,
+                    event_id=str(envelope.id),
+                    error=repr(exc),
+                )
+                await self._dead_letter(record, envelope, repr(exc))
+                return
+            except Exception as exc:
+                attempt += 1
+                log.error(
+                    "consumer.handler_failed",
+                    consumer=self.name,
+                    event_type=envelope.type,
+                    event_id=str(envelope.id),
+                    attempt=attempt,
+                    error=repr(exc),
+                )
+                if attempt >= self._max_attempts:
+                    await self._dead_letter(record, envelope, repr(exc))
+                    return
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _forget(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """A tombstone has no event id: its handler is idempotent by contract (a deletion)."""
+        handler = self._tombstones.get(record.topic)
+        if handler is None or record.key is None:
+            return
+        key, attempt = record.key.decode(), 0
+        while True:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    await handler(conn, key)
+                self.applied += 1
                 return
             except asyncio.CancelledError:
                 raise
             except _OUTAGES as exc:
                 log.warning("consumer.database_unavailable", consumer=self.name, error=repr(exc))
             except Exception as exc:
-                if envelope is not None and isinstance(exc, ValidationError):
-                    log.error(
-                        "consumer.payload_invalid", consumer=self.name, **about, error=repr(exc)
-                    )
-                    await self._dead_letter(record, envelope, repr(exc))
-                    return
                 attempt += 1
-                log.error(failed, consumer=self.name, **about, attempt=attempt, error=repr(exc))
+                log.error("consumer.tombstone_failed", consumer=self.name, error=repr(exc))
                 if attempt >= self._max_attempts:
-                    await self._dead_letter(record, envelope, f"{prefix}{exc!r}")
+                    await self._dead_letter(record, None, f"tombstone: {exc!r}")
                     return
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, longest)
+            await asyncio.sleep(1.0)
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], envelope: Envelope | None, error: str
