@@ -87,28 +87,35 @@ def _event_classes() -> dict[str, str]:
     return classes
 
 
+@cache
+def _nodes(service: str) -> tuple[ast.AST, ...]:
+    """Every node of the service's code (parsed once)."""
+    return tuple(
+        node
+        for path in sorted((ROOT / "services" / service).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+    )
+
+
 def _event_references(service: str) -> tuple[set[str], set[str]]:
     """Topics of the event classes a service's code constructs, and of those it only names."""
     classes = _event_classes()
     constructed: set[str] = set()
     named: set[str] = set()
-    for path in (ROOT / "services" / service).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call):
-                func = node.func
-                name = (
-                    func.id
-                    if isinstance(func, ast.Name)
-                    else func.attr
-                    if isinstance(func, ast.Attribute)
-                    else None
-                )
-                if name in classes:
-                    constructed.add(classes[name])
-            elif (
-                isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in classes
-            ):
-                named.add(classes[node.id])
+    for node in _nodes(service):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else None
+            )
+            if name in classes:
+                constructed.add(classes[name])
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in classes:
+            named.add(classes[node.id])
     return constructed, named
 
 
@@ -294,12 +301,11 @@ OUTSIDE_DECLARED: dict[str, frozenset[str]] = {"notifications": frozenset({"webh
 
 def _imported_modules(service: str) -> set[str]:
     modules: set[str] = set()
-    for path in (ROOT / "services" / service).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                modules |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                modules.add(node.module.split(".")[0])
+    for node in _nodes(service):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module.split(".")[0])
     return modules
 
 

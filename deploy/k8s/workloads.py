@@ -36,6 +36,8 @@ class Workload:
     ocpp: bool = False
     secrets: tuple[SecretEnv, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+    # ConfigMaps of its own settings, besides the platform's (base/platform-config.yaml).
+    config_maps: tuple[str, ...] = ()
     cpu: str = "100m"
     memory: str = "256Mi"
     cpu_limit: str = "1"
@@ -64,6 +66,8 @@ WORKLOADS: dict[str, Workload] = {
                 _app_secret(
                     "identity", "LADDA_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-admin-password", True
                 ),
+                # Service accounts (notifications'), JSON with their secrets: deploy/README.md.
+                _app_secret("identity", "LADDA_BOOTSTRAP_CLIENTS", "bootstrap-clients", True),
             ),
             # Password hashing (argon2, 64 MiB each) is the heavy part of identity.
             cpu="250m",
@@ -100,7 +104,23 @@ WORKLOADS: dict[str, Workload] = {
         ),
         Workload("operations", "services.operations.app:create_app", max_replicas=4),
         Workload("support", "services.support.app:create_app", max_replicas=4),
-        Workload("notifications", "services.notifications.app:create_app", max_replicas=4),
+        Workload(
+            "notifications",
+            "services.notifications.app:create_app",
+            # The operator's SMTP server and sender (ConfigMap ladda-notifications); the client
+            # secret of its service account at identity, the SMTP credentials if any.
+            config_maps=("ladda-notifications",),
+            secrets=(
+                _app_secret("notifications", "LADDA_NOTIFICATIONS_CLIENT_SECRET", "client-secret"),
+                _app_secret(
+                    "notifications", "LADDA_NOTIFICATIONS_SMTP_USERNAME", "smtp-username", True
+                ),
+                _app_secret(
+                    "notifications", "LADDA_NOTIFICATIONS_SMTP_PASSWORD", "smtp-password", True
+                ),
+            ),
+            max_replicas=4,
+        ),
         Workload(
             "gateway",
             "gateway.app:create_app",
@@ -239,7 +259,9 @@ def pod_template(w: Workload) -> dict[str, Any]:
         "image": "ladda",
         "command": command,
         "ports": _ports(w),
-        "envFrom": [{"configMapRef": {"name": "ladda-platform"}}],
+        "envFrom": [
+            {"configMapRef": {"name": name}} for name in ("ladda-platform", *w.config_maps)
+        ],
         "env": _env(w),
         "startupProbe": {
             "httpGet": {"path": "/healthz", "port": "http"},

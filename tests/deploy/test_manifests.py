@@ -194,6 +194,14 @@ def test_no_plaintext_secret_in_any_rendered_object(overlay: str) -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_links_in_mails_point_at_the_web_apps_ingress(overlay: str) -> None:
+    (host,) = {r["host"] for r in named(overlay, "Ingress", "ladda-api")["spec"]["rules"]}
+    config = named(overlay, "ConfigMap", "ladda-platform")["data"]
+    assert config["LADDA_IDENTITY_PUBLIC_APP_URL"] == f"https://{host}"
+    assert config["LADDA_NOTIFICATIONS_PUBLIC_BASE_URL"] == f"https://{host}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_ingress_serves_https_and_ocpp_websockets_without_stickiness(overlay: str) -> None:
     api = named(overlay, "Ingress", "ladda-api")
     ocpp = named(overlay, "Ingress", "ladda-ocpp")

@@ -289,3 +289,14 @@ def test_the_outside_policies_are_one_per_destination_so_an_overlay_can_narrow_o
     patch = yaml.safe_load(example[len("```yaml") : example.index("```", 7)])
     for entry in patch["patches"]:
         assert entry["target"]["name"] in names
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_notifications_is_configured_for_an_smtp_port_its_policy_opens(overlay: str) -> None:
+    mail = named(overlay, "ConfigMap", "ladda-notifications")["data"]
+    port = int(mail["LADDA_NOTIFICATIONS_SMTP_PORT"])
+    assert port in platform_model.OUTSIDE["smtp"].ports
+    tls = {465: "LADDA_NOTIFICATIONS_SMTP_TLS", 587: "LADDA_NOTIFICATIONS_SMTP_STARTTLS"}[port]
+    assert mail[tls] == "true"
+    pod = named(overlay, "Deployment", "notifications")["spec"]["template"]["spec"]
+    assert {"configMapRef": {"name": "ladda-notifications"}} in pod["containers"][0]["envFrom"]
