@@ -86,11 +86,21 @@ def test_every_ladda_pod_is_isolated_both_ways_and_no_rule_is_open_to_all(overla
                 if p["spec"].get(direction.lower()) == []
             ]
             assert deny, f"{workload['metadata']['name']}: no default-deny {direction}"
+    # Other namespaces appear only as these: the Ingress controller, Prometheus, the
+    # CloudNativePG operator (towards PostgreSQL), kube-dns.
+    namespaces = {
+        "ingress": {"ingress-nginx", "monitoring", "cnpg-system"},
+        "egress": {"kube-system"},
+    }
     for policy in of_kind(overlay, "NetworkPolicy"):
         for direction, peers in (("ingress", "from"), ("egress", "to")):
             for rule in policy["spec"].get(direction, []):
                 where = f"{policy['metadata']['name']}: a {direction} rule open to all"
                 assert rule.get(peers) and rule.get("ports"), where
+                for peer in rule[peers]:
+                    if "namespaceSelector" in peer:
+                        labels = peer["namespaceSelector"]["matchLabels"]
+                        assert labels["kubernetes.io/metadata.name"] in namespaces[direction]
 
 
 # -- in ---------------------------------------------------------------------------------------
