@@ -3,7 +3,8 @@
     .venv/bin/python deploy/k8s/generate.py          rewrite the generated files
     .venv/bin/python deploy/k8s/generate.py --check  exit 1 (and name the files) if stale
 
-Generated (do not edit by hand, edit this file, `workloads.py` or `platform.py`):
+Generated (do not edit by hand, edit this file, `workloads.py`, `network.py` or
+`platform_model.py`):
 `base/workloads/*.yaml`, `base/kafka/topics.yaml`, `base/kafka/users.yaml`,
 `base/postgres/cluster.yaml`, `base/postgres/metrics-queries.yaml`, `base/network-policies.yaml`.
 """
@@ -19,6 +20,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parents[1])]
 
+import network  # noqa: E402
 import platform_model as model  # noqa: E402
 import workloads as wl  # noqa: E402
 
@@ -98,6 +100,14 @@ def users() -> list[dict[str, Any]]:
     return docs
 
 
+def pg_hba() -> list[str]:
+    """Each service's role opens its own database only, over TLS (first match wins; the
+    operator puts these before its default `host all all all scram-sha-256`)."""
+    own = [f"hostssl {model.database(s)} {s} all scram-sha-256" for s in model.SERVICES]
+    others = [f"host all {s} all reject" for s in model.SERVICES]
+    return own + others
+
+
 def postgres() -> list[dict[str, Any]]:
     cluster = {
         "apiVersion": "postgresql.cnpg.io/v1",
@@ -114,7 +124,8 @@ def postgres() -> list[dict[str, Any]]:
                     "max_connections": "400",
                     "shared_buffers": "512MB",
                     "log_min_duration_statement": "1000",
-                }
+                },
+                "pg_hba": pg_hba(),
             },
             "bootstrap": {"initdb": {"database": "postgres_app", "owner": "postgres_app"}},
             # One login role per service; its password comes from the secret <service>-db.
@@ -257,111 +268,6 @@ def metrics_queries() -> list[dict[str, Any]]:
     ]
 
 
-def _policy(name: str, selector: dict[str, Any], rules: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "ladda"}},
-        "spec": {"podSelector": selector, "policyTypes": ["Ingress"], "ingress": rules},
-    }
-
-
-def _pods(**match: str) -> dict[str, Any]:
-    return {"podSelector": {"matchLabels": match}}
-
-
-def _namespace(name: str) -> dict[str, Any]:
-    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
-
-
-INGRESS_NAMESPACE = "ingress-nginx"
-MONITORING_NAMESPACE = "monitoring"
-CNPG_NAMESPACE = "cnpg-system"
-
-
-def network_policies() -> list[dict[str, Any]]:
-    gateway = _pods(**{"app.kubernetes.io/name": "gateway"})
-    prometheus = _namespace(MONITORING_NAMESPACE)
-    docs = [
-        # Nothing reaches a Ladda pod unless a policy below lets it.
-        # (Only Ladda's own pods: the operators manage their pods' policies themselves.)
-        _policy(
-            "default-deny",
-            {
-                "matchExpressions": [
-                    {
-                        "key": "app.kubernetes.io/component",
-                        "operator": "In",
-                        "values": ["service", "gateway"],
-                    }
-                ]
-            },
-            [],
-        ),
-        _policy(
-            "gateway",
-            {"matchLabels": {"app.kubernetes.io/name": "gateway"}},
-            [
-                {"from": [_namespace(INGRESS_NAMESPACE)], "ports": [{"port": 8000}]},
-                {"from": [prometheus], "ports": [{"port": 9090}]},
-            ],
-        ),
-        _policy(
-            "connectivity",
-            {"matchLabels": {"app.kubernetes.io/name": "connectivity"}},
-            [
-                {"from": [_namespace(INGRESS_NAMESPACE)], "ports": [{"port": 9000}]},
-                {"from": [gateway, prometheus], "ports": [{"port": 8000}]},
-            ],
-        ),
-        # Identity also serves the JWKS every service verifies tokens with.
-        _policy(
-            "identity",
-            {"matchLabels": {"app.kubernetes.io/name": "identity"}},
-            [
-                {
-                    "from": [
-                        gateway,
-                        _pods(**{"app.kubernetes.io/component": "service"}),
-                        prometheus,
-                    ],
-                    "ports": [{"port": 8000}],
-                }
-            ],
-        ),
-    ]
-    for service in model.SERVICES:
-        if service in ("identity", "connectivity"):
-            continue
-        docs.append(
-            _policy(
-                service,
-                {"matchLabels": {"app.kubernetes.io/name": service}},
-                [{"from": [gateway, prometheus], "ports": [{"port": 8000}]}],
-            )
-        )
-    docs.append(
-        _policy(
-            "postgres",
-            {"matchLabels": {"cnpg.io/cluster": wl.POSTGRES_CLUSTER}},
-            [
-                # The services, the instances themselves (replication), the operator.
-                {
-                    "from": [
-                        _pods(**{"ladda.io/database-client": "true"}),
-                        _pods(**{"cnpg.io/cluster": wl.POSTGRES_CLUSTER}),
-                        _namespace(CNPG_NAMESPACE),
-                    ],
-                    "ports": [{"port": 5432}],
-                },
-                {"from": [_namespace(CNPG_NAMESPACE)], "ports": [{"port": 8000}]},
-                {"from": [prometheus], "ports": [{"port": 9187}]},
-            ],
-        )
-    )
-    return docs
-
-
 def files() -> dict[Path, str]:
     out: dict[Path, str] = {}
     for w in wl.WORKLOADS.values():
@@ -378,7 +284,7 @@ def files() -> dict[Path, str]:
     out[BASE / "kafka" / "users.yaml"] = _dump(users())
     out[BASE / "postgres" / "cluster.yaml"] = _dump(postgres())
     out[BASE / "postgres" / "metrics-queries.yaml"] = _dump(metrics_queries())
-    out[BASE / "network-policies.yaml"] = _dump(network_policies())
+    out[BASE / "network-policies.yaml"] = _dump(network.network_policies())
     return out
 
 

@@ -87,28 +87,35 @@ def _event_classes() -> dict[str, str]:
     return classes
 
 
+@cache
+def _nodes(service: str) -> tuple[ast.AST, ...]:
+    """Every node of the service's code (parsed once)."""
+    return tuple(
+        node
+        for path in sorted((ROOT / "services" / service).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+    )
+
+
 def _event_references(service: str) -> tuple[set[str], set[str]]:
     """Topics of the event classes a service's code constructs, and of those it only names."""
     classes = _event_classes()
     constructed: set[str] = set()
     named: set[str] = set()
-    for path in (ROOT / "services" / service).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call):
-                func = node.func
-                name = (
-                    func.id
-                    if isinstance(func, ast.Name)
-                    else func.attr
-                    if isinstance(func, ast.Attribute)
-                    else None
-                )
-                if name in classes:
-                    constructed.add(classes[name])
-            elif (
-                isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in classes
-            ):
-                named.add(classes[node.id])
+    for node in _nodes(service):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else None
+            )
+            if name in classes:
+                constructed.add(classes[name])
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in classes:
+            named.add(classes[node.id])
     return constructed, named
 
 
@@ -140,11 +147,17 @@ def _consumers(service: str) -> list[tuple[str, list[str]]]:
         return _build_consumers(service)
 
 
+@cache
+def _app(service: str) -> Any:
+    """The service's app as its own composition root builds it (nothing connects)."""
+    with _without_ladda_environment():
+        app_module = importlib.import_module(f"services.{service}.app")
+        settings_module = importlib.import_module(f"services.{service}.settings")
+        return app_module.create_app(_dummy_settings(settings_module.Settings))
+
+
 def _build_consumers(service: str) -> list[tuple[str, list[str]]]:
-    app_module = importlib.import_module(f"services.{service}.app")
-    settings_module = importlib.import_module(f"services.{service}.settings")
-    app = app_module.create_app(_dummy_settings(settings_module.Settings))
-    runtime = app.state.runtime
+    runtime = _app(service).state.runtime
     factory = runtime._consumer_factory
     if factory is None:
         return []
@@ -193,3 +206,113 @@ def database(service: str) -> str:
 
 def all_topic_names() -> set[str]:
     return set(_topic_names())
+
+
+# -- what a workload reaches over the network (the egress NetworkPolicies) -------------------
+
+
+def _settings_defaults(client: str) -> Any:
+    with _without_ladda_environment():
+        if client == GATEWAY:
+            from gateway.settings import GatewaySettings
+
+            return GatewaySettings()
+        settings_module = importlib.import_module(f"services.{client}.settings")
+        return _dummy_settings(settings_module.Settings)
+
+
+def _verifies_tokens_with_jwks(client: str) -> bool:
+    """Whether the client fetches identity's JWKS over HTTP (identity holds its keys itself)."""
+    from shared.auth.jwt import JwksClient
+
+    if client == GATEWAY:
+        return True  # gateway.app builds a JwksClient on LADDA_JWKS_URL
+    return isinstance(_app(client).state.token_verifier._keys, JwksClient)
+
+
+@cache
+def http_peers(client: str) -> frozenset[str]:
+    """The services a workload calls over HTTP, from its code and settings:
+
+    - identity, for the JWKS, when its token verifier fetches keys (`JwksClient`);
+    - the gateway: every service its routing table names (`GatewaySettings.services()`);
+    - a service: the service of every `<service>_url` setting (e.g. notifications'
+      `identity_url` and `payment_url`), which the manifests set to `http://<service>`.
+    """
+    if client != GATEWAY and not has_code(client):
+        return PLANNED_HTTP[client]
+    peers: set[str] = set()
+    if _verifies_tokens_with_jwks(client):
+        peers.add("identity")
+    settings = _settings_defaults(client)
+    if client == GATEWAY:
+        peers |= set(settings.services())
+    else:
+        peers |= {s for s in SERVICES if s != client and f"{s}_url" in type(settings).model_fields}
+    return frozenset(peers)
+
+
+def url_settings(client: str) -> list[str]:
+    """The services whose base URL the client reads from a `<service>_url` setting."""
+    if client == GATEWAY or not has_code(client):
+        return []
+    fields = type(_settings_defaults(client)).model_fields
+    return [s for s in SERVICES if s != client and f"{s}_url" in fields]
+
+
+def http_callers(service: str) -> frozenset[str]:
+    """Who calls the service over HTTP (the other side of `http_peers`)."""
+    return frozenset(c for c in kafka_clients() if c != service and service in http_peers(c))
+
+
+# Announced services' HTTP peers, until their code lands.
+PLANNED_HTTP: dict[str, frozenset[str]] = {}
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A destination outside the cluster, reached over TCP on these ports."""
+
+    name: str
+    ports: tuple[int, ...]
+    what: str
+
+
+OUTSIDE: dict[str, Outside] = {
+    o.name: o
+    for o in (
+        Outside("stripe", (443,), "Stripe's API (api.stripe.com) over HTTPS"),
+        Outside(
+            "smtp",
+            (465, 587),
+            "the operator's SMTP server: implicit TLS (465) or STARTTLS (587)",
+        ),
+        Outside("webhooks", (443,), "operators' webhook URLs (https, the default port)"),
+    )
+}
+
+# A client library imported by a service's code means a destination outside the cluster.
+OUTSIDE_BY_LIBRARY = {"stripe": "stripe", "aiosmtplib": "smtp", "smtplib": "smtp"}
+
+# What the code cannot show: webhook URLs are data (the subscriptions' rows), posted to with
+# httpx like the services notifications calls inside the cluster.
+OUTSIDE_DECLARED: dict[str, frozenset[str]] = {"notifications": frozenset({"webhooks"})}
+
+
+def _imported_modules(service: str) -> set[str]:
+    modules: set[str] = set()
+    for node in _nodes(service):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+@cache
+def outside_targets(client: str) -> frozenset[str]:
+    """The destinations outside the cluster a workload reaches (names of `OUTSIDE`)."""
+    if client == GATEWAY:
+        return frozenset()  # the console's Stripe.js and map tiles load in the browser
+    derived = {OUTSIDE_BY_LIBRARY[m] for m in _imported_modules(client) if m in OUTSIDE_BY_LIBRARY}
+    return frozenset(derived | OUTSIDE_DECLARED.get(client, frozenset()))

@@ -19,7 +19,6 @@ from tests.deploy.rendering import (
     platform_model,
     pod_workloads,
     render,
-    selects,
 )
 
 KUBERNETES_VERSION = "1.33.0"
@@ -191,82 +190,15 @@ def test_no_plaintext_secret_in_any_rendered_object(overlay: str) -> None:
             assert not SECRET_NAME.search(key), (config["metadata"]["name"], key)
 
 
-# -- network ----------------------------------------------------------------------------------
-
-
-def _pod_labels(overlay: str, name: str) -> dict[str, str]:
-    kind = "StatefulSet" if name == "connectivity" else "Deployment"
-    labels: dict[str, str] = named(overlay, kind, name)["spec"]["template"]["metadata"]["labels"]
-    return labels
-
-
-def _allowed_peers(overlay: str, labels: dict[str, str]) -> list[tuple[dict[str, Any], int]]:
-    """(peer, port) of every ingress rule of every policy selecting pods with these labels."""
-    allowed = []
-    for policy in of_kind(overlay, "NetworkPolicy"):
-        if selects(policy["spec"]["podSelector"], labels):
-            assert policy["spec"]["policyTypes"] == ["Ingress"]
-            for rule in policy["spec"].get("ingress", []):
-                assert rule.get("from"), f"{policy['metadata']['name']}: a rule open to all"
-                allowed += [(peer, port["port"]) for peer in rule["from"] for port in rule["ports"]]
-    return allowed
-
-
-def _from_namespace(peer: dict[str, Any]) -> str | None:
-    selector = peer.get("namespaceSelector")
-    return selector["matchLabels"]["kubernetes.io/metadata.name"] if selector else None
+# -- entry points (NetworkPolicies: test_network_policies.py) -----------------------------
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-@pytest.mark.parametrize("name", WORKLOAD_NAMES)
-def test_a_network_policy_selects_every_workload_and_only_entry_points_face_outside(
-    overlay: str, name: str
-) -> None:
-    labels = _pod_labels(overlay, name)
-    default_deny = named(overlay, "NetworkPolicy", "default-deny")
-    assert selects(default_deny["spec"]["podSelector"], labels)
-    allowed = _allowed_peers(overlay, labels)
-    assert allowed, f"{name}: no policy lets anything in"
-    from_ingress = {port for peer, port in allowed if _from_namespace(peer) == "ingress-nginx"}
-    expected = {"gateway": {8000}, "connectivity": {9000}}.get(name, set())
-    assert from_ingress == expected
-    pods = [peer["podSelector"]["matchLabels"] for peer, _ in allowed if "podSelector" in peer]
-    others = {n: _pod_labels(overlay, n) for n in WORKLOAD_NAMES if n != name}
-    callers = {
-        n for n, lbl in others.items() if any(selects({"matchLabels": m}, lbl) for m in pods)
-    }
-    if name == "identity":
-        # Every service verifies tokens against identity's JWKS.
-        assert callers == {n for n in others}
-    elif name == "gateway":
-        assert callers == set()
-    else:
-        assert callers == {"gateway"}
-    for peer, _ in allowed:
-        assert _from_namespace(peer) in (None, "ingress-nginx", "monitoring"), peer
-
-
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_postgres_and_kafka_are_reachable_from_the_services_only(overlay: str) -> None:
-    postgres_pods = {"cnpg.io/cluster": "ladda-postgres", "cnpg.io/podRole": "instance"}
-    allowed = _allowed_peers(overlay, postgres_pods)
-    on_5432 = [peer for peer, port in allowed if port == 5432]
-    clients = {
-        n
-        for n in WORKLOAD_NAMES
-        if any(
-            "podSelector" in p and selects(p["podSelector"], _pod_labels(overlay, n))
-            for p in on_5432
-        )
-    }
-    assert clients == set(platform_model.SERVICES)
-    kafka = named(overlay, "Kafka", "ladda-kafka")
-    (listener,) = kafka["spec"]["kafka"]["listeners"]
-    (peer,) = listener["networkPolicyPeers"]
-    assert {
-        n for n in WORKLOAD_NAMES if selects(peer["podSelector"], _pod_labels(overlay, n))
-    } == set(WORKLOAD_NAMES)
-    assert listener["tls"] is True and listener["authentication"]["type"] == "scram-sha-512"
+def test_links_in_mails_point_at_the_web_apps_ingress(overlay: str) -> None:
+    (host,) = {r["host"] for r in named(overlay, "Ingress", "ladda-api")["spec"]["rules"]}
+    config = named(overlay, "ConfigMap", "ladda-platform")["data"]
+    assert config["LADDA_IDENTITY_PUBLIC_APP_URL"] == f"https://{host}"
+    assert config["LADDA_NOTIFICATIONS_PUBLIC_BASE_URL"] == f"https://{host}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
