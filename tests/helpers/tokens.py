@@ -28,11 +28,17 @@ def _b64(value: int) -> str:
     return base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode()
 
 
+# Tests mint many tokens at import time (module constants): they must outlive the slowest whole
+# run of the suite on a loaded machine, not just the first minutes of it. Tests of expiry pass
+# their own `ttl_s`.
+TEST_TOKEN_TTL_S = 6 * 3600
+
+
 def claims(
     subject: str | None = None,
     roles: list[str] | None = None,
     *,
-    ttl_s: int = 600,
+    ttl_s: int = TEST_TOKEN_TTL_S,
     **overrides: Any,
 ) -> dict[str, Any]:
     """Identity's claims; an override of None leaves that claim out."""
@@ -90,7 +96,7 @@ class SigningKey:
         subject: str | None = None,
         roles: list[str] | None = None,
         *,
-        ttl_s: int = 600,
+        ttl_s: int = TEST_TOKEN_TTL_S,
         **overrides: Any,
     ) -> str:
         return self.sign(claims(subject, roles, ttl_s=ttl_s, **overrides))
@@ -144,7 +150,7 @@ class TestIssuer:
     def token(self, subject: str, *roles: str, scopes: Iterable[str] = ()) -> str:
         scope = " ".join(scopes)
         return self.key.token(
-            subject, list(roles), ttl_s=900, **({"scope": scope} if scope else {})
+            subject, list(roles), ttl_s=TEST_TOKEN_TTL_S, **({"scope": scope} if scope else {})
         )
 
     def auth(self, subject: str, *roles: str, scopes: Iterable[str] = ()) -> dict[str, str]:
