@@ -355,7 +355,7 @@ def start_smtp() -> None:
     argv = [sys.executable, "-m", "tools.devsmtp", "--port", str(SMTP_PORT), "--dir", str(MAIL_DIR)]
     _spawn("smtp", argv, log)
     wait_for(lambda: port_open(SMTP_PORT), "local SMTP server", 30, log)
-    say(f"SMTP (local mail): running on 127.0.0.1:{SMTP_PORT}, mails in .local/mail/")
+    say(f"SMTP (local mail): running on 127.0.0.1:{SMTP_PORT}, mails in {_shown(MAIL_DIR)}/")
 
 
 def _local_secret(name: str) -> str:
