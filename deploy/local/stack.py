@@ -8,9 +8,9 @@
     python deploy/local/stack.py status    what runs where
     python deploy/local/stack.py restart-postgres | restart-kafka   (used by resilience tests)
 
-Everything lives under .local/ (git-ignored): data, logs, pid files, and stack.env, the resolved
-environment that the services, the gateway and the tests read. A second, independent instance
-(the chaos run's) sets LADDA_STACK_DIR to another folder and LADDA_PG_PORT, LADDA_KAFKA_PORT,
+Everything lives under .local/ (git-ignored): data (PostgreSQL, Kafka, the Stripe test server's
+objects), logs, pid files, and stack.env, the resolved environment that the services, the
+gateway and the tests read. A second, independent instance (the chaos run's) sets LADDA_STACK_DIR to another folder and LADDA_PG_PORT, LADDA_KAFKA_PORT,
 LADDA_KAFKA_CONTROLLER_PORT and LADDA_STRIPE_PORT to other ports.
 """
 
@@ -71,6 +71,8 @@ KAFKA_CONTROLLER_PORT = int(os.environ.get("LADDA_KAFKA_CONTROLLER_PORT", "9093"
 STRIPE_PORT = int(os.environ.get("LADDA_STRIPE_PORT", "8420"))
 SMTP_PORT = int(os.environ.get("LADDA_SMTP_PORT", "2525"))
 MAIL_DIR = LOCAL / "mail"
+# The Stripe test server's objects (tools/stripe_server.py), kept between runs like the data.
+STRIPE_STORE = LOCAL / "stripe" / "store.pickle"
 EXTERNAL_DATABASE_URL = os.environ.get("DATABASE_URL")
 
 # service name -> HTTP port. The gateway is the one door for apps; OCPP has its own port.
@@ -329,10 +331,16 @@ def start_stripe() -> None:
         say(f"Stripe test server (localstripe): already running on 127.0.0.1:{STRIPE_PORT}")
         return
     log = LOGS / "stripe.log"
-    exe = Path(sys.executable).parent / "localstripe"
-    _spawn("stripe", [str(exe), "--port", str(STRIPE_PORT), "--from-scratch"], log)
+    # Stripe's objects are kept with the stack, like PostgreSQL's and Kafka's data: payment's
+    # database refers to customers and cards that must still exist after a restart. localstripe
+    # alone would keep them in /tmp, shared by every localstripe on the machine (see the module).
+    argv = [sys.executable, "-m", "tools.stripe_server", "--port", str(STRIPE_PORT)]
+    _spawn("stripe", [*argv, "--store", str(STRIPE_STORE)], log)
     wait_for(lambda: port_open(STRIPE_PORT), "localstripe", 30, log)
-    say(f"Stripe test server (localstripe): running on 127.0.0.1:{STRIPE_PORT}")
+    say(
+        f"Stripe test server (localstripe): running on 127.0.0.1:{STRIPE_PORT} "
+        f"(store: {_shown(STRIPE_STORE)})"
+    )
 
 
 # --- local SMTP server (notifications' mails land in .local/mail/) --------------------------
@@ -347,7 +355,7 @@ def start_smtp() -> None:
     argv = [sys.executable, "-m", "tools.devsmtp", "--port", str(SMTP_PORT), "--dir", str(MAIL_DIR)]
     _spawn("smtp", argv, log)
     wait_for(lambda: port_open(SMTP_PORT), "local SMTP server", 30, log)
-    say(f"SMTP (local mail): running on 127.0.0.1:{SMTP_PORT}, mails in .local/mail/")
+    say(f"SMTP (local mail): running on 127.0.0.1:{SMTP_PORT}, mails in {_shown(MAIL_DIR)}/")
 
 
 def _local_secret(name: str) -> str:

@@ -42,6 +42,13 @@ class StripeRejected(Invalid):
     slug = "stripe-rejected"
 
 
+class StripeObjectMissing(StripeRejected):
+    """Stripe no longer knows an object Ladda refers to (`resource_missing`): a customer deleted
+    in Stripe's dashboard, or a test server that lost its state."""
+
+    slug = "stripe-object-missing"
+
+
 class StripeUnavailable(Unavailable):
     slug = "stripe-unavailable"
 
@@ -94,6 +101,11 @@ class StripeGateway:
             raise StripeUnavailable("The payment provider is unreachable; try again.") from exc
         except stripe.InvalidRequestError as exc:
             log.info("payment.stripe.rejected", operation=operation, code=exc.code)
+            # localstripe answers a bare 404 where Stripe says `resource_missing`.
+            if exc.code == "resource_missing" or exc.http_status == 404:
+                raise StripeObjectMissing(
+                    "The payment provider no longer knows this customer or payment method."
+                ) from exc
             raise StripeRejected(
                 exc.user_message or "The payment provider refused the request."
             ) from exc
@@ -114,15 +126,37 @@ class StripeGateway:
 
     # -- customers and payment methods -------------------------------------------------------
 
-    async def create_customer(self, user_id: str) -> str:
+    async def create_customer(self, user_id: str, replacing: str | None = None) -> str:
+        """`replacing`: the driver's customer that Stripe lost; a key of its own, since the
+        first key would answer the lost customer again (Stripe keeps keys for 24 hours)."""
+        key = f"customer:{user_id}" + (f":replacing:{replacing}" if replacing else "")
         customer = await self._call(
             "customers.create",
             lambda: self._client.v1.customers.create_async(
                 params={"metadata": {"ladda_user_id": user_id}},
-                options={"idempotency_key": f"customer:{user_id}"},
+                options={"idempotency_key": key},
             ),
         )
         return str(customer["id"])
+
+    async def customer_exists(self, customer_id: str) -> bool:
+        """False once the customer is deleted (Stripe keeps a `deleted` stub; localstripe 404s)."""
+        try:
+            customer = await self._call(
+                "customers.retrieve",
+                lambda: self._client.v1.customers.retrieve_async(customer_id),
+            )
+        except StripeObjectMissing:
+            return False
+        return not customer.get("deleted")
+
+    async def payment_method_usable(self, payment_method_id: str, customer_id: str) -> bool:
+        """The method still exists and is still attached to this customer."""
+        try:
+            method = await self.retrieve_payment_method(payment_method_id)
+        except StripeObjectMissing:
+            return False
+        return method.customer_id == customer_id
 
     async def create_setup_intent(
         self, customer_id: str, user_id: str, request_key: str

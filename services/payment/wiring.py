@@ -15,6 +15,7 @@ def register_webhook_handlers(dispatcher: WebhookDispatcher, settings: Settings)
     dispatcher.on("setup_intent.succeeded", customers.on_setup_intent_succeeded)
     dispatcher.on("payment_method.attached", customers.on_payment_method_attached)
     dispatcher.on("payment_method.detached", customers.on_payment_method_detached)
+    dispatcher.on("customer.deleted", customers.on_customer_deleted)
     on_payment_intent = payment_intent_handler(settings.charge_retry_schedule_s)
     for event_type in (
         "payment_intent.succeeded",

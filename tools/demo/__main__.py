@@ -3,7 +3,10 @@ saved in the Stripe test server, and a network tariff, so simulated sessions are
 
     python -m tools.demo [--gateway URL] [--stripe URL]
 
-Idempotent: an existing driver, token, card or tariff is kept. Everything goes through the
+Idempotent: an existing driver, token, card or tariff is kept. A card is kept only while the
+driver's standing says it works: when the Stripe test server lost it (payment forgets a customer
+Stripe no longer has) or a charge with it failed, a fresh card is saved, made the default, and
+pays the open invoices, so the demo tag is accepted again. Everything goes through the
 public REST API (and, for the card, through the Stripe test server the way Stripe.js would,
 with a publishable key), never into a service's database.
 """
@@ -80,14 +83,18 @@ async def _tag(http: httpx.AsyncClient, driver: dict[str, str]) -> None:
     added.raise_for_status()
 
 
-async def _card(http: httpx.AsyncClient, driver: dict[str, str], stripe_url: str) -> None:
-    methods = await http.get("/v1/payment-methods", headers=driver)
-    methods.raise_for_status()
-    if methods.json():
-        return
+async def _card(http: httpx.AsyncClient, driver: dict[str, str], stripe_url: str) -> str:
+    """A card that works: the saved one while payment can still use it, else a fresh one that
+    also pays what the lost one could not (so identity accepts the tag again)."""
+    # Starting a SetupIntent has payment check the driver's customer with Stripe: a customer
+    # the Stripe test server no longer has (its data wiped) is forgotten with its cards.
     intent = await http.post("/v1/payment-methods/setup-intents", headers=driver)
     intent.raise_for_status()
     setup = intent.json()
+    standing = await http.get("/v1/payment-methods/standing", headers=driver)
+    standing.raise_for_status()
+    if standing.json()["has_payment_method"] and not standing.json()["has_overdue_invoice"]:
+        return "kept"
     # What Stripe.js does in the app: confirm the SetupIntent with its client secret.
     async with httpx.AsyncClient(base_url=stripe_url, timeout=15) as stripe:
         confirmed = await stripe.post(
@@ -103,6 +110,17 @@ async def _card(http: httpx.AsyncClient, driver: dict[str, str], stripe_url: str
         "/v1/payment-methods", json={"setup_intent_id": setup["setup_intent_id"]}, headers=driver
     )
     saved.raise_for_status()
+    made_default = await http.post(
+        f"/v1/payment-methods/{saved.json()['id']}/default", headers=driver
+    )
+    made_default.raise_for_status()
+    unpaid = await http.get("/v1/invoices", params={"status": "open"}, headers=driver)
+    unpaid.raise_for_status()
+    for invoice in unpaid.json():
+        paid = await http.post(f"/v1/invoices/{invoice['id']}/pay", headers=driver)
+        if paid.status_code not in (200, 409):  # 409: paid meanwhile, or a payment under way
+            paid.raise_for_status()
+    return "saved"
 
 
 async def _tariff(http: httpx.AsyncClient, admin: dict[str, str]) -> None:
@@ -120,11 +138,12 @@ async def seed(gateway: str, stripe_url: str) -> None:
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as http:
         driver = await _driver(http)
         await _tag(http, driver)
-        await _card(http, driver, stripe_url)
+        card = await _card(http, driver, stripe_url)
         if admin_email and admin_password:
             await _tariff(http, await _login(http, admin_email, admin_password))
     say(
-        f"driver {DRIVER_EMAIL} (password {DRIVER_PASSWORD}) owns {DEMO_TAG} and has a test card; "
+        f"driver {DRIVER_EMAIL} (password {DRIVER_PASSWORD}) owns {DEMO_TAG} and has a test card "
+        f"({'a fresh one' if card == 'saved' else 'the saved one, still usable'}); "
         "simulated sessions are billed and paid (GET /v1/invoices as the driver)"
     )
 

@@ -21,9 +21,15 @@ import structlog
 from services.payment.billing import settlement
 from services.payment.billing.issuing import COLLECT_CHANNEL
 from services.payment.customers import repository as customers
+from services.payment.customers import service as customers_service
 from services.payment.invoices import repository
 from services.payment.settings import Settings
-from services.payment.stripe_gateway import StripeGateway, StripeRejected, StripeUnavailable
+from services.payment.stripe_gateway import (
+    StripeGateway,
+    StripeObjectMissing,
+    StripeRejected,
+    StripeUnavailable,
+)
 from services.payment.stripe_objects import PaymentIntentInfo
 from shared.db import Connection
 from shared.problems import Unavailable
@@ -41,8 +47,13 @@ class CollectOutcome:
     failure_code: str | None = None
 
 
+# The attempt's customer or card is gone from Stripe (the driver is told to add a card).
+MISSING = "resource_missing"
+
+
 @dataclass(frozen=True)
 class _Attempt:
+    user_id: str
     payment_id: UUID
     intent_id: str | None
     customer_id: str | None
@@ -160,6 +171,29 @@ class Collector:
                 # the open invoice from the app instead.
                 with contextlib.suppress(StripeRejected, StripeUnavailable):
                     await self._stripe.cancel_payment_intent(intent_id)
+        except StripeObjectMissing as exc:
+            # The customer or card was deleted in Stripe (or a test server lost them): forget
+            # it, so the driver's standing says so and a new card can be saved; the attempt
+            # failed like a decline, and the schedule and the driver take over.
+            async with conn.transaction():
+                gone = await customers_service.forget_vanished(
+                    conn,
+                    self._stripe,
+                    attempt.user_id,
+                    attempt.customer_id,
+                    attempt.payment_method_id,
+                )
+                await settlement.reject(
+                    conn,
+                    attempt.payment_id,
+                    exc.detail,
+                    self._settings.charge_retry_schedule_s,
+                    code=MISSING,
+                )
+            log.warning(
+                "payment.collector.stripe_object_missing", invoice_id=str(invoice_id), gone=gone
+            )
+            return CollectOutcome(invoice_id, "failed", MISSING)
         except StripeRejected as exc:
             # Stripe refuses the attempt itself (the method vanished, the intent is unknown):
             # a failed attempt like a decline, so the schedule and the driver take over.
@@ -200,6 +234,7 @@ class Collector:
             customer_id = customer["stripe_customer_id"] if customer else None
             if pending is not None:
                 return _Attempt(
+                    user_id=invoice["user_id"],
                     payment_id=pending["id"],
                     intent_id=pending["stripe_payment_intent_id"],
                     customer_id=customer_id,
@@ -225,6 +260,7 @@ class Collector:
                 return CollectOutcome(invoice_id, "failed", "no_payment_method")
             payment = await repository.insert_payment(conn, invoice, method)
             return _Attempt(
+                user_id=invoice["user_id"],
                 payment_id=payment["id"],
                 intent_id=None,
                 customer_id=customer_id,

@@ -106,7 +106,11 @@ async def _paid(
 
 
 async def reject(
-    conn: Connection, payment_id: UUID, message: str, schedule: Sequence[float]
+    conn: Connection,
+    payment_id: UUID,
+    message: str,
+    schedule: Sequence[float],
+    code: str = "stripe_rejected",
 ) -> None:
     payment = await repository.get_payment(conn, payment_id, for_update=True)
     assert payment is not None
@@ -117,12 +121,12 @@ async def reject(
         payment_id,
         status="failed",
         charge_id=None,
-        failure_code="stripe_rejected",
+        failure_code=code,
         failure_message=message[:300],
     )
     invoice = await repository.get_invoice(conn, payment["invoice_id"], for_update=True)
     assert invoice is not None
-    await _failed(conn, invoice, "stripe_rejected", schedule)
+    await _failed(conn, invoice, code, schedule)
 
 
 async def record_failure(

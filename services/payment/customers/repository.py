@@ -16,8 +16,8 @@ async def lock_customer(conn: Connection, user_id: str) -> asyncpg.Record:
         "insert into customers (user_id) values ($1) on conflict (user_id) do nothing", user_id
     )
     row = await conn.fetchrow(
-        "select user_id, stripe_customer_id, default_payment_method_id from customers "
-        "where user_id = $1 for update",
+        "select user_id, stripe_customer_id, default_payment_method_id, lost_stripe_customer_id "
+        "from customers where user_id = $1 for update",
         user_id,
     )
     assert row is not None
@@ -44,6 +44,15 @@ async def set_stripe_customer(conn: Connection, user_id: str, stripe_customer_id
         "update customers set stripe_customer_id = $2, updated_at = now() where user_id = $1",
         user_id,
         stripe_customer_id,
+    )
+
+
+async def forget_stripe_customer(conn: Connection, user_id: str, lost_customer_id: str) -> None:
+    await conn.execute(
+        "update customers set stripe_customer_id = null, lost_stripe_customer_id = $2, "
+        "default_payment_method_id = null, updated_at = now() where user_id = $1",
+        user_id,
+        lost_customer_id,
     )
 
 

@@ -37,17 +37,28 @@ async def ensure_stripe_customer(conn: Connection, stripe: StripeGateway, user_i
     row = await repository.lock_customer(conn, user_id)
     if row["stripe_customer_id"]:
         return str(row["stripe_customer_id"])
-    customer_id = await stripe.create_customer(user_id)
+    replacing = row["lost_stripe_customer_id"]
+    customer_id = await stripe.create_customer(user_id, replacing)
     await repository.set_stripe_customer(conn, user_id, customer_id)
-    log.info("payment.customer.created", user_id=user_id)
+    log.info("payment.customer.created", user_id=user_id, replacing=replacing)
     return customer_id
+
+
+async def _live_customer(conn: Connection, stripe: StripeGateway, user_id: str) -> str:
+    """The driver's customer, checked with Stripe: one Stripe lost is forgotten and replaced."""
+    known = (await repository.lock_customer(conn, user_id))["stripe_customer_id"]
+    if known and not await stripe.customer_exists(known):
+        await forget_customer(conn, user_id, known)
+    return await ensure_stripe_customer(conn, stripe, user_id)
 
 
 async def start_setup(
     conn: Connection, stripe: StripeGateway, user_id: str, request_key: str
 ) -> SetupIntentOut:
-    customer_id = await ensure_stripe_customer(conn, stripe, user_id)
-    intent = await stripe.create_setup_intent(customer_id, user_id, request_key)
+    # Checked first: Stripe refuses a SetupIntent for a deleted customer, but a test server
+    # (localstripe) creates one and fails only later, when the card is attached.
+    customer_id = await _live_customer(conn, stripe, user_id)
+    intent = await stripe.create_setup_intent(customer_id, user_id, f"{customer_id}:{request_key}")
     assert intent.client_secret is not None
     return SetupIntentOut(
         setup_intent_id=intent.id, client_secret=intent.client_secret, status=intent.status
@@ -130,6 +141,55 @@ async def remove(conn: Connection, stripe: StripeGateway, user_id: str, method_i
     log.info("payment.method.removed", user_id=user_id, payment_method_id=method_id)
 
 
+# -- Stripe objects that vanished ----------------------------------------------------------------
+
+
+async def forget_customer(conn: Connection, user_id: str, customer_id: str) -> bool:
+    """Stripe no longer has the driver's customer (deleted in the dashboard, or a test server
+    that lost its state): forget it and its cards (they were the customer's); a new customer is
+    made when next needed. Republishes the standing. False if it was already forgotten."""
+    customer = await repository.lock_customer(conn, user_id)
+    if customer["stripe_customer_id"] != customer_id:
+        return False  # replaced meanwhile, or another driver's: a late event changes nothing
+    await repository.forget_stripe_customer(conn, user_id, customer_id)
+    for row in await repository.active_methods(conn, user_id):
+        await repository.remove_method(conn, row["id"])
+    await publish_standing(conn, user_id)
+    log.warning("payment.customer.vanished", user_id=user_id)
+    return True
+
+
+async def forget_method(conn: Connection, user_id: str, method_id: str) -> bool:
+    """Stripe no longer has the method (or it left the customer): mark it removed."""
+    customer = await repository.lock_customer(conn, user_id)
+    if not await repository.remove_method(conn, method_id):
+        return False
+    if customer["default_payment_method_id"] == method_id:
+        remaining = await repository.active_methods(conn, user_id)
+        await repository.set_default(conn, user_id, remaining[0]["id"] if remaining else None)
+    await publish_standing(conn, user_id)
+    log.warning("payment.method.vanished", user_id=user_id, payment_method_id=method_id)
+    return True
+
+
+async def forget_vanished(
+    conn: Connection,
+    stripe: StripeGateway,
+    user_id: str,
+    customer_id: str | None,
+    method_id: str | None,
+) -> str | None:
+    """After Stripe said `resource_missing`: find which of the driver's objects is gone and
+    forget it. Returns "customer", "payment_method", or None (both still there)."""
+    if customer_id and not await stripe.customer_exists(customer_id):
+        await forget_customer(conn, user_id, customer_id)
+        return "customer"
+    if customer_id and method_id and not await stripe.payment_method_usable(method_id, customer_id):
+        await forget_method(conn, user_id, method_id)
+        return "payment_method"
+    return None
+
+
 async def default_method(conn: Connection, user_id: str) -> str | None:
     customer = await repository.get_customer(conn, user_id)
     if customer is None or customer["default_payment_method_id"] is None:
@@ -174,6 +234,14 @@ async def on_payment_method_detached(conn: Connection, event: WebhookEvent) -> N
             remaining = await repository.active_methods(conn, user_id)
             await repository.set_default(conn, user_id, remaining[0]["id"] if remaining else None)
         await publish_standing(conn, user_id)
+
+
+async def on_customer_deleted(conn: Connection, event: WebhookEvent) -> None:
+    """A customer deleted in Stripe (its dashboard, or a test server's DELETE)."""
+    customer_id = str(event.object.get("id"))
+    user_id = await repository.user_of_stripe_customer(conn, customer_id)
+    if user_id is not None:
+        await forget_customer(conn, user_id, customer_id)
 
 
 async def on_setup_intent_succeeded(conn: Connection, event: WebhookEvent) -> None:

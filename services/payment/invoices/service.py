@@ -6,7 +6,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.payment.billing.collector import Collector
+from services.payment.billing.collector import MISSING, Collector
 from services.payment.invoices import repository
 from services.payment.invoices.schemas import (
     InvoiceOut,
@@ -150,6 +150,12 @@ async def pay(
         raise Conflict("A payment of this invoice is under way; look again in a moment.")
     if outcome.result == "unavailable":
         raise Unavailable("The payment provider is unreachable; try again.")
+    if outcome.result == "failed" and outcome.failure_code in (MISSING, "no_payment_method"):
+        raise PaymentDeclined(
+            "No saved card can pay this invoice: the payment provider no longer knows it, or "
+            "none is saved. Add a card, then pay again.",
+            code=outcome.failure_code,
+        )
     if outcome.result == "failed":
         raise PaymentDeclined(
             "The payment did not go through.", code=outcome.failure_code or "declined"
