@@ -200,6 +200,10 @@ async def prepare_subscription(
 
 
 def now() -> datetime:
-    # Stripe's event times have whole seconds: a webhook of the same second as our own
-    # read-back is not older than it.
-    return datetime.now(UTC).replace(microsecond=0)
+    """When our own read-back of the subscription (Stripe's answer to our call) was taken.
+
+    Stripe's event times have whole seconds, so a webhook of the same second counts as older
+    than the read-back: in practice it is the earlier state (a subscription created and changed
+    within one second sends `created` with the first plan after we stored the second one), and
+    taking it would put the driver back on the old plan. Later changes come with later events."""
+    return datetime.now(UTC)
