@@ -13,8 +13,13 @@ import { StateBadge } from "../ui";
 type Template = Schemas["TemplateOut"];
 type InspectionStatus = Schemas["InspectionOut"]["status"];
 
+/** The templates offered for new inspections and plans: those not retired. */
 function useTemplates() {
-  return useQuery({ queryKey: ["checklist-templates"], queryFn: async () => unwrap(await api.GET("/v1/checklist-templates")), staleTime: 60_000 });
+  return useQuery({
+    queryKey: ["checklist-templates", { shown: "in_service" }],
+    queryFn: async () => unwrap(await api.GET("/v1/checklist-templates", { params: { query: { retired: false } } })),
+    staleTime: 60_000,
+  });
 }
 
 function InspectionsTab() {
