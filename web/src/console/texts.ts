@@ -114,7 +114,7 @@ export const consoleSv: typeof consoleEn = {
       assigned: "Tilldelad", in_progress: "Pågår", on_hold: "Pausad", done: "Klar", cancelled: "Avbruten", closed: "Stängd", pending: "Väntar på föraren",
       due: "Att göra", completed: "Genomförd", paid: "Betald", recorded: "Bokförd", void: "Makulerad", confirmed: "Bekräftad", active: "Aktiv", fulfilled: "Använd",
       no_show: "Uteblev", ended: "Avslutad", pass: "Godkänd", fail: "Fel", not_applicable: "Ej aktuell", succeeded: "Genomförd", failed: "Misslyckad", breached: "Försenad",
-      in_service: "I bruk", retired: "Utgången", working: "Fungerar", faulty: "Trasig", out_of_service: "Ur drift",
+      in_service: "I bruk", retired: "Ur bruk", working: "Fungerar", faulty: "Trasig", out_of_service: "Ur drift",
     },
     dashboardMore: { energyToday: "Energi i dag", revenueToday: "Intäkter i dag", alerts: { high: "Öppna larm: hög", medium: "Öppna larm: medel", low: "Öppna larm: låg" }, allAlerts: "Alla larm" },
     alerts: {
@@ -146,7 +146,7 @@ export const consoleSv: typeof consoleEn = {
       own: "Egen", state: "Läge", changed: "Ändrad", itemN: "Punkt {{n}}", itemLabel: "Vad som kontrolleras", moveUp: "Flytta punkt {{n}} upp", moveDown: "Flytta punkt {{n}} ned",
       remove: "Ta bort punkt {{n}}", itemKey: "Punktens nyckel", itemKeyHint: "a-z, 0-9, _ och -; tas från texten om du inte skriver en", equipmentKind: "Kontrollerar utrustning",
       equipmentKindHint: "Resultatet sätter utrustningens läge och testdatum", noEquipment: "Ingen", inoperativeOnFail: "Ett fel tar laddaren ur drift tills arbetsordern är klar",
-      saved: "Checklistan {{name}} sparad.", retiredNote: "{{name}} är utgången: inga nya planer eller inspektioner använder den.", restoredNote: "{{name}} är i bruk igen.",
+      saved: "Checklistan {{name}} sparad.", retiredNote: "{{name}} är tagen ur bruk: inga nya planer eller inspektioner använder den.", restoredNote: "{{name}} är i bruk igen.",
       copy: "Kopiera till en ny mall", retire: "Ta ur bruk", restore: "Ta i bruk igen", retireConfirm: "Ta {{name}} ur bruk? Planer och inspektioner som använder den behåller den; inga nya kan använda den.",
       shippedNote: "Den här checklistan följer med Ladda och ändras inte. Kopiera den till en ny mall för att anpassa den.", notSaved: "Inte sparad", key: "Mallens nyckel",
       keyHint: "a-z, 0-9 och -; den ändras aldrig", description: "Beskrivning", intervalDays: "Standardintervall (dagar)", addItem: "Lägg till en punkt", save: "Spara checklistan",
