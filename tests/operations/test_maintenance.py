@@ -259,3 +259,112 @@ async def test_public_safety_read_shows_only_working_features(
     assert (
         await ops.http.get(f"/v1/security-equipment/{camera['id']}", headers=OPERATOR)
     ).status_code == 404
+
+
+async def test_operator_changes_and_retires_a_template_no_active_plan_uses(
+    connectivity: Service, ops: Operations
+) -> None:
+    cp_id = await _station(connectivity, ops)
+    created = await ops.http.post(
+        "/v1/checklist-templates",
+        json={
+            "key": unique("winter-check"),
+            "name": "Winter check",
+            "default_interval_days": 14,
+            "items": [
+                {"key": "lights", "label": "Lights on", "equipment_kind": "security_lighting"},
+                {"key": "snow", "label": "Bays cleared of snow"},
+            ],
+        },
+        headers=OPERATOR,
+    )
+    assert created.status_code == 201, created.text
+    template = created.json()
+    url = f"/v1/checklist-templates/{template['id']}"
+    before = await ops.http.post(
+        "/v1/inspections",
+        json={"template_id": template["id"], "charge_point_id": cp_id},
+        headers=OPERATOR,
+    )
+    assert before.status_code == 201, before.text
+
+    # The checklist is replaced as a whole, in its new order; the key never changes.
+    changed = await ops.http.patch(
+        url,
+        json={
+            "name": "Winter walk",
+            "items": [
+                {"key": "snow", "label": "Bays cleared of snow"},
+                {"key": "ice", "label": "No ice at the connectors", "inoperative_on_fail": True},
+                {"key": "lights", "label": "Lights on", "equipment_kind": "security_lighting"},
+            ],
+        },
+        headers=OPERATOR,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["name"] == "Winter walk"
+    assert [item["key"] for item in changed.json()["items"]] == ["snow", "ice", "lights"]
+    assert changed.json()["updated_at"] > template["updated_at"]
+    doubled = await ops.http.patch(
+        url,
+        json={"items": [{"key": "a", "label": "A"}, {"key": "a", "label": "B"}]},
+        headers=OPERATOR,
+    )
+    assert doubled.status_code == 422
+    assert ["body", "items"] in [error["loc"] for error in doubled.json()["errors"]]
+    assert (await ops.http.patch(url, json={"key": "other"}, headers=OPERATOR)).status_code == 422
+
+    # An inspection copies the checklist when it is created: only later ones see the change.
+    after = await ops.http.post(
+        "/v1/inspections",
+        json={"template_id": template["id"], "charge_point_id": cp_id},
+        headers=OPERATOR,
+    )
+    assert [item["key"] for item in after.json()["items"]] == ["snow", "ice", "lights"]
+    kept = await ops.http.get(f"/v1/inspections/{before.json()['id']}", headers=OPERATOR)
+    assert [item["key"] for item in kept.json()["items"]] == ["lights", "snow"]
+
+    # An active plan keeps the template in service.
+    plan = await ops.http.post(
+        "/v1/maintenance-plans",
+        json={"name": "Winter", "template_id": template["id"], "charge_point_id": cp_id},
+        headers=OPERATOR,
+    )
+    assert plan.status_code == 201, plan.text
+    refused = await ops.http.patch(url, json={"retired": True}, headers=OPERATOR)
+    assert refused.status_code == 409
+    assert refused.json()["active_plans"] == 1
+    plan_url = f"/v1/maintenance-plans/{plan.json()['id']}"
+    assert (
+        await ops.http.patch(plan_url, json={"active": False}, headers=OPERATOR)
+    ).status_code == 200
+    retired = await ops.http.patch(url, json={"retired": True}, headers=OPERATOR)
+    assert retired.status_code == 200, retired.text
+    assert retired.json()["retired_at"] is not None
+
+    # Retired: kept for what points at it, offered for nothing new.
+    offered = await ops.http.get(
+        "/v1/checklist-templates", params={"retired": "false"}, headers=OPERATOR
+    )
+    assert template["id"] not in {t["id"] for t in offered.json()}
+    assert (await ops.http.get(url, headers=OPERATOR)).status_code == 200
+    for path, body in (
+        ("/v1/inspections", {"template_id": template["id"], "charge_point_id": cp_id}),
+        ("/v1/maintenance-plans", {"name": "x", "template_id": template["id"], "site": "s"}),
+    ):
+        assert (await ops.http.post(path, json=body, headers=OPERATOR)).status_code == 422
+    reactivated = await ops.http.patch(plan_url, json={"active": True}, headers=OPERATOR)
+    assert reactivated.status_code == 409
+    restored = await ops.http.patch(url, json={"retired": False}, headers=OPERATOR)
+    assert restored.json()["retired_at"] is None
+
+
+async def test_shipped_templates_do_not_change(ops: Operations) -> None:
+    monthly = await _template(ops, "monthly-safety-walk")
+    url = f"/v1/checklist-templates/{monthly['id']}"
+    refused = await ops.http.patch(url, json={"name": "Our walk"}, headers=OPERATOR)
+    assert refused.status_code == 409
+    assert "copy it" in refused.json()["detail"]
+    assert (await ops.http.get(url, headers=OPERATOR)).json()["name"] == "Monthly safety walk"
+    missing = "/v1/checklist-templates/00000000-0000-0000-0000-000000000000"
+    assert (await ops.http.patch(missing, json={}, headers=OPERATOR)).status_code == 404

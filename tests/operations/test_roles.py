@@ -30,6 +30,7 @@ MATRIX: Matrix = {
     ("GET", "/v1/checklist-templates"): OPERATORS,
     ("POST", "/v1/checklist-templates"): OPERATORS,
     ("GET", "/v1/checklist-templates/{template_id}"): OPERATORS,
+    ("PATCH", "/v1/checklist-templates/{template_id}"): OPERATORS,
     ("GET", "/v1/maintenance-plans"): OPERATORS,
     ("POST", "/v1/maintenance-plans"): OPERATORS,
     ("GET", "/v1/maintenance-plans/{plan_id}"): OPERATORS,

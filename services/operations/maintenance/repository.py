@@ -10,7 +10,9 @@ import asyncpg
 
 from shared.db import Connection
 
-_T_COLUMNS = "id, key, name, description, default_interval_days, items, builtin, created_at"
+_T_COLUMNS = """id, key, name, description, default_interval_days, items, builtin, created_at,
+                updated_at, retired_at"""
+_T_UPDATABLE = ("name", "description", "default_interval_days", "items", "retired_at")
 _P_COLUMNS = """id, name, template_id, charge_point_id, site, interval_days, grace_days,
                 next_due_at, active, created_by, created_at"""
 _P_UPDATABLE = ("name", "interval_days", "grace_days", "next_due_at", "active")
@@ -41,9 +43,44 @@ async def get_template(conn: Connection, template_id: UUID) -> asyncpg.Record | 
     )
 
 
-async def list_templates(conn: Connection) -> list[asyncpg.Record]:
+async def lock_template(
+    conn: Connection, template_id: UUID, *, exclusive: bool
+) -> asyncpg.Record | None:
+    """The template, locked: `for share` by whoever builds on it (a plan, an inspection), `for
+    update` by whoever changes or retires it, so a retirement and a new plan never cross."""
+    mode = "update" if exclusive else "share"
+    return await conn.fetchrow(
+        f"select {_T_COLUMNS} from checklist_templates where id = $1 for {mode}",  # noqa: S608
+        template_id,
+    )
+
+
+async def update_template(
+    conn: Connection, template_id: UUID, changes: dict[str, Any]
+) -> asyncpg.Record | None:
+    fields = [name for name in _T_UPDATABLE if name in changes]
+    assignments = "".join(f"{name} = ${i}, " for i, name in enumerate(fields, start=2))
+    return await conn.fetchrow(
+        f"""update checklist_templates set {assignments}updated_at = now()
+             where id = $1 returning {_T_COLUMNS}""",  # noqa: S608
+        template_id,
+        *[changes[name] for name in fields],
+    )
+
+
+async def count_active_plans(conn: Connection, template_id: UUID) -> int:
+    count: int = await conn.fetchval(
+        "select count(*) from maintenance_plans where template_id = $1 and active", template_id
+    )
+    return count
+
+
+async def list_templates(conn: Connection, retired: bool | None) -> list[asyncpg.Record]:
     return await conn.fetch(
-        f"select {_T_COLUMNS} from checklist_templates order by builtin desc, name"  # noqa: S608
+        f"""select {_T_COLUMNS} from checklist_templates
+             where $1::boolean is null or (retired_at is not null) = $1
+             order by builtin desc, name""",  # noqa: S608
+        retired,
     )
 
 

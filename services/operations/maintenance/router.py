@@ -14,6 +14,7 @@ from services.operations.maintenance.schemas import (
     PlanUpdate,
     TemplateCreate,
     TemplateOut,
+    TemplateUpdate,
 )
 from shared.service import DbConn
 
@@ -22,8 +23,11 @@ plans = APIRouter(prefix="/v1/maintenance-plans", tags=["maintenance"])
 
 
 @templates.get("")
-async def list_templates(conn: DbConn, _: OperatorPrincipal) -> list[TemplateOut]:
-    return await service.list_templates(conn)
+async def list_templates(
+    conn: DbConn, _: OperatorPrincipal, retired: bool | None = None
+) -> list[TemplateOut]:
+    """Every template; `retired=false`: those offered for new plans and inspections."""
+    return await service.list_templates(conn, retired)
 
 
 @templates.post("", status_code=status.HTTP_201_CREATED)
@@ -34,6 +38,16 @@ async def create_template(body: TemplateCreate, conn: DbConn, _: OperatorPrincip
 @templates.get("/{template_id}")
 async def read_template(template_id: str, conn: DbConn, _: OperatorPrincipal) -> TemplateOut:
     return await service.get_template(conn, template_id)
+
+
+@templates.patch("/{template_id}")
+async def update_template(
+    template_id: str, body: TemplateUpdate, conn: DbConn, _: OperatorPrincipal
+) -> TemplateOut:
+    """Change an operator's template (its checklist as a whole list, in order), or retire /
+    restore one. Shipped templates only retire (409 otherwise); a template an active plan
+    uses does not retire (409)."""
+    return await service.update_template(conn, template_id, body)
 
 
 @plans.get("")

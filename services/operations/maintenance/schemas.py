@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.operations.equipment.schemas import EquipmentKind
 
@@ -20,6 +20,14 @@ class ChecklistItem(BaseModel):
     inoperative_on_fail: bool = False
 
 
+def _unique_keys(items: list[ChecklistItem]) -> list[ChecklistItem]:
+    # A field validator, so a 422 names `items` (the console shows it by the list).
+    keys = [item.key for item in items]
+    if len(keys) != len(set(keys)):
+        raise ValueError("checklist item keys must be unique")
+    return items
+
+
 class TemplateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -29,12 +37,29 @@ class TemplateCreate(BaseModel):
     default_interval_days: int = Field(gt=0, le=3660)
     items: list[ChecklistItem] = Field(min_length=1, max_length=100)
 
-    @model_validator(mode="after")
-    def _unique_keys(self) -> TemplateCreate:
-        keys = [item.key for item in self.items]
-        if len(keys) != len(set(keys)):
-            raise ValueError("checklist item keys must be unique")
-        return self
+    @field_validator("items")
+    @classmethod
+    def _items_unique(cls, items: list[ChecklistItem]) -> list[ChecklistItem]:
+        return _unique_keys(items)
+
+
+class TemplateUpdate(BaseModel):
+    """What changes: the checklist (the whole list, in its new order), name, description,
+    interval, and `retired`. The key never changes. Shipped templates change only `retired`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    default_interval_days: int | None = Field(None, gt=0, le=3660)
+    items: list[ChecklistItem] | None = Field(None, min_length=1, max_length=100)
+    # true: not offered for new plans or inspections (refused while an active plan uses it).
+    retired: bool | None = None
+
+    @field_validator("items")
+    @classmethod
+    def _items_unique(cls, items: list[ChecklistItem] | None) -> list[ChecklistItem] | None:
+        return None if items is None else _unique_keys(items)
 
 
 class TemplateOut(BaseModel):
@@ -46,6 +71,8 @@ class TemplateOut(BaseModel):
     items: list[ChecklistItem]
     builtin: bool
     created_at: datetime
+    updated_at: datetime
+    retired_at: datetime | None
 
 
 class PlanCreate(BaseModel):

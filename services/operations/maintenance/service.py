@@ -20,6 +20,7 @@ from services.operations.maintenance.schemas import (
     PlanUpdate,
     TemplateCreate,
     TemplateOut,
+    TemplateUpdate,
 )
 from services.operations.stations import repository as stations
 from shared.db import Connection
@@ -45,6 +46,8 @@ def template_out(row: asyncpg.Record) -> TemplateOut:
         items=[ChecklistItem.model_validate(item) for item in row["items"]],
         builtin=row["builtin"],
         created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        retired_at=row["retired_at"],
     )
 
 
@@ -67,8 +70,8 @@ def plan_out(row: asyncpg.Record) -> PlanOut:
 # -- templates ----------------------------------------------------------------------------------
 
 
-async def list_templates(conn: Connection) -> list[TemplateOut]:
-    return [template_out(row) for row in await repository.list_templates(conn)]
+async def list_templates(conn: Connection, retired: bool | None = None) -> list[TemplateOut]:
+    return [template_out(row) for row in await repository.list_templates(conn, retired)]
 
 
 async def get_template(conn: Connection, template_id: str) -> TemplateOut:
@@ -86,14 +89,62 @@ async def create_template(conn: Connection, data: TemplateCreate) -> TemplateOut
     return template_out(row)
 
 
+async def update_template(conn: Connection, template_id: str, data: TemplateUpdate) -> TemplateOut:
+    """Change an operator's template, or retire / restore any template.
+
+    Inspections copy the checklist when they are created, so a change reaches only the
+    inspections created after it; completed ones keep what was checked.
+    """
+    row = await repository.lock_template(
+        conn, _uuid(template_id, "checklist template"), exclusive=True
+    )
+    if row is None:
+        raise NotFound(f"No checklist template {template_id}.")
+    changes = data.model_dump(exclude_unset=True, exclude={"retired"})
+    for required in ("name", "default_interval_days", "items"):
+        if changes.get(required, "") is None:
+            del changes[required]  # required fields: null leaves them as they are
+    if changes and row["builtin"]:
+        raise Conflict(
+            f"{row['name']} is shipped with Ladda and does not change; copy it into a new "
+            "template to adapt it."
+        )
+    if data.retired is True and row["retired_at"] is None:
+        plans = await repository.count_active_plans(conn, row["id"])
+        if plans:
+            raise Conflict(
+                f"{plans} active maintenance plan(s) use {row['name']}; deactivate them first.",
+                active_plans=plans,
+            )
+        changes["retired_at"] = datetime.now(UTC)
+    elif data.retired is False:
+        changes["retired_at"] = None
+    if not changes:
+        return template_out(row)
+    updated = await repository.update_template(conn, row["id"], changes)
+    assert updated is not None  # locked above
+    return template_out(updated)
+
+
+async def _template_in_use(conn: Connection, template_id: str) -> TemplateOut:
+    """The template a new plan or inspection builds on, share-locked until the transaction
+    ends: it cannot be retired under it. Unknown or retired: the request is not valid (422)."""
+    try:
+        row = await repository.lock_template(conn, UUID(template_id), exclusive=False)
+    except ValueError:
+        row = None
+    if row is None:
+        raise Invalid(f"No checklist template {template_id}.")
+    if row["retired_at"] is not None:
+        raise Invalid(f"The checklist template {row['name']} is retired.")
+    return template_out(row)
+
+
 # -- plans --------------------------------------------------------------------------------------
 
 
 async def create_plan(conn: Connection, data: PlanCreate, created_by: str) -> PlanOut:
-    try:
-        template = await get_template(conn, data.template_id)
-    except NotFound:
-        raise Invalid(f"No checklist template {data.template_id}.") from None
+    template = await _template_in_use(conn, data.template_id)
     if data.charge_point_id is not None and await stations.get(conn, data.charge_point_id) is None:
         raise Invalid(f"No station {data.charge_point_id}.")
     interval = data.interval_days or template.default_interval_days
@@ -123,6 +174,11 @@ async def get_plan(conn: Connection, plan_id: str) -> PlanOut:
 
 
 async def update_plan(conn: Connection, plan_id: str, data: PlanUpdate) -> PlanOut:
+    if data.active:
+        plan = await get_plan(conn, plan_id)
+        template = await repository.lock_template(conn, UUID(plan.template_id), exclusive=False)
+        if template is not None and template["retired_at"] is not None:
+            raise Conflict(f"The checklist template {template['name']} is retired.")
     row = await repository.update_plan(
         conn, _uuid(plan_id, "maintenance plan"), data.model_dump(exclude_unset=True)
     )
@@ -139,10 +195,7 @@ async def list_plans(
 
 async def create_inspection(conn: Connection, data: InspectionCreate) -> InspectionOut:
     """An inspection outside any plan, due at once unless a date is given."""
-    try:
-        template = await get_template(conn, data.template_id)
-    except NotFound:
-        raise Invalid(f"No checklist template {data.template_id}.") from None
+    template = await _template_in_use(conn, data.template_id)
     station = await stations.get(conn, data.charge_point_id)
     if station is None:
         raise Invalid(f"No station {data.charge_point_id}.")

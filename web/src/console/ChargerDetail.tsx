@@ -17,6 +17,7 @@ import { formatDateTime } from "../format";
 import { CommandsPanel } from "./CommandsPanel";
 import { FramesPanel } from "./FramesPanel";
 import { LocationEditor } from "./LocationEditor";
+import { EquipmentPanel } from "./operations/SecurityEquipment";
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -34,6 +35,7 @@ export function ChargerDetail() {
   const { t, i18n } = useTranslation();
   const { can, user } = useAuth();
   const queryClient = useQueryClient();
+  const access = consoleAccess(user?.roles ?? []);
   const charger = useQuery({
     queryKey: ["charge-point", cpId],
     queryFn: async () => unwrap(await api.GET("/v1/charge-points/{cp_id}", { params: { path: { cp_id: cpId } } })),
@@ -106,7 +108,7 @@ export function ChargerDetail() {
                   {t("chargers.retire")}
                 </Button>
               )}
-              {consoleAccess(user?.roles ?? []).readAlerts && (
+              {access.readAlerts && (
                 <Button component={Link} variant="subtle" to={`/console/alerts?charge_point_id=${encodeURIComponent(cpId)}&status=`}>
                   {t("console.alerts.ofCharger")}
                 </Button>
@@ -131,6 +133,7 @@ export function ChargerDetail() {
           <Tabs.Tab value="sessions">{t("sessions.title")}</Tabs.Tab>
           <Tabs.Tab value="commands">{t("commands.title")}</Tabs.Tab>
           {can.readFrames && <Tabs.Tab value="frames">{t("frames.title")}</Tabs.Tab>}
+          {access.securityEquipment && <Tabs.Tab value="equipment">{t("console.equipment.title")}</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="connectors" pt="md">
           <Stack>
@@ -205,6 +208,11 @@ export function ChargerDetail() {
         {can.readFrames && (
           <Tabs.Panel value="frames" pt="md">
             <FramesPanel cpId={cpId} />
+          </Tabs.Panel>
+        )}
+        {access.securityEquipment && (
+          <Tabs.Panel value="equipment" pt="md">
+            <EquipmentPanel cpId={cpId} />
           </Tabs.Panel>
         )}
       </Tabs>

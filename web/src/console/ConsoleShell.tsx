@@ -8,7 +8,9 @@ import {
   IconFileInvoice,
   IconHeadset,
   IconLayoutDashboard,
+  IconListCheck,
   IconReceipt2,
+  IconShieldCheck,
   IconTool,
   IconUsers,
 } from "@tabler/icons-react";
@@ -36,6 +38,8 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
     { to: "/console/alerts", label: t("console.consoleNav.alerts"), icon: <IconAlertTriangle {...icon} />, show: access.readAlerts },
     { to: "/console/work-orders", label: t("console.consoleNav.workOrders"), icon: <IconTool {...icon} />, show: access.maintenance },
     { to: "/console/inspections", label: t("console.consoleNav.inspections"), icon: <IconChecklist {...icon} />, show: access.maintenance },
+    { to: "/console/checklists", label: t("console.consoleNav.checklists"), icon: <IconListCheck {...icon} />, show: access.maintenance },
+    { to: "/console/equipment", label: t("console.consoleNav.equipment"), icon: <IconShieldCheck {...icon} />, show: access.securityEquipment },
     { to: "/console/support", label: t("console.consoleNav.support"), icon: <IconHeadset {...icon} />, show: access.supportQueue },
     { to: "/console/tariffs", label: t("console.consoleNav.tariffs"), icon: <IconReceipt2 {...icon} />, show: access.readPrices },
     { to: "/console/invoices", label: t("console.consoleNav.invoices"), icon: <IconFileInvoice {...icon} />, show: access.invoices },

@@ -9,7 +9,7 @@ describe("consoleAccess", () => {
   it("lets support read alerts, answer tickets and refund, but not run the network", () => {
     const access = consoleAccess(["support"]);
     expect(access).toMatchObject({ readAlerts: true, supportQueue: true, invoices: true, refund: true, readBookings: true, readPrices: true });
-    expect(access).toMatchObject({ handleAlerts: false, maintenance: false, editPrices: false, blockConnectors: false, networkStats: false });
+    expect(access).toMatchObject({ handleAlerts: false, maintenance: false, securityEquipment: false, editPrices: false, blockConnectors: false, networkStats: false });
   });
 
   it("gives operators and admins everything", () => {

@@ -10,8 +10,10 @@ export interface ConsoleAccess {
   readAlerts: boolean;
   /** Acknowledge and resolve alerts: operators and admins. */
   handleAlerts: boolean;
-  /** Maintenance plans, inspections, work orders: operators and admins. */
+  /** Maintenance plans, checklist templates, inspections, work orders: operators and admins. */
   maintenance: boolean;
+  /** Stations' security equipment (list, add, change, remove): operators and admins. */
+  securityEquipment: boolean;
   /** The support queue: support, operators, admins. */
   supportQueue: boolean;
   /** Read tariffs and plans: staff. */
@@ -39,6 +41,7 @@ export function consoleAccess(roles: readonly string[]): ConsoleAccess {
     readAlerts: staff,
     handleAlerts: runsNetwork,
     maintenance: runsNetwork,
+    securityEquipment: runsNetwork,
     supportQueue: staff,
     readPrices: staff,
     editPrices: runsNetwork,

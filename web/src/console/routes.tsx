@@ -4,6 +4,9 @@ import { RequireAccess } from "../auth/guards";
 import { SessionDetail } from "../components/SessionDetail";
 import { SessionsList } from "../components/SessionsList";
 import { AlertsList } from "./operations/AlertsList";
+import { ChecklistTemplateEditor } from "./operations/ChecklistTemplateEditor";
+import { ChecklistTemplates } from "./operations/ChecklistTemplates";
+import { SecurityEquipment } from "./operations/SecurityEquipment";
 import { InspectionDetail } from "./operations/InspectionDetail";
 import { Inspections } from "./operations/Inspections";
 import { WorkOrderDetail } from "./operations/WorkOrderDetail";
@@ -50,6 +53,10 @@ export default function ConsoleRoutes() {
         <Route path="work-orders/:workOrderId" element={<RequireArea allowed={(a) => a.maintenance}><WorkOrderDetail /></RequireArea>} />
         <Route path="inspections" element={<RequireArea allowed={(a) => a.maintenance}><Inspections /></RequireArea>} />
         <Route path="inspections/:inspectionId" element={<RequireArea allowed={(a) => a.maintenance}><InspectionDetail /></RequireArea>} />
+        <Route path="checklists" element={<RequireArea allowed={(a) => a.maintenance}><ChecklistTemplates /></RequireArea>} />
+        <Route path="checklists/new" element={<RequireArea allowed={(a) => a.maintenance}><ChecklistTemplateEditor /></RequireArea>} />
+        <Route path="checklists/:templateId" element={<RequireArea allowed={(a) => a.maintenance}><ChecklistTemplateEditor /></RequireArea>} />
+        <Route path="equipment" element={<RequireArea allowed={(a) => a.securityEquipment}><SecurityEquipment /></RequireArea>} />
         <Route path="support" element={<RequireArea allowed={(a) => a.supportQueue}><SupportQueue /></RequireArea>} />
         <Route path="support/:ticketId" element={<RequireArea allowed={(a) => a.supportQueue}><TicketView /></RequireArea>} />
         <Route path="tariffs" element={<RequireArea allowed={(a) => a.readPrices}><Tariffs /></RequireArea>} />

@@ -8,12 +8,13 @@ import i18n from "../i18n";
 
 export const consoleEn = {
   console: {
-    consoleNav: { alerts: "Alerts", workOrders: "Work orders", inspections: "Inspections and plans", support: "Support", tariffs: "Tariffs and plans", invoices: "Invoices", bookings: "Bookings", statistics: "Statistics" },
+    consoleNav: { alerts: "Alerts", workOrders: "Work orders", inspections: "Inspections and plans", checklists: "Checklists", equipment: "Security equipment", support: "Support", tariffs: "Tariffs and plans", invoices: "Invoices", bookings: "Bookings", statistics: "Statistics" },
     states: {
       open: "Open", acknowledged: "Acknowledged", resolved: "Resolved", high: "High", medium: "Medium", low: "Low", urgent: "Urgent", normal: "Normal",
       assigned: "Assigned", in_progress: "In progress", on_hold: "On hold", done: "Done", cancelled: "Cancelled", closed: "Closed", pending: "Waiting on driver",
       due: "Due", completed: "Completed", paid: "Paid", recorded: "Recorded", void: "Void", confirmed: "Confirmed", active: "Active", fulfilled: "Fulfilled",
       no_show: "No-show", ended: "Ended", pass: "Pass", fail: "Fail", not_applicable: "N/A", succeeded: "Succeeded", failed: "Failed", breached: "Overdue",
+      in_service: "In service", retired: "Retired", working: "Working", faulty: "Faulty", out_of_service: "Out of service",
     },
     dashboardMore: { energyToday: "Energy today", revenueToday: "Revenue today", alerts: { high: "Open alerts: high", medium: "Open alerts: medium", low: "Open alerts: low" }, allAlerts: "All alerts" },
     alerts: {
@@ -38,6 +39,26 @@ export const consoleEn = {
       tab: "Maintenance plans", name: "Name", scope: "Charger or site", interval: "Every", days_one: "{{count}} day", days_other: "{{count}} days", nextDue: "Next due",
       active: "Active", activeFor: "{{name}} active", none: "No maintenance plans.", new: "New maintenance plan", bySite: "For a whole site", site: "Site",
       intervalDays: "Interval (days)", create: "Create plan", created: "Plan created.",
+    },
+    checklists: {
+      title: "Checklist templates", intro: "The checklists of inspections and maintenance plans. A change reaches inspections created afterwards; due and completed ones keep their checklist.",
+      show: "Show", new: "New checklist template", none: "No checklist templates.", name: "Name", items: "Items", interval: "Every", origin: "From", shipped: "Shipped with Ladda",
+      own: "Your own", state: "State", changed: "Changed", itemN: "Item {{n}}", itemLabel: "What to check", moveUp: "Move item {{n}} up", moveDown: "Move item {{n}} down",
+      remove: "Remove item {{n}}", itemKey: "Item key", itemKeyHint: "a-z, 0-9, _ and -; taken from the text unless you type one", equipmentKind: "Tests equipment",
+      equipmentKindHint: "The result sets this equipment's state and test date", noEquipment: "None", inoperativeOnFail: "A failure takes the charger out of service until the work order is done",
+      saved: "Checklist {{name}} saved.", retiredNote: "{{name}} is retired: no new plans or inspections use it.", restoredNote: "{{name}} is in service again.",
+      copy: "Copy into a new template", retire: "Retire", restore: "Put back in service", retireConfirm: "Retire {{name}}? Plans and inspections that use it keep it; no new ones can.",
+      shippedNote: "This checklist is shipped with Ladda and does not change. Copy it into a new template to adapt it.", notSaved: "Not saved", key: "Template key",
+      keyHint: "a-z, 0-9 and -; it never changes", description: "Description", intervalDays: "Default interval (days)", addItem: "Add an item", save: "Save checklist",
+      copyOf: "Copy of {{name}}",
+      errors: { templateKey: "Use a-z, 0-9 and -.", required: "Required.", interval: "Between 1 and 3660 days.", noItems: "A checklist needs at least one item.", itemKey: "Use a-z, 0-9, _ and -.", duplicateKey: "Another item has this key." },
+    },
+    equipment: {
+      title: "Security equipment", intro: "What each station has, its state and when it was last tested. Completed inspections update the kinds they check.",
+      kinds: { surveillance_camera: "Surveillance camera", security_lighting: "Security lighting", emergency_stop_button: "Emergency-stop button", fencing_or_bollards: "Fencing or bollards", fire_extinguisher: "Fire extinguisher" },
+      charger: "Charger", kind: "Kind", label: "Label", labelHint: "Which one, e.g. North camera", state: "State", lastTested: "Last tested", lastTestedHint: "Empty: never tested",
+      notes: "Notes", saved: "{{what}} saved.", removed: "Equipment removed.", actions: "Actions", edit: "Edit", editNamed: "Edit {{name}}", remove: "Remove",
+      removeNamed: "Remove {{name}}", removeConfirm: "Remove {{name}} from the station's equipment?", filterCharger: "Charger id", add: "Add equipment", none: "No security equipment recorded.",
     },
     support: {
       title: "Support queue", search: "Search tickets and messages", status: "Status", active: "Open or waiting", category: "Category", priority: "Priority",
@@ -87,12 +108,13 @@ export const consoleEn = {
 
 export const consoleSv: typeof consoleEn = {
   console: {
-    consoleNav: { alerts: "Larm", workOrders: "Arbetsordrar", inspections: "Inspektioner och planer", support: "Support", tariffs: "Taxor och abonnemang", invoices: "Fakturor", bookings: "Bokningar", statistics: "Statistik" },
+    consoleNav: { alerts: "Larm", workOrders: "Arbetsordrar", inspections: "Inspektioner och planer", checklists: "Checklistor", equipment: "Säkerhetsutrustning", support: "Support", tariffs: "Taxor och abonnemang", invoices: "Fakturor", bookings: "Bokningar", statistics: "Statistik" },
     states: {
       open: "Öppen", acknowledged: "Kvitterad", resolved: "Åtgärdad", high: "Hög", medium: "Medel", low: "Låg", urgent: "Brådskande", normal: "Normal",
       assigned: "Tilldelad", in_progress: "Pågår", on_hold: "Pausad", done: "Klar", cancelled: "Avbruten", closed: "Stängd", pending: "Väntar på föraren",
       due: "Att göra", completed: "Genomförd", paid: "Betald", recorded: "Bokförd", void: "Makulerad", confirmed: "Bekräftad", active: "Aktiv", fulfilled: "Använd",
       no_show: "Uteblev", ended: "Avslutad", pass: "Godkänd", fail: "Fel", not_applicable: "Ej aktuell", succeeded: "Genomförd", failed: "Misslyckad", breached: "Försenad",
+      in_service: "I bruk", retired: "Ur bruk", working: "Fungerar", faulty: "Trasig", out_of_service: "Ur drift",
     },
     dashboardMore: { energyToday: "Energi i dag", revenueToday: "Intäkter i dag", alerts: { high: "Öppna larm: hög", medium: "Öppna larm: medel", low: "Öppna larm: låg" }, allAlerts: "Alla larm" },
     alerts: {
@@ -117,6 +139,26 @@ export const consoleSv: typeof consoleEn = {
       tab: "Underhållsplaner", name: "Namn", scope: "Laddare eller plats", interval: "Var", days_one: "{{count}} dag", days_other: "{{count}} dagar", nextDue: "Nästa gång",
       active: "Aktiv", activeFor: "{{name}} aktiv", none: "Inga underhållsplaner.", new: "Ny underhållsplan", bySite: "För en hel plats", site: "Plats",
       intervalDays: "Intervall (dagar)", create: "Skapa plan", created: "Planen skapad.",
+    },
+    checklists: {
+      title: "Checklistmallar", intro: "Checklistorna för inspektioner och underhållsplaner. En ändring gäller inspektioner som skapas efteråt; planerade och genomförda behåller sin checklista.",
+      show: "Visa", new: "Ny checklistmall", none: "Inga checklistmallar.", name: "Namn", items: "Punkter", interval: "Var", origin: "Från", shipped: "Följer med Ladda",
+      own: "Egen", state: "Läge", changed: "Ändrad", itemN: "Punkt {{n}}", itemLabel: "Vad som kontrolleras", moveUp: "Flytta punkt {{n}} upp", moveDown: "Flytta punkt {{n}} ned",
+      remove: "Ta bort punkt {{n}}", itemKey: "Punktens nyckel", itemKeyHint: "a-z, 0-9, _ och -; tas från texten om du inte skriver en", equipmentKind: "Kontrollerar utrustning",
+      equipmentKindHint: "Resultatet sätter utrustningens läge och testdatum", noEquipment: "Ingen", inoperativeOnFail: "Ett fel tar laddaren ur drift tills arbetsordern är klar",
+      saved: "Checklistan {{name}} sparad.", retiredNote: "{{name}} är tagen ur bruk: inga nya planer eller inspektioner använder den.", restoredNote: "{{name}} är i bruk igen.",
+      copy: "Kopiera till en ny mall", retire: "Ta ur bruk", restore: "Ta i bruk igen", retireConfirm: "Ta {{name}} ur bruk? Planer och inspektioner som använder den behåller den; inga nya kan använda den.",
+      shippedNote: "Den här checklistan följer med Ladda och ändras inte. Kopiera den till en ny mall för att anpassa den.", notSaved: "Inte sparad", key: "Mallens nyckel",
+      keyHint: "a-z, 0-9 och -; den ändras aldrig", description: "Beskrivning", intervalDays: "Standardintervall (dagar)", addItem: "Lägg till en punkt", save: "Spara checklistan",
+      copyOf: "Kopia av {{name}}",
+      errors: { templateKey: "Använd a-z, 0-9 och -.", required: "Obligatoriskt.", interval: "Mellan 1 och 3660 dagar.", noItems: "En checklista behöver minst en punkt.", itemKey: "Använd a-z, 0-9, _ och -.", duplicateKey: "En annan punkt har samma nyckel." },
+    },
+    equipment: {
+      title: "Säkerhetsutrustning", intro: "Vad varje station har, dess läge och när den senast testades. Genomförda inspektioner uppdaterar de slag de kontrollerar.",
+      kinds: { surveillance_camera: "Övervakningskamera", security_lighting: "Säkerhetsbelysning", emergency_stop_button: "Nödstoppsknapp", fencing_or_bollards: "Stängsel eller pollare", fire_extinguisher: "Brandsläckare" },
+      charger: "Laddare", kind: "Slag", label: "Benämning", labelHint: "Vilken, t.ex. Norra kameran", state: "Läge", lastTested: "Senast testad", lastTestedHint: "Tomt: aldrig testad",
+      notes: "Anteckningar", saved: "{{what}} sparad.", removed: "Utrustningen borttagen.", actions: "Åtgärder", edit: "Ändra", editNamed: "Ändra {{name}}", remove: "Ta bort",
+      removeNamed: "Ta bort {{name}}", removeConfirm: "Ta bort {{name}} från stationens utrustning?", filterCharger: "Laddarens id", add: "Lägg till utrustning", none: "Ingen säkerhetsutrustning registrerad.",
     },
     support: {
       title: "Supportkö", search: "Sök i ärenden och meddelanden", status: "Status", active: "Öppna eller väntande", category: "Kategori", priority: "Prioritet",

@@ -12,7 +12,8 @@ const COLOUR: Record<string, StateName> = {
   completed: "online", paid: "online", recorded: "online", void: "retired", confirmed: "charging",
   active: "charging", fulfilled: "online", no_show: "faulted", ended: "neutral", block: "pending",
   booking: "charging", pass: "online", fail: "faulted", not_applicable: "neutral", succeeded: "online",
-  failed: "faulted", breached: "faulted",
+  failed: "faulted", breached: "faulted", in_service: "online", retired: "retired", working: "online",
+  faulty: "faulted", out_of_service: "retired",
 };
 
 /** A state as a badge (white text on a colour of ≥ 4.5:1), its label from `console.states.*`. */

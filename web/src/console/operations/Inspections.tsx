@@ -1,20 +1,25 @@
-import { Anchor, Button, Group, NativeSelect, NumberInput, Paper, Stack, Switch, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Button, Group, NativeSelect, NumberInput, Paper, Stack, Switch, Tabs, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { PageTitle } from "../../components/PageTitle";
-import { QueryState } from "../../components/QueryState";
 import { formatDateTime } from "../../format";
 import { notify } from "../../notify";
+import { RecordTable } from "../RecordTable";
 import { StateBadge } from "../ui";
 
 type Template = Schemas["TemplateOut"];
 type InspectionStatus = Schemas["InspectionOut"]["status"];
 
+/** The templates offered for new inspections and plans: those not retired. */
 function useTemplates() {
-  return useQuery({ queryKey: ["checklist-templates"], queryFn: async () => unwrap(await api.GET("/v1/checklist-templates")), staleTime: 60_000 });
+  return useQuery({
+    queryKey: ["checklist-templates", { shown: "in_service" }],
+    queryFn: async () => unwrap(await api.GET("/v1/checklist-templates", { params: { query: { retired: false } } })),
+    staleTime: 60_000,
+  });
 }
 
 function InspectionsTab() {
@@ -43,45 +48,32 @@ function InspectionsTab() {
           data={[...(["due", "completed", "cancelled"] as const).map((value) => ({ value, label: t(`console.states.${value}`) })), { value: "", label: t("app.all") }]}
         />
       </Group>
-      <QueryState query={inspections}>
-        {(list) =>
-          list.length === 0 ? (
-            <Text>{t("console.inspections.none")}</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={640}>
-              <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th scope="col">{t("console.inspections.checklist")}</Table.Th>
-                    <Table.Th scope="col">{t("console.inspections.charger")}</Table.Th>
-                    <Table.Th scope="col">{t("console.inspections.due")}</Table.Th>
-                    <Table.Th scope="col">{t("console.inspections.status")}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {list.map((inspection) => (
-                    <Table.Tr key={inspection.id}>
-                      <Table.Td>
-                        <Anchor component={Link} to={`/console/inspections/${inspection.id}`}>
-                          {inspection.template_name}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>{inspection.charge_point_id}</Table.Td>
-                      <Table.Td>{formatDateTime(inspection.due_at, i18n.language)}</Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          <StateBadge value={inspection.status} />
-                          {inspection.overdue && inspection.status === "due" && <StateBadge value="breached" />}
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
-      </QueryState>
+      <RecordTable
+        query={inspections}
+        empty={t("console.inspections.none")}
+        rowKey={(inspection) => inspection.id}
+        columns={[
+          {
+            header: t("console.inspections.checklist"),
+            cell: (inspection) => (
+              <Anchor component={Link} to={`/console/inspections/${inspection.id}`}>
+                {inspection.template_name}
+              </Anchor>
+            ),
+          },
+          { header: t("console.inspections.charger"), cell: (inspection) => inspection.charge_point_id },
+          { header: t("console.inspections.due"), cell: (inspection) => formatDateTime(inspection.due_at, i18n.language) },
+          {
+            header: t("console.inspections.status"),
+            cell: (inspection) => (
+              <Group gap={4}>
+                <StateBadge value={inspection.status} />
+                {inspection.overdue && inspection.status === "due" && <StateBadge value="breached" />}
+              </Group>
+            ),
+          },
+        ]}
+      />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
           {t("console.inspections.start")}
@@ -143,40 +135,21 @@ function PlansTab() {
   });
   return (
     <Stack>
-      <QueryState query={plans}>
-        {(list) =>
-          list.length === 0 ? (
-            <Text>{t("console.plans.none")}</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={640}>
-              <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th scope="col">{t("console.plans.name")}</Table.Th>
-                    <Table.Th scope="col">{t("console.plans.scope")}</Table.Th>
-                    <Table.Th scope="col">{t("console.plans.interval")}</Table.Th>
-                    <Table.Th scope="col">{t("console.plans.nextDue")}</Table.Th>
-                    <Table.Th scope="col">{t("console.plans.active")}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {list.map((plan) => (
-                    <Table.Tr key={plan.id}>
-                      <Table.Td>{plan.name}</Table.Td>
-                      <Table.Td>{plan.charge_point_id ?? plan.site ?? "–"}</Table.Td>
-                      <Table.Td>{t("console.plans.days", { count: plan.interval_days })}</Table.Td>
-                      <Table.Td>{formatDateTime(plan.next_due_at, i18n.language)}</Table.Td>
-                      <Table.Td>
-                        <Switch checked={plan.active} aria-label={t("console.plans.activeFor", { name: plan.name })} onChange={(e) => toggle.mutate({ id: plan.id, active: e.currentTarget.checked })} />
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
-      </QueryState>
+      <RecordTable
+        query={plans}
+        empty={t("console.plans.none")}
+        rowKey={(plan) => plan.id}
+        columns={[
+          { header: t("console.plans.name"), cell: (plan) => plan.name },
+          { header: t("console.plans.scope"), cell: (plan) => plan.charge_point_id ?? plan.site ?? "–" },
+          { header: t("console.plans.interval"), cell: (plan) => t("console.plans.days", { count: plan.interval_days }) },
+          { header: t("console.plans.nextDue"), cell: (plan) => formatDateTime(plan.next_due_at, i18n.language) },
+          {
+            header: t("console.plans.active"),
+            cell: (plan) => <Switch checked={plan.active} aria-label={t("console.plans.activeFor", { name: plan.name })} onChange={(e) => toggle.mutate({ id: plan.id, active: e.currentTarget.checked })} />,
+          },
+        ]}
+      />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
           {t("console.plans.new")}

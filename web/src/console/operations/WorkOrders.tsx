@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Textarea } from "@mantine/core";
+import { Anchor, Button, Group, Modal, NativeSelect, Stack, TextInput, Textarea } from "@mantine/core";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -6,9 +6,9 @@ import { Link, useNavigate } from "react-router";
 import { api, unwrap, type Schemas } from "../../api/client";
 import { POLL_MS } from "../../api/queries";
 import { PageTitle } from "../../components/PageTitle";
-import { QueryState } from "../../components/QueryState";
 import { formatDateTime } from "../../format";
 import { notify } from "../../notify";
+import { RecordTable } from "../RecordTable";
 import { StateBadge } from "../ui";
 
 type WorkOrder = Schemas["WorkOrderOut"];
@@ -87,53 +87,28 @@ export function WorkOrders() {
           {t("console.workOrders.new")}
         </Button>
       </Group>
-      <QueryState query={orders}>
-        {(list) =>
-          list.length === 0 ? (
-            <Text>{t("console.workOrders.none")}</Text>
-          ) : (
-            <Table.ScrollContainer minWidth={760}>
-              <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th scope="col">{t("console.workOrders.titleField")}</Table.Th>
-                    <Table.Th scope="col">{t("console.workOrders.charger")}</Table.Th>
-                    <Table.Th scope="col">{t("console.workOrders.priority")}</Table.Th>
-                    <Table.Th scope="col">{t("console.workOrders.status")}</Table.Th>
-                    <Table.Th scope="col">{t("console.workOrders.source")}</Table.Th>
-                    <Table.Th scope="col">{t("console.workOrders.assignee")}</Table.Th>
-                    <Table.Th scope="col">{t("console.workOrders.created")}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {list.map((order) => (
-                    <Table.Tr key={order.id}>
-                      <Table.Td>
-                        <Anchor component={Link} to={`/console/work-orders/${order.id}`}>
-                          {order.title}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>
-                        {order.charge_point_id}
-                        {order.connector_id ? ` #${order.connector_id}` : ""}
-                      </Table.Td>
-                      <Table.Td>
-                        <StateBadge value={order.priority} />
-                      </Table.Td>
-                      <Table.Td>
-                        <StateBadge value={order.status} />
-                      </Table.Td>
-                      <Table.Td>{t(`console.workOrders.sources.${order.source}`)}</Table.Td>
-                      <Table.Td>{order.assignee ?? "–"}</Table.Td>
-                      <Table.Td>{formatDateTime(order.created_at, i18n.language)}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )
-        }
-      </QueryState>
+      <RecordTable
+        query={orders}
+        minWidth={760}
+        empty={t("console.workOrders.none")}
+        rowKey={(order) => order.id}
+        columns={[
+          {
+            header: t("console.workOrders.titleField"),
+            cell: (order) => (
+              <Anchor component={Link} to={`/console/work-orders/${order.id}`}>
+                {order.title}
+              </Anchor>
+            ),
+          },
+          { header: t("console.workOrders.charger"), cell: (order) => `${order.charge_point_id}${order.connector_id ? ` #${order.connector_id}` : ""}` },
+          { header: t("console.workOrders.priority"), cell: (order) => <StateBadge value={order.priority} /> },
+          { header: t("console.workOrders.status"), cell: (order) => <StateBadge value={order.status} /> },
+          { header: t("console.workOrders.source"), cell: (order) => t(`console.workOrders.sources.${order.source}`) },
+          { header: t("console.workOrders.assignee"), cell: (order) => order.assignee ?? "–" },
+          { header: t("console.workOrders.created"), cell: (order) => formatDateTime(order.created_at, i18n.language) },
+        ]}
+      />
       <NewWorkOrder opened={creating} onClose={() => setCreating(false)} />
     </Stack>
   );
