@@ -20,17 +20,18 @@ def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[Eve
     async def on_session_stopped(conn: Connection, envelope: Envelope) -> None:
         stopped = envelope.payload(SessionStopped)
         hold = await holds.hold_for_stop(conn, stopped)
-        if hold is not None:  # the hold's payer is billed, and the hold pays
+        if hold is not None:  # the app start's driver (or guest) is billed
             stopped = stopped.model_copy(update={"user_id": hold["user_id"]})
         invoice = await bill_session(
             conn,
             stopped,
             settings.default_currency,
             settings.default_vat_rate_bp,
-            prepaid=hold is not None,
+            # A hold pays its invoice; a start with the saved card is charged like RFID.
+            prepaid=hold is not None and hold["kind"] != holds.CARD,
         )
         if hold is not None and invoice is not None:
-            await holds.settle_on_stop(conn, hold, stopped, invoice)
+            await holds.settle_on_stop(conn, hold, stopped, invoice, settings)
 
     async def on_session_started(conn: Connection, envelope: Envelope) -> None:
         await holds.on_session_started(conn, envelope.payload(SessionStarted))

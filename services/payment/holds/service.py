@@ -39,6 +39,8 @@ START_SCOPE = "commands:start"
 OPEN = ("awaiting_payment", "authorized", "starting", "charging")
 BEFORE_START = ("awaiting_payment", "authorized", "starting")
 COMMAND_TIMEOUT_S = 60.0
+# A start billed to the saved card after the session (no money held): see card_starts/.
+CARD = "card"
 
 
 def now() -> datetime:
@@ -71,12 +73,36 @@ async def insert_hold(
     cp_id: str,
     connector_id: int,
 ) -> asyncpg.Record:
+    """A hold (kind driver or guest) of the configured amount, awaiting the payer's card."""
     await check_connector(conn, cp_id, connector_id)
     price = await tariffs.price_for_connector(conn, cp_id, connector_id)
     if price.currency != settings.default_currency:
         # The hold amount is a setting in the default currency; a tariff in another currency
         # would need its own (not configurable yet).
         raise Conflict("This connector is priced in a currency holds do not support.")
+    return await insert_start(
+        conn,
+        kind=kind,
+        user_id=user_id,
+        cp_id=cp_id,
+        connector_id=connector_id,
+        amount_minor=settings.hold_amount_minor,
+        currency=price.currency,
+    )
+
+
+async def insert_start(
+    conn: Connection,
+    *,
+    kind: str,
+    user_id: str | None,
+    cp_id: str,
+    connector_id: int,
+    amount_minor: int | None,
+    currency: str,
+) -> asyncpg.Record:
+    """The row of an app start with its one-time id-token: a hold, or (kind card, no amount) a
+    start billed to the saved card."""
     row = await repository.insert(
         conn,
         {
@@ -86,8 +112,8 @@ async def insert_hold(
             "charge_point_id": cp_id,
             "connector_id": connector_id,
             "id_token": new_id_token(),
-            "amount_minor": settings.hold_amount_minor,
-            "currency": price.currency,
+            "amount_minor": amount_minor,
+            "currency": currency,
         },
     )
     log.info("payment.hold.opened", hold_id=str(row["id"]), kind=kind, charge_point_id=cp_id)
@@ -150,25 +176,33 @@ async def apply_intent(
     if hold is None or hold["status"] != "awaiting_payment":
         return hold  # already past this point (or unknown): an older state arriving late
     if intent.status == "requires_capture":
-        deadline = now() + timedelta(seconds=settings.hold_start_timeout_s)
-        hold = await repository.update(conn, hold_id, status="authorized", start_deadline=deadline)
-        await enqueue(
-            conn,
-            HoldAuthorized(
-                hold_id=str(hold_id),
-                id_token=hold["id_token"],
-                user_id=hold["user_id"],
-                charge_point_id=hold["charge_point_id"],
-                connector_id=hold["connector_id"],
-                expires_at=deadline,
-            ),
-            source=SOURCE,
-            subject=str(hold_id),
-            topic=settings.holds_topic,
-        )
+        hold = await authorize(conn, hold, settings)
         log.info("payment.hold.authorized", hold_id=str(hold_id), amount_minor=intent.amount)
     elif intent.status == "canceled":
         hold = await cancel(conn, hold, "payment-canceled", settings)
+    return hold
+
+
+async def authorize(conn: Connection, hold: asyncpg.Record, settings: Settings) -> asyncpg.Record:
+    """Payment stands behind the start: identity is asked (`hold.authorized`) to accept the
+    one-time token at this connector until the start deadline; the charger is started once it
+    has (`on_decision`)."""
+    deadline = now() + timedelta(seconds=settings.hold_start_timeout_s)
+    hold = await repository.update(conn, hold["id"], status="authorized", start_deadline=deadline)
+    await enqueue(
+        conn,
+        HoldAuthorized(
+            hold_id=str(hold["id"]),
+            id_token=hold["id_token"],
+            user_id=hold["user_id"],
+            charge_point_id=hold["charge_point_id"],
+            connector_id=hold["connector_id"],
+            expires_at=deadline,
+        ),
+        source=SOURCE,
+        subject=str(hold["id"]),
+        topic=settings.holds_topic,
+    )
     return hold
 
 
@@ -290,7 +324,11 @@ async def on_session_updated(conn: Connection, updated: SessionUpdated, settings
     hold = await repository.update(
         conn, hold["id"], energy_wh=updated.energy_wh, power_w=updated.power_w
     )
-    if hold["stop_requested_at"] is not None or hold["session_started_at"] is None:
+    if (
+        hold["amount_minor"] is None  # a start billed to the saved card: no limit, as with RFID
+        or hold["stop_requested_at"] is not None
+        or hold["session_started_at"] is None
+    ):
         return
     so_far = await price_so_far(conn, hold, updated.at)
     if so_far is not None and so_far * 10_000 >= hold["amount_minor"] * settings.hold_stop_at_bp:
@@ -329,9 +367,28 @@ async def hold_for_stop(conn: Connection, stopped: SessionStopped) -> asyncpg.Re
 
 
 async def settle_on_stop(
-    conn: Connection, hold: asyncpg.Record, stopped: SessionStopped, invoice: asyncpg.Record
+    conn: Connection,
+    hold: asyncpg.Record,
+    stopped: SessionStopped,
+    invoice: asyncpg.Record,
+    settings: Settings,
 ) -> None:
-    """The session's invoice is issued: the worker captures its total and releases the rest."""
+    """The session's invoice is issued. A hold: the worker captures its total and releases the
+    rest. A start with the saved card: the collector charges the invoice as for an RFID
+    session, and the token is spent now."""
+    if hold["kind"] == CARD:
+        row = await repository.update(
+            conn,
+            hold["id"],
+            status="billed",
+            session_id=stopped.session_id,
+            invoice_id=invoice["id"],
+        )
+        await publish_closed(conn, row, "billed", None, settings)
+        log.info(
+            "payment.card_start.billed", hold_id=str(hold["id"]), invoice_id=str(invoice["id"])
+        )
+        return
     capture = min(int(invoice["total_minor"]), int(hold["amount_minor"]))
     if capture < invoice["total_minor"]:
         log.warning(
