@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.payment.billing.issuing import bill_session
-from services.payment.holds import service as holds
+from services.payment.holds import sessions as holds
+from services.payment.holds.service import CARD
 from services.payment.settings import Settings
 from shared.db import Connection
 from shared.events.charging import SessionStarted, SessionStopped, SessionUpdated
@@ -28,7 +29,7 @@ def build_consumers(runtime: ServiceRuntime, settings: Settings) -> Sequence[Eve
             settings.default_currency,
             settings.default_vat_rate_bp,
             # A hold pays its invoice; a start with the saved card is charged like RFID.
-            prepaid=hold is not None and hold["kind"] != holds.CARD,
+            prepaid=hold is not None and hold["kind"] != CARD,
         )
         if hold is not None and invoice is not None:
             await holds.settle_on_stop(conn, hold, stopped, invoice, settings)
