@@ -296,3 +296,27 @@ async def test_starts_are_refused_at_an_offline_charger_a_busy_or_booked_connect
         "canceled",
         "stopped-by-payer",
     )
+
+
+async def test_a_start_that_never_begins_ends_at_its_deadline(
+    payment: PaymentService, streams: dict[str, str]
+) -> None:
+    _, headers = new_driver()
+    await save_card(payment, headers)
+    cp_id = await priced_charger(payment, streams)
+    answer = await start(payment, headers, cp_id)
+    assert answer.status_code == 201, answer.text
+    start_id = answer.json()["id"]
+    # No decision, no session: the start deadline passes (brought forward here).
+    await payment.db.execute(
+        "update holds set start_deadline = now() - interval '1 second' where id = $1",
+        uuid.UUID(start_id),
+    )
+    await wait_for_status(payment, start_id, "canceled")
+    read = (await payment.http.get(f"{STARTS}/{start_id}", headers=headers)).json()
+    assert read["cancel_reason"] == "not-started"
+
+    async def closed() -> bool:
+        return [e.type for e in await hold_events(start_id)][-1] == HoldClosed.event_type
+
+    await eventually(closed, timeout=LOADED)
