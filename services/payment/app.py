@@ -13,6 +13,8 @@ from fastapi import FastAPI
 
 from services.payment import local_stripe
 from services.payment.billing.collector import Collector
+from services.payment.card_starts.router import router as card_starts
+from services.payment.connectors import events as connector_events
 from services.payment.customers.router import router as payment_methods
 from services.payment.deps import PaymentContext
 from services.payment.events import build_consumers
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         return [
             *build_consumers(runtime, settings),
             *hold_events.build_consumers(runtime, settings),
+            *connector_events.build_consumers(runtime, settings),
         ]
 
     runtime = ServiceRuntime(
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
             tariffs,
             invoices,
             holds,
+            card_starts,
             guests.qr,
             guests.router,
             subscriptions.plans,

@@ -63,6 +63,9 @@ class Settings(ServiceSettings):
     id_tokens_topic: str = "identity.id-tokens.v1"
     command_results_topic: str = "connectivity.command-results.v1"
     registry_topic: str = "chargepoints.registry.v1"
+    # Read to refuse an app start clearly: charger presence and connector status, and bookings.
+    status_topic: str = "chargepoints.status.v1"
+    reservations_topic: str = "booking.reservations.v1"
     # Where hold.authorized / hold.closed are published (identity decides the tokens from it).
     holds_topic: str = "payment.holds.v1"
     # Guests (ad-hoc charging, no account): the key that signs their capability links (HMAC-SHA256)

@@ -96,14 +96,15 @@ class HoldAuthorized(EventPayload):
 
 
 class HoldClosed(EventPayload):
-    """The hold is over (captured or released): its id-token must no longer start anything."""
+    """The hold (or start with the saved card) is over: its id-token must no longer start
+    anything."""
 
     event_type: ClassVar[str] = "hold.closed"
     topic: ClassVar[Topic] = PAYMENT_HOLDS
 
     hold_id: str
     id_token: str
-    # captured | released
+    # captured | released (holds) | billed (a start with the saved card, at its stop)
     outcome: str
     reason: str | None = None
 

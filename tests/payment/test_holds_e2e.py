@@ -1,6 +1,7 @@
-"""Pay as you go end to end: real payment, identity and connectivity services on the real
-platform topics, a simulated OCPP 1.6 charger receiving the remote start with the hold's
-one-time token, charging 20 kWh, and the real amount captured in localstripe.
+"""Starting from the app end to end: real payment, identity and connectivity services on the
+real platform topics, a simulated OCPP 1.6 charger receiving the remote start with the one-time
+token, charging 20 kWh; paid as you go (the real amount captured from a hold in localstripe), or
+with the saved card (billed after the stop, charged off-session in localstripe).
 
 Payment reads its inputs through test topics of its own, fed by a bridge that forwards from
 the platform's topics only the events of this test's charger and of hold tokens: payment's
@@ -14,7 +15,9 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -26,7 +29,9 @@ from shared.events.commands import CommandRequested
 from shared.events.envelope import Envelope, EventPayload
 from shared.events.identity import IdTokenDecisionChanged
 from shared.events.topics import (
+    BOOKING_RESERVATIONS,
     CHARGEPOINTS_REGISTRY,
+    CHARGEPOINTS_STATUS,
     CHARGING_SESSIONS,
     CONNECTIVITY_COMMAND_RESULTS,
     CONNECTIVITY_COMMANDS,
@@ -50,6 +55,8 @@ from tests.payment.support import (
     auth,
     create_tariff,
     invoice_of_session,
+    save_card,
+    successful_charges,
 )
 
 BOOTSTRAP = os.environ["LADDA_KAFKA_BOOTSTRAP_SERVERS"]
@@ -158,7 +165,7 @@ async def platform(
     """payment, connectivity's OCPP URL and database URL, the bridge, identity's URL."""
     async with contextlib.AsyncExitStack() as stack:
         streams = await stack.enter_async_context(
-            new_topics("id-tokens", "results", "registry", "holds")
+            new_topics("id-tokens", "results", "registry", "holds", "status", "reservations")
         )
         bridge = await stack.enter_async_context(
             Bridge(
@@ -167,6 +174,8 @@ async def platform(
                     CONNECTIVITY_COMMAND_RESULTS: streams["results"],
                     CHARGEPOINTS_REGISTRY: streams["registry"],
                     IDENTITY_ID_TOKENS: streams["id-tokens"],
+                    CHARGEPOINTS_STATUS: streams["status"],
+                    BOOKING_RESERVATIONS: streams["reservations"],
                 }
             )
         )
@@ -192,41 +201,90 @@ async def platform(
                 streams,
                 hold_start_timeout_s=900,
                 holds_topic=streams["holds"],
+                status_topic=streams["status"],
+                reservations_topic=streams["reservations"],
             )
         )
         yield payment, connectivity.ocpp_url, connectivity.dsn, bridge, identity_url
+
+
+async def provisioned_charger(
+    payment: PaymentService, pool: asyncpg.Pool, bridge: Bridge, prefix: str
+) -> tuple[str, str]:
+    """An operator provisions a priced charger in connectivity; payment learns of it from the
+    registry. Its id and password."""
+    cp_id = unique(prefix)
+    bridge.charge_points.add(cp_id)
+    async with pool.acquire() as conn, conn.transaction():
+        _, password = await create_charge_point(conn, id=cp_id)
+
+    async def known() -> bool:
+        return bool(
+            await payment.db.fetchval(
+                "select count(*) from charge_points where id = $1 and approval = 'approved'",
+                cp_id,
+            )
+        )
+
+    await eventually(known, timeout=180)
+    await create_tariff(payment, charge_point_ids=[cp_id])
+    return cp_id, password
+
+
+async def registered_driver(identity_url: str) -> tuple[str, dict[str, str]]:
+    """A driver with an account at identity (an app start of an unknown user is refused)."""
+    async with httpx.AsyncClient(base_url=identity_url, timeout=30) as identity:
+        registered = await identity.post(
+            "/v1/auth/register",
+            json={"email": f"{unique('driver')}@example.com", "password": PASSWORD},
+        )
+    assert registered.status_code == 201, registered.text
+    user_id = registered.json()["id"]
+    return user_id, auth(user_id, "driver")
+
+
+async def remote_start_tag(cp: Any, pool: asyncpg.Pool) -> str:
+    """The charger was told to start connector 2; connectivity knows the one-time token."""
+
+    async def remote_start() -> bool:
+        return any(action == "RemoteStartTransaction" for action, _ in cp.received)
+
+    await eventually(remote_start, timeout=180)
+    request = next(kw for action, kw in cp.received if action == "RemoteStartTransaction")
+    id_tag: str = request["id_tag"]
+    assert request["connector_id"] == 2 and id_tag.startswith("H")
+
+    async def token_known() -> bool:
+        return bool(
+            await pool.fetchval("select count(*) from id_token_restrictions where uid = $1", id_tag)
+        )
+
+    await eventually(token_known, timeout=180)
+    return id_tag
+
+
+def stamp(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+async def refused_after_use(cp: Any, id_tag: str) -> None:
+    """Used and closed: the token starts nothing any more."""
+
+    async def refused() -> bool:
+        answer = await cp.call(call.Authorize(id_tag=id_tag))
+        return bool(answer.id_tag_info["status"] == "Invalid")
+
+    await eventually(refused, timeout=180)
 
 
 async def test_pay_as_you_go_with_a_charger_started_remotely(
     platform: tuple[PaymentService, str, str, Bridge, str],
 ) -> None:
     payment, ocpp_url, connectivity_dsn, bridge, identity_url = platform
-    cp_id = unique("E2E-HOLD")
-    bridge.charge_points.add(cp_id)
-    # The operator provisions the charger in connectivity; payment learns of it from the registry.
     pool = await create_pool(connectivity_dsn)
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            _, password = await create_charge_point(conn, id=cp_id)
-
-        async def known() -> bool:
-            return bool(
-                await payment.db.fetchval(
-                    "select count(*) from charge_points where id = $1 and approval = 'approved'",
-                    cp_id,
-                )
-            )
-
-        await eventually(known, timeout=180)
-        await create_tariff(payment, charge_point_ids=[cp_id])
-        # A driver with an account at identity (a hold of an unknown user is refused).
-        async with httpx.AsyncClient(base_url=identity_url, timeout=30) as identity:
-            registered = await identity.post(
-                "/v1/auth/register",
-                json={"email": f"{unique('payg')}@example.com", "password": PASSWORD},
-            )
-        assert registered.status_code == 201, registered.text
-        headers = auth(registered.json()["id"], "driver")
+        cp_id, password = await provisioned_charger(payment, pool, bridge, "E2E-HOLD")
+        _, headers = await registered_driver(identity_url)
 
         async with charger(ocpp_url, cp_id, password) as cp:
             opened = await payment.http.post(
@@ -240,33 +298,16 @@ async def test_pay_as_you_go_with_a_charger_started_remotely(
             await payment.http.post(
                 f"/v1/payments/holds/{hold['id']}/confirmation", headers=headers
             )
-
             # identity decides the token, payment asks connectivity, the charger is told.
-            async def remote_start() -> bool:
-                return any(action == "RemoteStartTransaction" for action, _ in cp.received)
-
-            await eventually(remote_start, timeout=180)
-            request = next(kw for action, kw in cp.received if action == "RemoteStartTransaction")
-            id_tag = request["id_tag"]
-            assert request["connector_id"] == 2 and id_tag.startswith("H")
-
-            async def token_known() -> bool:
-                return bool(
-                    await pool.fetchval(
-                        "select count(*) from id_token_restrictions where uid = $1", id_tag
-                    )
-                )
-
-            await eventually(token_known, timeout=180)
+            id_tag = await remote_start_tag(cp, pool)
             # Another connector is refused with the token; its own accepts it.
-            began = datetime.now(UTC) - timedelta(hours=1)
-            stamp = began.isoformat().replace("+00:00", "Z")
+            began = stamp(datetime.now(UTC) - timedelta(hours=1))
             elsewhere = await cp.call(
-                call.StartTransaction(connector_id=1, id_tag=id_tag, meter_start=0, timestamp=stamp)
+                call.StartTransaction(connector_id=1, id_tag=id_tag, meter_start=0, timestamp=began)
             )
             assert elsewhere.id_tag_info["status"] == "Invalid"
             started = await cp.call(
-                call.StartTransaction(connector_id=2, id_tag=id_tag, meter_start=0, timestamp=stamp)
+                call.StartTransaction(connector_id=2, id_tag=id_tag, meter_start=0, timestamp=began)
             )
             assert started.id_tag_info["status"] == "Accepted"
             await wait_for_status(payment, hold["id"], "charging")
@@ -274,7 +315,7 @@ async def test_pay_as_you_go_with_a_charger_started_remotely(
             await cp.call(
                 call.StopTransaction(
                     meter_stop=20_000,
-                    timestamp=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                    timestamp=stamp(datetime.now(UTC)),
                     transaction_id=started.transaction_id,
                     reason="Remote",
                     id_tag=id_tag,
@@ -285,12 +326,82 @@ async def test_pay_as_you_go_with_a_charger_started_remotely(
             invoice = await invoice_of_session(payment, row["session_id"])
             assert invoice is not None and invoice["status"] == "paid"
             assert invoice["total_minor"] == TOTAL_20_KWH
+            await refused_after_use(cp, id_tag)
+    finally:
+        await pool.close()
 
-            # Used and closed: the token starts nothing any more.
-            async def refused() -> bool:
-                answer = await cp.call(call.Authorize(id_tag=id_tag))
-                return bool(answer.id_tag_info["status"] == "Invalid")
 
-            await eventually(refused, timeout=180)
+async def test_a_driver_starts_with_the_saved_card_and_the_invoice_is_paid_by_it(
+    platform: tuple[PaymentService, str, str, Bridge, str],
+) -> None:
+    payment, ocpp_url, connectivity_dsn, bridge, identity_url = platform
+    pool = await create_pool(connectivity_dsn)
+    try:
+        cp_id, password = await provisioned_charger(payment, pool, bridge, "E2E-CARD")
+        user_id, headers = await registered_driver(identity_url)
+        _, cardless = await registered_driver(identity_url)
+        card = await save_card(payment, headers)
+        starts = "/v1/payments/card-starts"
+        body = {"charge_point_id": cp_id, "connector_id": 2}
+
+        async with charger(ocpp_url, cp_id, password) as cp:
+            # Connectivity's status reports reach payment: the charger is online.
+            async def online() -> bool:
+                return bool(
+                    await payment.db.fetchval(
+                        "select online from charger_presence where charge_point_id = $1", cp_id
+                    )
+                )
+
+            await eventually(online, timeout=180)
+            refused = await payment.http.post(starts, json=body, headers=cardless)
+            assert refused.status_code == 409
+            assert refused.json()["type"].endswith("/no-payment-method")
+
+            opened = await payment.http.post(starts, json=body, headers=headers)
+            assert opened.status_code == 201, opened.text
+            start_id = opened.json()["id"]
+            other = await payment.http.get(f"{starts}/{start_id}", headers=cardless)
+            assert other.status_code == 404
+            # No hold, no card form: identity decides the token, the charger is told at once.
+            id_tag = await remote_start_tag(cp, pool)
+            began = stamp(datetime.now(UTC) - timedelta(hours=1))
+            started = await cp.call(
+                call.StartTransaction(connector_id=2, id_tag=id_tag, meter_start=0, timestamp=began)
+            )
+            assert started.id_tag_info["status"] == "Accepted"
+            await wait_for_status(payment, start_id, "charging")
+            # The session is the driver's, as an RFID session would be.
+            owner = await pool.fetchval(
+                "select user_id from charging_sessions where id_tag = $1", id_tag
+            )
+            assert owner == user_id
+
+            stop = await payment.http.post(f"{starts}/{start_id}/stop", headers=headers)
+            assert stop.status_code == 200, stop.text
+
+            async def remote_stop() -> bool:
+                return any(action == "RemoteStopTransaction" for action, _ in cp.received)
+
+            await eventually(remote_stop, timeout=180)
+            await cp.call(
+                call.StopTransaction(
+                    meter_stop=20_000,
+                    timestamp=stamp(datetime.now(UTC)),
+                    transaction_id=started.transaction_id,
+                    reason="Remote",
+                    id_tag=id_tag,
+                )
+            )
+
+            async def paid() -> bool:
+                read = (await payment.http.get(f"{starts}/{start_id}", headers=headers)).json()
+                return bool(read["status"] == "billed" and read["invoice_status"] == "paid")
+
+            await eventually(paid, timeout=180)
+            charges = await successful_charges(payment.db, user_id)
+            assert [c["amount"] for c in charges] == [TOTAL_20_KWH]
+            assert charges[0]["payment_method"] == card["id"]  # the saved card, off-session
+            await refused_after_use(cp, id_tag)
     finally:
         await pool.close()

@@ -15,7 +15,14 @@ ROLES = ("driver", "support", "operator", "admin", "service")
 STAFF = {"support", "operator", "admin"}
 READERS = {"driver", *STAFF}
 MANAGERS = {"operator", "admin"}
-PREFIXES = ("/v1/payments/holds", "/c/", "/v1/guest", "/v1/plans", "/v1/subscriptions")
+PREFIXES = (
+    "/v1/payments/holds",
+    "/v1/payments/card-starts",
+    "/c/",
+    "/v1/guest",
+    "/v1/plans",
+    "/v1/subscriptions",
+)
 
 FLOWS_MATRIX: Matrix = {
     ("POST", "/v1/payments/holds"): {"driver"},
@@ -23,6 +30,11 @@ FLOWS_MATRIX: Matrix = {
     ("GET", "/v1/payments/holds/{hold_id}"): READERS,
     ("POST", "/v1/payments/holds/{hold_id}/confirmation"): {"driver"},
     ("POST", "/v1/payments/holds/{hold_id}/stop"): {"driver"},
+    # Starts with the saved card: drivers only, even for reading (their own; 404 otherwise).
+    ("POST", "/v1/payments/card-starts"): {"driver"},
+    ("GET", "/v1/payments/card-starts"): {"driver"},
+    ("GET", "/v1/payments/card-starts/{start_id}"): {"driver"},
+    ("POST", "/v1/payments/card-starts/{start_id}/stop"): {"driver"},
     # Guests: no login; their own session only through a capability link (tested in
     # test_guests: forged or expired links are refused).
     ("GET", "/c/{charge_point_id}/{connector_id}"): PUBLIC,
@@ -43,6 +55,7 @@ FLOWS_MATRIX: Matrix = {
 }
 BODIES = {
     ("POST", "/v1/payments/holds"): {"charge_point_id": "ROLE-CP", "connector_id": 1},
+    ("POST", "/v1/payments/card-starts"): {"charge_point_id": "ROLE-CP", "connector_id": 1},
     ("POST", "/v1/plans"): {"name": "Role test", "kind": "unlimited", "monthly_fee_minor": 100},
     ("PATCH", "/v1/plans/{plan_id}"): {"name": "Renamed"},
     ("POST", "/v1/subscriptions"): {"plan_id": str(uuid.uuid4())},
@@ -51,7 +64,7 @@ BODIES = {
 
 
 def concrete(path: str) -> str:
-    for name in ("hold_id", "plan_id", "subscription_id"):
+    for name in ("hold_id", "start_id", "plan_id", "subscription_id"):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path.replace("{charge_point_id}", "ROLE-CP").replace("{connector_id}", "1")
 

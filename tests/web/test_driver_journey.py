@@ -1,6 +1,7 @@
 """A driver on a phone registers, saves a card through Stripe's card field, finds a charger with
-its price, books a connector, starts another from the app (a hold), watches the live session and
-stops it; the invoice appears and its receipt downloads. Then a ticket from that session,
+its price, books a connector, starts another from the app paying as you go (a hold), watches
+the live session and stops it; then starts the booked one with the saved card (no card form),
+stops it, and sees it paid by the card; the invoice appears and its receipt downloads. Then a ticket from that session,
 statistics and the subscription page; the app's service worker registers. Every main page
 passes axe's checks and is saved as a screenshot."""
 
@@ -105,6 +106,28 @@ async def test_driver_pays_books_charges_from_the_app_and_gets_the_receipt(
         await page.get_by_role("button", name="Stop charging").click()
         await expect(page.get_by_test_id("hold-phase")).to_have_text("Done and paid", timeout=SLOW)
         assert any(action == "RemoteStopTransaction" for action, _ in charger.received)
+
+        # The booked connector 2, with the saved card: no card form, billed after the stop.
+        await open_nav(page, "Chargers")
+        await page.get_by_role("link", name=site).click()
+        await (
+            page.get_by_test_id(f"connector-{cp_id}-2")
+            .get_by_role("link", name="Start charging")
+            .click()
+        )
+        await expect(page.get_by_test_id("start-card")).to_have_text("Visa •••• 4242")
+        await assert_accessible(page, "start charging")
+        await screenshot(page, "driver-start-with-card")
+        await page.get_by_role("button", name="Start charging").click()
+        await expect(page).to_have_url(re.compile(r"/app/card-starts/[0-9a-f-]+$"))
+        await expect(page.get_by_test_id("session-phase")).to_have_text("Charging", timeout=SLOW)
+        await expect(page.get_by_test_id("stripe-card")).to_have_count(0)
+        await page.get_by_role("button", name="Stop charging").click()
+        await expect(page.get_by_test_id("session-phase")).to_have_text(
+            "Done and paid", timeout=SLOW
+        )
+        starts = [kw for action, kw in charger.received if action == "RemoteStartTransaction"]
+        assert [kw["connector_id"] for kw in starts] == [1, 2]
 
     # The invoice, and its receipt.
     await page.get_by_role("link", name="See the invoice").click()

@@ -74,10 +74,14 @@ async def by_field(
     )
 
 
-async def list_for_user(conn: Connection, user_id: str, limit: int) -> list[asyncpg.Record]:
+async def list_for_user(
+    conn: Connection, user_id: str, kinds: tuple[str, ...], limit: int
+) -> list[asyncpg.Record]:
     return await conn.fetch(
-        f"select {COLUMNS} from holds where user_id = $1 order by created_at desc limit $2",  # noqa: S608
+        f"""select {COLUMNS} from holds where user_id = $1 and kind = any($2::text[])
+             order by created_at desc limit $3""",  # noqa: S608
         user_id,
+        list(kinds),
         limit,
     )
 

@@ -40,7 +40,11 @@ def to_out(row: asyncpg.Record, principal: Principal | None = None) -> HoldOut:
 async def owned(conn: Connection, principal: Principal, hold_id: UUID) -> asyncpg.Record:
     """A driver sees their own holds only (404 for anyone else's); staff read every hold."""
     row = await repository.get(conn, hold_id)
-    if row is None or not (principal.is_staff or row["user_id"] == principal.subject):
+    if (
+        row is None
+        or row["kind"] == service.CARD  # a start with the saved card: /v1/payments/card-starts
+        or not (principal.is_staff or row["user_id"] == principal.subject)
+    ):
         raise NotFound("No such hold.")
     return row
 
@@ -62,7 +66,10 @@ async def open_hold(body: HoldCreate, worker: Worker, principal: DriverPrincipal
 async def list_holds(
     conn: DbConn, principal: DriverPrincipal, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[HoldOut]:
-    return [to_out(row) for row in await repository.list_for_user(conn, principal.subject, limit)]
+    return [
+        to_out(row)
+        for row in await repository.list_for_user(conn, principal.subject, ("driver",), limit)
+    ]
 
 
 @router.get("/{hold_id}")

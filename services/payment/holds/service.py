@@ -1,6 +1,8 @@
-"""The rules of a hold: open it, learn it is authorised, start the charger, settle at the stop.
+"""The rules of an app start: open it, learn it is authorised, start and stop the charger (its
+running session and what the stop settles: `sessions.py`).
 
-A hold is a manual-capture PaymentIntent standing behind a one-time id-token. Its states
+A hold is a manual-capture PaymentIntent standing behind a one-time id-token; a start with the
+saved card (kind card) is the same without the PaymentIntent. Its states
 (`holds.status`) only move forward; every event (webhook, identity's decision, the charger's
 answer, session events) is applied by comparing it with the stored state, never by its order
 of arrival, so a late or repeated event changes nothing. Stripe is never called here: the
@@ -24,9 +26,7 @@ from services.payment.holds import repository
 from services.payment.settings import Settings
 from services.payment.stripe_objects import PaymentIntentInfo
 from services.payment.tariffs import service as tariffs
-from services.payment.tariffs.pricing import SessionFacts, price_session
 from shared.db import Connection
-from shared.events.charging import SessionStarted, SessionStopped, SessionUpdated
 from shared.events.commands import CommandCompleted, CommandRequested
 from shared.events.identity import IdTokenDecisionChanged
 from shared.events.payment import HoldAuthorized, HoldClosed
@@ -39,6 +39,8 @@ START_SCOPE = "commands:start"
 OPEN = ("awaiting_payment", "authorized", "starting", "charging")
 BEFORE_START = ("awaiting_payment", "authorized", "starting")
 COMMAND_TIMEOUT_S = 60.0
+# A start billed to the saved card after the session (no money held): see card_starts/.
+CARD = "card"
 
 
 def now() -> datetime:
@@ -71,12 +73,36 @@ async def insert_hold(
     cp_id: str,
     connector_id: int,
 ) -> asyncpg.Record:
+    """A hold (kind driver or guest) of the configured amount, awaiting the payer's card."""
     await check_connector(conn, cp_id, connector_id)
     price = await tariffs.price_for_connector(conn, cp_id, connector_id)
     if price.currency != settings.default_currency:
         # The hold amount is a setting in the default currency; a tariff in another currency
         # would need its own (not configurable yet).
         raise Conflict("This connector is priced in a currency holds do not support.")
+    return await insert_start(
+        conn,
+        kind=kind,
+        user_id=user_id,
+        cp_id=cp_id,
+        connector_id=connector_id,
+        amount_minor=settings.hold_amount_minor,
+        currency=price.currency,
+    )
+
+
+async def insert_start(
+    conn: Connection,
+    *,
+    kind: str,
+    user_id: str | None,
+    cp_id: str,
+    connector_id: int,
+    amount_minor: int | None,
+    currency: str,
+) -> asyncpg.Record:
+    """The row of an app start with its one-time id-token: a hold, or (kind card, no amount) a
+    start billed to the saved card."""
     row = await repository.insert(
         conn,
         {
@@ -86,8 +112,8 @@ async def insert_hold(
             "charge_point_id": cp_id,
             "connector_id": connector_id,
             "id_token": new_id_token(),
-            "amount_minor": settings.hold_amount_minor,
-            "currency": price.currency,
+            "amount_minor": amount_minor,
+            "currency": currency,
         },
     )
     log.info("payment.hold.opened", hold_id=str(row["id"]), kind=kind, charge_point_id=cp_id)
@@ -150,25 +176,33 @@ async def apply_intent(
     if hold is None or hold["status"] != "awaiting_payment":
         return hold  # already past this point (or unknown): an older state arriving late
     if intent.status == "requires_capture":
-        deadline = now() + timedelta(seconds=settings.hold_start_timeout_s)
-        hold = await repository.update(conn, hold_id, status="authorized", start_deadline=deadline)
-        await enqueue(
-            conn,
-            HoldAuthorized(
-                hold_id=str(hold_id),
-                id_token=hold["id_token"],
-                user_id=hold["user_id"],
-                charge_point_id=hold["charge_point_id"],
-                connector_id=hold["connector_id"],
-                expires_at=deadline,
-            ),
-            source=SOURCE,
-            subject=str(hold_id),
-            topic=settings.holds_topic,
-        )
+        hold = await authorize(conn, hold, settings)
         log.info("payment.hold.authorized", hold_id=str(hold_id), amount_minor=intent.amount)
     elif intent.status == "canceled":
         hold = await cancel(conn, hold, "payment-canceled", settings)
+    return hold
+
+
+async def authorize(conn: Connection, hold: asyncpg.Record, settings: Settings) -> asyncpg.Record:
+    """Payment stands behind the start: identity is asked (`hold.authorized`) to accept the
+    one-time token at this connector until the start deadline; the charger is started once it
+    has (`on_decision`)."""
+    deadline = now() + timedelta(seconds=settings.hold_start_timeout_s)
+    hold = await repository.update(conn, hold["id"], status="authorized", start_deadline=deadline)
+    await enqueue(
+        conn,
+        HoldAuthorized(
+            hold_id=str(hold["id"]),
+            id_token=hold["id_token"],
+            user_id=hold["user_id"],
+            charge_point_id=hold["charge_point_id"],
+            connector_id=hold["connector_id"],
+            expires_at=deadline,
+        ),
+        source=SOURCE,
+        subject=str(hold["id"]),
+        topic=settings.holds_topic,
+    )
     return hold
 
 
@@ -258,98 +292,6 @@ async def on_command_result(conn: Connection, event: CommandCompleted, settings:
     await cancel(conn, hold, reason, settings)
 
 
-async def on_session_started(conn: Connection, started: SessionStarted) -> None:
-    if not started.id_tag:
-        return
-    hold = await repository.by_field(conn, "id_token", started.id_tag)
-    if (
-        hold is None
-        or hold["status"] not in BEFORE_START
-        or started.authorization != "Accepted"
-        or hold["charge_point_id"] != started.charge_point_id
-        or hold["connector_id"] != started.connector_id
-    ):
-        return
-    await repository.update(
-        conn,
-        hold["id"],
-        status="charging",
-        session_id=started.session_id,
-        transaction_id=started.transaction_id,
-        session_started_at=started.started_at,
-        energy_wh=0,
-    )
-    log.info("payment.hold.charging", hold_id=str(hold["id"]), session_id=started.session_id)
-
-
-async def on_session_updated(conn: Connection, updated: SessionUpdated, settings: Settings) -> None:
-    """Progress for the payer to follow; and a stop once the price nears the amount held."""
-    hold = await repository.by_field(conn, "session_id", updated.session_id)
-    if hold is None or hold["status"] != "charging":
-        return
-    hold = await repository.update(
-        conn, hold["id"], energy_wh=updated.energy_wh, power_w=updated.power_w
-    )
-    if hold["stop_requested_at"] is not None or hold["session_started_at"] is None:
-        return
-    so_far = await price_so_far(conn, hold, updated.at)
-    if so_far is not None and so_far * 10_000 >= hold["amount_minor"] * settings.hold_stop_at_bp:
-        log.info("payment.hold.limit_reached", hold_id=str(hold["id"]), price_minor=so_far)
-        await _send_stop(conn, hold, settings)
-
-
-async def price_so_far(conn: Connection, hold: asyncpg.Record, at: datetime) -> int | None:
-    """What the session would cost if it stopped at `at` (the tariff in force at its start)."""
-    tariff = await tariffs.in_force(
-        conn, hold["charge_point_id"], hold["connector_id"], hold["session_started_at"]
-    )
-    if tariff is None:
-        return None
-    facts = SessionFacts(
-        started_at=hold["session_started_at"],
-        stopped_at=max(at, hold["session_started_at"]),
-        energy_wh=int(hold["energy_wh"] or 0),
-    )
-    return price_session(tariffs.terms_of(tariff), facts).total_minor
-
-
-async def hold_for_stop(conn: Connection, stopped: SessionStopped) -> asyncpg.Record | None:
-    """The open hold this stopped session was started with, if any."""
-    if not stopped.id_tag:
-        return None
-    hold = await repository.by_field(conn, "id_token", stopped.id_tag)
-    if (
-        hold is None
-        or hold["status"] not in ("authorized", "starting", "charging")  # the token was valid
-        or hold["charge_point_id"] != stopped.charge_point_id
-        or hold["session_id"] not in (None, stopped.session_id)
-    ):
-        return None
-    return hold
-
-
-async def settle_on_stop(
-    conn: Connection, hold: asyncpg.Record, stopped: SessionStopped, invoice: asyncpg.Record
-) -> None:
-    """The session's invoice is issued: the worker captures its total and releases the rest."""
-    capture = min(int(invoice["total_minor"]), int(hold["amount_minor"]))
-    if capture < invoice["total_minor"]:
-        log.warning(
-            "payment.hold.exceeded",
-            hold_id=str(hold["id"]),
-            total_minor=invoice["total_minor"],
-            amount_minor=hold["amount_minor"],
-        )
-    await repository.update(
-        conn,
-        hold["id"],
-        status="settling",
-        session_id=stopped.session_id,
-        invoice_id=invoice["id"],
-        capture_minor=capture,
-    )
-
-
 async def request_stop(
     conn: Connection, hold: asyncpg.Record, settings: Settings
 ) -> asyncpg.Record:
@@ -359,10 +301,10 @@ async def request_stop(
         return await cancel(conn, hold, "stopped-by-payer", settings)
     if hold["status"] != "charging" or not hold["transaction_id"]:
         raise Conflict("The session is already over.")
-    return await _send_stop(conn, hold, settings)
+    return await send_stop(conn, hold, settings)
 
 
-async def _send_stop(conn: Connection, hold: asyncpg.Record, settings: Settings) -> asyncpg.Record:
+async def send_stop(conn: Connection, hold: asyncpg.Record, settings: Settings) -> asyncpg.Record:
     version = await _ocpp_version(conn, hold["charge_point_id"])
     action, payload = stop_command(hold, version)
     await _request_command(conn, hold, settings, action, payload)

@@ -4,6 +4,7 @@ import { SessionDetail } from "../components/SessionDetail";
 import { SessionsList } from "../components/SessionsList";
 import { Account } from "./Account";
 import { Bookings } from "./Bookings";
+import { CardSession } from "./CardSession";
 import { Charge } from "./Charge";
 import { FindChargers } from "./FindChargers";
 import { HoldSession } from "./HoldSession";
@@ -24,6 +25,7 @@ export default function DriverRoutes() {
       <Route path="sites/:site" element={<Site />} />
       <Route path="charge/:cpId/:connector" element={<Charge />} />
       <Route path="holds/:holdId" element={<HoldSession />} />
+      <Route path="card-starts/:startId" element={<CardSession />} />
       <Route path="bookings" element={<Bookings />} />
       <Route path="cards" element={<MyCards />} />
       <Route path="payment" element={<PaymentMethods />} />
