@@ -143,13 +143,15 @@ async def others_holding(
 
 
 async def pending_for(conn: Connection, charge_point_id: str) -> list[asyncpg.Record]:
-    """Orders of a charger whose availability change is still unconfirmed."""
+    """Orders of a charger whose availability change is still unconfirmed, locked. Waits for
+    a row another transaction holds (e.g. the answer to the first attempt being recorded):
+    skipping it would lose the resend the reconnect owes it."""
     return await conn.fetch(
         f"""select {COLUMNS} from work_orders
              where charge_point_id = $1
                and availability in ('inoperative_requested', 'operative_requested')
              order by created_at
-             for update skip locked""",  # noqa: S608
+             for update""",  # noqa: S608
         charge_point_id,
     )
 

@@ -87,7 +87,7 @@ function InspectionsTab() {
           <Group align="end">
             <NativeSelect label={t("console.inspections.checklist")} value={templateId} onChange={(e) => setTemplateId(e.currentTarget.value)} data={(templates.data ?? []).map((tpl: Template) => ({ value: tpl.id, label: tpl.name }))} />
             <TextInput label={t("console.inspections.charger")} required value={cpId} onChange={(e) => setCpId(e.currentTarget.value)} />
-            <Button type="submit" loading={start.isPending}>
+            <Button type="submit" loading={start.isPending} disabled={!templates.data?.length}>
               {t("console.inspections.startButton")}
             </Button>
           </Group>
@@ -166,7 +166,7 @@ function PlansTab() {
             <Switch label={t("console.plans.bySite")} checked={bySite} onChange={(e) => setBySite(e.currentTarget.checked)} />
             <TextInput label={bySite ? t("console.plans.site") : t("console.inspections.charger")} required value={target} onChange={(e) => setTarget(e.currentTarget.value)} />
             <NumberInput label={t("console.plans.intervalDays")} min={1} max={3660} value={interval} onChange={setInterval} w={140} />
-            <Button type="submit" loading={create.isPending}>
+            <Button type="submit" loading={create.isPending} disabled={!templates.data?.length}>
               {t("console.plans.create")}
             </Button>
           </Group>
