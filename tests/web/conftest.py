@@ -192,6 +192,14 @@ async def assert_accessible(page: Page, what: str, exclude: str = "") -> None:
     no serious or critical violations (`exclude`: a CSS selector of third-party content)."""
     if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
         await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    # A dialog or notice still fading in or out is half transparent: axe would judge the colour
+    # contrast of that moment. Check the page once its transitions have ended (spinners, which
+    # never end, excepted).
+    await page.wait_for_function(
+        """() => document.getAnimations().every(a => a.playState !== 'running'
+                || a.effect?.getTiming().iterations === Infinity)""",
+        timeout=10_000,
+    )
     result = await page.evaluate(
         """async (exclude) => {
             const context = exclude ? {exclude: [exclude]} : document;

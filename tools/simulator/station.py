@@ -116,6 +116,9 @@ class Station:
     faults: dict[int, str] = field(default_factory=dict)
     meter_wh: dict[int, int] = field(default_factory=dict)
     sessions: dict[int, ActiveSession] = field(default_factory=dict)
+    # Connectors whose session ended while the car is still leaving (Finishing not yet reported):
+    # no new session starts there until the connector is idle again.
+    finishing: set[int] = field(default_factory=set)
     reservations: dict[int, Reservation] = field(default_factory=dict)
     configuration: dict[str, tuple[str, bool]] = field(default_factory=dict)
     outbox: Outbox = field(default_factory=Outbox)
@@ -157,6 +160,8 @@ class Station:
         candidates = [wanted] if wanted else list(self.connectors)
         for connector in candidates:
             if connector not in self.connectors or connector in self.sessions:
+                continue
+            if connector in self.finishing:
                 continue
             if not self.operative[connector] or connector in self.faults:
                 continue
@@ -308,7 +313,7 @@ class Station:
             if answer is False:  # refused; None: the CSMS could not answer (logged above)
                 self._log.info("simulator.authorize.rejected", connector=connector)
             return False
-        if connector in self.sessions:
+        if connector in self.sessions or connector in self.finishing:
             return False
         physics = ChargingSession.from_profile(
             self.profile, self.rng, self.meter_wh[connector], self.max_power_w
@@ -360,8 +365,14 @@ class Station:
             online=self.online,
         )
         self.sessions.pop(connector, None)
-        await self.set_status(connector, FINISHING)
-        await self.set_status(connector, self.idle_status(connector))
+        # Finishing, then idle, before another car may start here: a start in between would
+        # have its Preparing overwritten by this session's Available (seen under load).
+        self.finishing.add(connector)
+        try:
+            await self.set_status(connector, FINISHING)
+            await self.set_status(connector, self.idle_status(connector))
+        finally:
+            self.finishing.discard(connector)
 
     async def end_sessions(self, reason: str, timeout_s: float) -> None:
         """Stop every running session and wait (a while) until the CSMS has their stops."""
