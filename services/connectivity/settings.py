@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -33,6 +33,10 @@ class Settings(ServiceSettings):
     # TLS by the service itself (security profile 2) when both are set; otherwise TLS in front.
     ocpp_tls_cert_file: str | None = None
     ocpp_tls_key_file: str | None = None
+    # Security profile 3: the CA(s) signing chargers' client certificates (a PEM bundle). With it
+    # the TLS endpoint asks every charger for a certificate (optional, so profile-2 chargers on
+    # the same port still connect with a password) and verifies one that is sent against it.
+    ocpp_tls_client_ca_file: str | None = None
     # Largest accepted WebSocket frame; bigger frames close the connection (1009).
     ocpp_max_frame_bytes: int = 65_536
     ocpp_listen_backlog: int = 16_384
@@ -105,3 +109,13 @@ class Settings(ServiceSettings):
     ocpp_max_list_items: int = 1000
     # Answers (CALLRESULT/CALLERROR) of one connection waiting to be read by a command.
     ocpp_response_queue_max: int = 8
+
+    @model_validator(mode="after")
+    def _client_ca_needs_tls(self) -> Settings:
+        if self.ocpp_tls_client_ca_file and not (
+            self.ocpp_tls_cert_file and self.ocpp_tls_key_file
+        ):
+            raise ValueError(
+                "ocpp_tls_client_ca_file needs ocpp_tls_cert_file and ocpp_tls_key_file"
+            )
+        return self

@@ -44,7 +44,7 @@ class ChargePointRegistered(EventPayload):
 
 class ChargePointCutOff(EventPayload):
     """The charger must be disconnected wherever it is connected: it was retired, or its password
-    changed (the connection was opened with the old one).
+    or security profile changed (the connection was opened under the old one).
 
     Published on the registry topic under the key `<charge point id>#cut-off` (`#` never occurs
     in an id), so compaction keeps it beside the registry entry instead of replacing it. Every
@@ -55,7 +55,7 @@ class ChargePointCutOff(EventPayload):
     topic: ClassVar[Topic] = CHARGEPOINTS_REGISTRY
 
     charge_point_id: str
-    reason: Literal["retired", "password_changed"]
+    reason: Literal["retired", "password_changed", "security_profile_changed"]
     at: datetime
 
     @staticmethod

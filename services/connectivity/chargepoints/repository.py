@@ -11,8 +11,8 @@ from services.connectivity.chargepoints.reports import BootReport, StatusKey, St
 from shared.db import Connection
 
 _COLUMNS = """id, ocpp_version, vendor, model, serial_number, firmware_version, connectors,
-              site_name, address, latitude, longitude, approval, online, last_seen_at,
-              last_boot_at, created_at, updated_at"""
+              site_name, address, latitude, longitude, approval, security_profile, online,
+              last_seen_at, last_boot_at, created_at, updated_at"""
 _C_COLUMNS = ", ".join("c." + name.strip() for name in _COLUMNS.split(","))
 
 
@@ -20,8 +20,8 @@ async def insert(conn: Connection, values: dict[str, Any]) -> asyncpg.Record | N
     return await conn.fetchrow(
         f"""insert into charge_points
                (id, ocpp_version, vendor, model, serial_number, connectors, site_name, address,
-                latitude, longitude, password_hash)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                latitude, longitude, password_hash, security_profile)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             on conflict (id) do nothing
             returning {_COLUMNS}""",  # noqa: S608
         values["id"],
@@ -35,6 +35,7 @@ async def insert(conn: Connection, values: dict[str, Any]) -> asyncpg.Record | N
         values["latitude"],
         values["longitude"],
         values["password_hash"],
+        values["security_profile"],
     )
 
 
@@ -69,7 +70,8 @@ async def get(conn: Connection, cp_id: str, *, for_update: bool = False) -> asyn
 
 async def credentials_many(conn: Connection, cp_ids: Sequence[str]) -> dict[str, asyncpg.Record]:
     rows = await conn.fetch(
-        "select id, password_hash, approval from charge_points where id = any($1::text[])",
+        """select id, password_hash, approval, security_profile
+             from charge_points where id = any($1::text[])""",
         list(cp_ids),
     )
     return {row["id"]: row for row in rows}
@@ -141,6 +143,7 @@ async def update(conn: Connection, cp_id: str, changes: dict[str, Any]) -> async
         "approval",
         "password_hash",
         "firmware_version",
+        "security_profile",
     }
     names = [name for name in changes if name in allowed]
     if not names:

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.connectivity.credentials import MAX_LENGTH, MIN_LENGTH
 
 OcppVersion = Literal["1.6", "2.0.1"]
+# OCPP security profile: 1 Basic auth, 2 Basic auth over TLS (handled alike at the handshake),
+# 3 TLS with a client certificate naming the charger (no password accepted).
+SecurityProfile = Literal[1, 2, 3]
 ID_PATTERN = r"^[A-Za-z0-9._:\-]{1,48}$"
 
 
@@ -30,6 +33,7 @@ class ChargePointCreate(BaseModel):
     serial_number: str | None = Field(None, max_length=50)
     connectors: int = Field(1, ge=0, le=64)
     location: Location = Location()
+    security_profile: SecurityProfile = 2
     # Omit to have the server generate a high-entropy password (returned once).
     password: str | None = Field(None, min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
@@ -43,6 +47,8 @@ class ChargePointUpdate(BaseModel):
     connectors: int | None = Field(None, ge=0, le=64)
     location: Location | None = None
     ocpp_version: OcppVersion | None = None
+    # A change closes the charger's connection on every replica (it was opened under the old one).
+    security_profile: SecurityProfile | None = None
 
 
 class PasswordChange(BaseModel):
@@ -71,6 +77,7 @@ class ChargePointOut(BaseModel):
     connectors: int
     location: Location
     approval: Literal["pending", "approved", "retired"]
+    security_profile: SecurityProfile
     online: bool
     last_seen_at: datetime | None
     last_boot_at: datetime | None

@@ -61,6 +61,7 @@ def to_out(row: asyncpg.Record) -> ChargePointOut:
             longitude=row["longitude"],
         ),
         approval=row["approval"],
+        security_profile=row["security_profile"],
         online=row["online"],
         last_seen_at=row["last_seen_at"],
         last_boot_at=row["last_boot_at"],
@@ -111,6 +112,7 @@ async def provision(conn: Connection, data: ChargePointCreate) -> tuple[ChargePo
             "latitude": data.location.latitude,
             "longitude": data.location.longitude,
             "password_hash": hash_password(password),
+            "security_profile": data.security_profile,
         },
     )
     if row is None:
@@ -137,6 +139,13 @@ async def list_charge_points(
 
 
 async def _change(conn: Connection, cp_id: str, changes: dict[str, Any]) -> asyncpg.Record:
+    return (await _change_from(conn, cp_id, changes))[1]
+
+
+async def _change_from(
+    conn: Connection, cp_id: str, changes: dict[str, Any]
+) -> tuple[asyncpg.Record, asyncpg.Record]:
+    """The charger's row before (locked) and after the change."""
     current = await repository.get(conn, cp_id, for_update=True)
     if current is None:
         raise NotFound(f"No charge point {cp_id}.")
@@ -144,15 +153,23 @@ async def _change(conn: Connection, cp_id: str, changes: dict[str, Any]) -> asyn
         raise Conflict(f"Charge point {cp_id} is retired.")
     row = await repository.update(conn, cp_id, changes)
     assert row is not None
-    return row
+    return current, row
 
 
 async def update(conn: Connection, cp_id: str, data: ChargePointUpdate) -> ChargePointOut:
     changes = data.model_dump(exclude_unset=True, exclude={"location"})
     if data.location is not None:
         changes.update(data.location.model_dump())
-    row = await _change(conn, cp_id, changes)
+    current, row = await _change_from(conn, cp_id, changes)
     await publish_registry(conn, row)
+    if row["security_profile"] != current["security_profile"]:
+        # A connection authenticated under the old profile (a password) may not outlive it.
+        await cut_off(conn, cp_id, "security_profile_changed")
+        log.info(
+            "connectivity.charge_point.security_profile_set",
+            charge_point_id=cp_id,
+            security_profile=row["security_profile"],
+        )
     return to_out(row)
 
 
@@ -164,7 +181,9 @@ async def approve(conn: Connection, cp_id: str) -> ChargePointOut:
 
 
 async def cut_off(
-    conn: Connection, cp_id: str, reason: Literal["retired", "password_changed"]
+    conn: Connection,
+    cp_id: str,
+    reason: Literal["retired", "password_changed", "security_profile_changed"],
 ) -> None:
     """Every replica closes the charger's connection (see `events.CutOff`)."""
     await enqueue(

@@ -1,8 +1,10 @@
 """The OCPP WebSocket endpoint `ws://host:port/ocpp/{chargePointId}`: handshake security, routing.
 
-Handshake (security profiles 1 and 2): the subprotocol must be `ocpp1.6` or `ocpp2.0.1`, and
-HTTP Basic credentials must name this charger with its current password; an unknown, retired
-or wrongly authenticated charger is refused with a bare 401 and a security event is recorded
+Handshake: the subprotocol must be `ocpp1.6` or `ocpp2.0.1`. A charger of security profile 1
+or 2 must send HTTP Basic credentials naming it with its current password; one of profile 3
+must have sent a TLS client certificate, verified against `ocpp_tls_client_ca_file`, whose
+subject CN (or a DNS name of its SAN) is its id (see certificates.py). An unknown, retired or
+wrongly authenticated charger is refused with a bare 401 and a security event is recorded
 (rate-limited, see handshake.py for what is refused before any database work).
 """
 
@@ -31,6 +33,7 @@ from services.connectivity.chargepoints import service as cp_service
 from services.connectivity.chargepoints.reports import ConnectedCharger
 from services.connectivity.credentials import verify_password
 from services.connectivity.ocpp.batching import Overloaded
+from services.connectivity.ocpp.certificates import CERTIFICATE_PROFILE, certificate_names
 from services.connectivity.ocpp.handlers import CONNECTION_TYPES
 from services.connectivity.ocpp.handshake import HandshakeGuard, can_be_valid, printable
 from services.connectivity.ocpp.hub import Hub
@@ -75,6 +78,11 @@ class OcppServer:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(self.settings.ocpp_tls_cert_file, self.settings.ocpp_tls_key_file)
+        if self.settings.ocpp_tls_client_ca_file:
+            # Profile 3: ask for a client certificate, verify one that is sent. Optional, so
+            # profile-2 chargers on the same port connect without one.
+            context.load_verify_locations(cafile=self.settings.ocpp_tls_client_ca_file)
+            context.verify_mode = ssl.CERT_OPTIONAL
         return context
 
     async def run(self) -> None:
@@ -117,14 +125,14 @@ class OcppServer:
         status: http.HTTPStatus,
         cp_id: str | None,
         kind: str | None,
+        why: str | None = None,
     ) -> Response:
         if kind is not None:
             address = _address(connection)
             self.guard.refused(address)
+            detail = f"handshake refused from {address}" + (f": {why}" if why else "")
             # One event per address and kind per interval, not one per attempt.
-            self.hub.security.report(
-                f"handshake:{address}", cp_id, kind, f"handshake refused from {address}"
-            )
+            self.hub.security.report(f"handshake:{address}", cp_id, kind, detail)
         response = connection.respond(status, f"{status.phrase}\n")
         if status == http.HTTPStatus.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
@@ -157,15 +165,23 @@ class OcppServer:
             return self._refuse(connection, http.HTTPStatus.BAD_REQUEST, cp_id, None)
         if not self.guard.may_open(address):
             return self._too_many(connection, 1)
+        # Only a certificate the TLS layer verified against the client CA is ever seen here.
+        certified = certificate_names(connection.transport.get_extra_info("peercert"))
         authorization = request.headers.get("Authorization")
-        if authorization is None:
-            return self._refuse(
-                connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "missing_credentials"
-            )
-        try:
-            username, password = parse_authorization_basic(authorization)
-        except InvalidHeader:
-            return self._refuse(connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "bad_credentials")
+        credentials: tuple[str, str] | None = None
+        if authorization is not None:
+            with contextlib.suppress(InvalidHeader):
+                credentials = parse_authorization_basic(authorization)
+        if certified is None:
+            # Refused before any database work: nothing could let this handshake in.
+            if authorization is None:
+                return self._refuse(
+                    connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "missing_credentials"
+                )
+            if credentials is None:
+                return self._refuse(
+                    connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "bad_credentials"
+                )
         try:
             record = await self.hub.credentials.submit(cp_id)
         except (
@@ -180,8 +196,33 @@ class OcppServer:
             return self._refuse(
                 connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "unknown_charge_point"
             )
-        if username != cp_id or not verify_password(password, record["password_hash"]):
-            return self._refuse(connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "wrong_password")
+        if record["security_profile"] == CERTIFICATE_PROFILE:
+            # Profile 3: the certificate is the credential; a password is never accepted.
+            if certified is None:
+                return self._refuse(
+                    connection,
+                    http.HTTPStatus.UNAUTHORIZED,
+                    cp_id,
+                    "missing_credentials",
+                    "no client certificate (security profile 3)",
+                )
+            if cp_id not in certified:
+                return self._refuse(
+                    connection,
+                    http.HTTPStatus.UNAUTHORIZED,
+                    cp_id,
+                    "bad_credentials",
+                    "client certificate names another charge point",
+                )
+        elif credentials is None:
+            kind = "missing_credentials" if authorization is None else "bad_credentials"
+            return self._refuse(connection, http.HTTPStatus.UNAUTHORIZED, cp_id, kind)
+        else:
+            username, password = credentials
+            if username != cp_id or not verify_password(password, record["password_hash"]):
+                return self._refuse(
+                    connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "wrong_password"
+                )
         if record["approval"] == "retired":
             return self._refuse(
                 connection, http.HTTPStatus.UNAUTHORIZED, cp_id, "retired_charge_point"
