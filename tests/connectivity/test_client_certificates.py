@@ -174,6 +174,18 @@ async def test_a_certificate_from_an_unknown_ca_ends_the_tls_handshake(
         async with endpoint.open(cp_id, endpoint.pki.stranger.issue(cp_id), address="127.0.0.44"):
             pass
 
+    # Counted as a failed login, though neither the address nor the charger is known there.
+    async def recorded() -> bool:
+        async with endpoint.service.pool.acquire() as conn:
+            return bool(
+                await conn.fetchval(
+                    """select count(*) from security_events where kind = 'bad_credentials'
+                        and charge_point_id is null and detail like '%refused by TLS%'"""
+                )
+            )
+
+    await eventually(recorded, timeout=10)
+
 
 async def test_a_profile_2_charger_keeps_basic_auth_on_the_same_port(endpoint: Endpoint) -> None:
     cp_id, password = await new_charge_point(endpoint.service)

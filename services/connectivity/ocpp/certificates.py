@@ -9,9 +9,29 @@ common name; a DNS name of the subject alternative names is accepted too.
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Callable
 from typing import Any
 
 CERTIFICATE_PROFILE = 3
+
+
+def report_verification_failures(context: ssl.SSLContext, report: Callable[[str], None]) -> None:
+    """Call `report` with OpenSSL's reason whenever a client certificate fails verification.
+
+    Such a handshake never reaches HTTP (OpenSSL ends it with an alert such as `unknown_ca`), so
+    this is the only place it can be seen; the address and the charger's id are not known here.
+    """
+
+    class _Reporting(ssl.SSLObject):
+        def do_handshake(self) -> None:
+            try:
+                super().do_handshake()
+            except ssl.SSLCertVerificationError as exc:
+                report(str(exc.verify_message))
+                raise
+
+    context.sslobject_class = _Reporting
 
 
 def certificate_names(peercert: Any) -> frozenset[str] | None:

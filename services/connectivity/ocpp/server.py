@@ -33,7 +33,11 @@ from services.connectivity.chargepoints import service as cp_service
 from services.connectivity.chargepoints.reports import ConnectedCharger
 from services.connectivity.credentials import verify_password
 from services.connectivity.ocpp.batching import Overloaded
-from services.connectivity.ocpp.certificates import CERTIFICATE_PROFILE, certificate_names
+from services.connectivity.ocpp.certificates import (
+    CERTIFICATE_PROFILE,
+    certificate_names,
+    report_verification_failures,
+)
 from services.connectivity.ocpp.handlers import CONNECTION_TYPES
 from services.connectivity.ocpp.handshake import HandshakeGuard, can_be_valid, printable
 from services.connectivity.ocpp.hub import Hub
@@ -83,7 +87,15 @@ class OcppServer:
             # profile-2 chargers on the same port connect without one.
             context.load_verify_locations(cafile=self.settings.ocpp_tls_client_ca_file)
             context.verify_mode = ssl.CERT_OPTIONAL
+            report_verification_failures(context, self._untrusted_certificate)
         return context
+
+    def _untrusted_certificate(self, reason: str) -> None:
+        # A failed login like a wrong password, but of no known address or charger: one event
+        # per interval for all of them, its `count` carrying the attempts held back.
+        self.hub.security.report(
+            "tls", None, "bad_credentials", f"client certificate refused by TLS: {reason}"
+        )
 
     async def run(self) -> None:
         settings = self.settings
