@@ -236,3 +236,8 @@ async def test_operators_set_the_profile_and_a_change_cuts_the_charger_off(
         f"/v1/charge-points/{cp_id}", json={"security_profile": 4}, headers=OPERATOR
     )
     assert invalid.status_code == 422
+
+
+def test_a_client_ca_without_the_services_own_tls_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="ocpp_tls_client_ca_file needs"):
+        settings_for("postgresql://unused/db", ocpp_tls_client_ca_file="/etc/chargers-ca.pem")
