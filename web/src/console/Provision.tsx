@@ -20,7 +20,7 @@ export function Provision() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState({ id: "", vendor: "", model: "", serial_number: "", ocpp_version: "1.6", site_name: "", address: "" });
+  const [form, setForm] = useState({ id: "", vendor: "", model: "", serial_number: "", ocpp_version: "1.6", security_profile: "2", site_name: "", address: "" });
   const [connectors, setConnectors] = useState<number | string>(1);
   const [latitude, setLatitude] = useState<number | string>("");
   const [longitude, setLongitude] = useState<number | string>("");
@@ -46,6 +46,7 @@ export function Provision() {
             model: optional(form.model),
             serial_number: optional(form.serial_number),
             ocpp_version: form.ocpp_version as "1.6" | "2.0.1",
+            security_profile: Number(form.security_profile) as 1 | 2 | 3,
             connectors: Number(connectors) || 0,
             location: {
               site_name: optional(form.site_name),
@@ -79,6 +80,12 @@ export function Provision() {
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput label={t("chargers.id")} description={t("provision.idHint")} required pattern="[A-Za-z0-9._:\-]{1,48}" {...field("id")} />
             <NativeSelect label={t("chargers.ocpp")} data={["1.6", "2.0.1"]} {...field("ocpp_version")} />
+            <NativeSelect
+              label={t("provision.profile")}
+              description={t("provision.profileHint")}
+              data={(["1", "2", "3"] as const).map((value) => ({ value, label: t(`provision.profiles.${value}`) }))}
+              {...field("security_profile")}
+            />
             <TextInput label={t("chargers.vendor")} {...field("vendor")} />
             <TextInput label={t("chargers.model")} {...field("model")} />
             <TextInput label={t("chargers.serial")} {...field("serial_number")} />
