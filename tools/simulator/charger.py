@@ -136,6 +136,11 @@ class SimulatedCharger:
                     task.result()
             # On shutdown, running sessions end (as when the owner switches a charger off) and
             # their stops are delivered, so the CSMS is not left with sessions nobody stops.
+            # No car arrives meanwhile: a session started during the wait would never be
+            # stopped (the chaos run found one).
+            self.station.accepting = False
+            life_task.cancel()
+            await asyncio.gather(life_task, return_exceptions=True)
             await self.station.end_sessions("Reboot", timeout_s=5.0)
         finally:
             if self.station.link is self:

@@ -147,6 +147,7 @@ class Simulation:
         every charger disconnects. Returns the summary."""
         self.arrivals_over.set()
         for station in self.stations:
+            station.accepting = False  # a driver still walking up does not plug in any more
             for session in list(station.sessions.values()):
                 session.request_stop("Local")
         await self.quiet(drain_s)

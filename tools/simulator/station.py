@@ -119,6 +119,9 @@ class Station:
     # Connectors whose session ended while the car is still leaving (Finishing not yet reported):
     # no new session starts there until the connector is idle again.
     finishing: set[int] = field(default_factory=set)
+    # Cleared when the simulation or the charger shuts down: no new session starts after the
+    # running ones were told to stop (a car that arrived meanwhile does not plug in).
+    accepting: bool = True
     reservations: dict[int, Reservation] = field(default_factory=dict)
     configuration: dict[str, tuple[str, bool]] = field(default_factory=dict)
     outbox: Outbox = field(default_factory=Outbox)
@@ -313,7 +316,7 @@ class Station:
             if answer is False:  # refused; None: the CSMS could not answer (logged above)
                 self._log.info("simulator.authorize.rejected", connector=connector)
             return False
-        if connector in self.sessions or connector in self.finishing:
+        if connector in self.sessions or connector in self.finishing or not self.accepting:
             return False
         physics = ChargingSession.from_profile(
             self.profile, self.rng, self.meter_wh[connector], self.max_power_w
